@@ -1,0 +1,31 @@
+"""The domain exceptions of the platform; bots add their own under ``BotError``."""
+
+from __future__ import annotations
+
+
+class PlatformError(Exception):
+    """Base of every error this project raises on purpose."""
+
+
+class StorageUnavailable(PlatformError):
+    """The database did not answer; the operation may be retried."""
+
+
+class TransientError(PlatformError):
+    """A failure that is expected to pass (a network error, a 5xx, a 429)."""
+
+
+class PermanentError(PlatformError):
+    """A failure that retrying cannot fix (a 4xx other than 429, invalid data)."""
+
+
+class BotError(PlatformError):
+    """A failure inside a bot's handler that the user should hear about in plain words."""
+
+    def __init__(self, user_message: str) -> None:
+        super().__init__(user_message)
+        self.user_message = user_message
+
+
+class MigrationError(PlatformError):
+    """The schema cannot be brought up to date."""

@@ -1,0 +1,130 @@
+"""The SQL engine (SQLite or PostgreSQL) and its transactions."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from uuid import uuid4
+
+from sqlalchemy import event, text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.pool import NullPool
+
+from shared.errors import StorageUnavailable
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _is_pooler(url: str) -> bool:
+    """Supabase's transaction pooler (port 6543) or PgBouncer: no prepared-statement cache."""
+    parts = urlsplit(url)
+    query = dict(parse_qsl(parts.query))
+    return parts.port == 6543 or query.get("pgbouncer") in ("true", "1")
+
+
+def _asyncpg_url_and_args(url: str) -> tuple[str, dict[str, Any]]:
+    """asyncpg takes ``ssl`` where libpq URLs say ``sslmode``; drop libpq-only parameters."""
+    parts = urlsplit(url)
+    query = dict(parse_qsl(parts.query))
+    args: dict[str, Any] = {}
+    sslmode = query.pop("sslmode", None)
+    query.pop("pgbouncer", None)
+    if sslmode and sslmode != "disable":
+        args["ssl"] = "require" if sslmode in ("require", "prefer", "allow") else sslmode
+    clean = urlunsplit(parts._replace(query=urlencode(query)))
+    return clean, args
+
+
+class Database:
+    """Owns the async engine; hands out read connections and write transactions."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.dialect = "sqlite" if url.startswith("sqlite") else "postgresql"
+        # SQLite allows one writer: writes in this process queue here instead of failing busy.
+        self._write_lock = asyncio.Lock() if self.dialect == "sqlite" else None
+        self.engine: AsyncEngine = self._create_engine(url)
+
+    def _create_engine(self, url: str) -> AsyncEngine:
+        if self.dialect == "sqlite":
+            path = url.split(":///", 1)[1] if ":///" in url else ""
+            if path and path != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            engine = create_async_engine(url, connect_args={"timeout": 30})
+
+            @event.listens_for(engine.sync_engine, "connect")
+            def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+                # autocommit at the driver level: SQLAlchemy's "begin" event issues BEGIN itself
+                dbapi_conn.isolation_level = None
+                cur = dbapi_conn.cursor()
+                cur.execute("PRAGMA journal_mode=WAL")
+                cur.execute("PRAGMA synchronous=NORMAL")
+                cur.execute("PRAGMA busy_timeout=30000")
+                cur.execute("PRAGMA foreign_keys=ON")
+                cur.close()
+
+            @event.listens_for(engine.sync_engine, "begin")
+            def _on_begin(conn: Any) -> None:
+                # a write transaction takes the write lock at BEGIN, so it never fails half-way
+                mode = conn.get_execution_options().get("sqlite_begin", "BEGIN")
+                conn.exec_driver_sql(mode)
+
+            return engine
+        clean, connect_args = _asyncpg_url_and_args(url)
+        kwargs: dict[str, Any] = {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 10}
+        if _is_pooler(url):
+            # transaction-mode pooling: a statement may land on another server connection
+            connect_args["statement_cache_size"] = 0
+            connect_args["prepared_statement_name_func"] = lambda: f"__asyncpg_{uuid4()}__"
+            kwargs = {"poolclass": NullPool}
+        return create_async_engine(clean, connect_args=connect_args, **kwargs)
+
+    @contextlib.asynccontextmanager
+    async def write(self, conn: AsyncConnection | None = None) -> AsyncIterator[AsyncConnection]:
+        """A write transaction, or ``conn`` itself when the caller already holds one."""
+        if conn is not None:
+            yield conn
+            return
+        lock = self._write_lock or contextlib.nullcontext()
+        async with lock:
+            try:
+                async with self.engine.connect() as c:
+                    if self.dialect == "sqlite":
+                        await c.execution_options(sqlite_begin="BEGIN IMMEDIATE")
+                    async with c.begin():
+                        yield c
+            except OSError as exc:
+                raise StorageUnavailable(str(exc)) from exc
+
+    @contextlib.asynccontextmanager
+    async def read(self, conn: AsyncConnection | None = None) -> AsyncIterator[AsyncConnection]:
+        """A read-only connection (a snapshot on both databases)."""
+        if conn is not None:
+            yield conn
+            return
+        try:
+            async with self.engine.connect() as c:
+                async with c.begin():
+                    yield c
+        except OSError as exc:
+            raise StorageUnavailable(str(exc)) from exc
+
+    async def ping(self, timeout: float = 2.0) -> bool:
+        """True when the database answers a trivial query within ``timeout`` seconds."""
+        try:
+            async with asyncio.timeout(timeout):
+                async with self.engine.connect() as c:
+                    await c.execute(text("SELECT 1"))
+            return True
+        except Exception:  # noqa: BLE001 - any failure means "does not answer"
+            return False
+
+    async def close(self) -> None:
+        await self.engine.dispose()

@@ -1,0 +1,452 @@
+"""Repositories of the platform: inbox, outbox, flow state, job claims, locks, cooldowns, chats.
+
+Every method that changes data takes an optional ``conn``: given, it joins the caller's
+transaction (so that an outbox row commits with the change that caused it); omitted, it runs
+in a transaction of its own. Every check-and-change is one SQL statement, never a read followed
+by a write, so that two instances cannot both win.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, delete, exists, func, or_, select, update
+from sqlalchemy.dialects import postgresql as pg
+from sqlalchemy.dialects import sqlite as sq
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql import Insert
+
+from shared.storage import schema as t
+from shared.storage.db import Database, utcnow
+
+
+def upsert(db: Database, table: Any) -> Insert:
+    """An INSERT that understands ON CONFLICT on both databases."""
+    return (pg.insert if db.dialect == "postgresql" else sq.insert)(table)
+
+
+def _skip_locked(db: Database, query: Any) -> Any:
+    return query.with_for_update(skip_locked=True) if db.dialect == "postgresql" else query
+
+
+@dataclass(frozen=True)
+class InboxRow:
+    id: int
+    bot: str
+    update_id: int
+    chat_key: str
+    payload: str
+    attempts: int
+
+
+class InboxRepo:
+    """The durable queue of incoming updates."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def add_many(self, rows: list[tuple[str, int, str, str]]) -> None:
+        """Store (bot, update_id, chat_key, payload) rows; a repeated (bot, update_id) is ignored."""
+        if not rows:
+            return
+        now = utcnow()
+        values = [
+            {"bot": b, "update_id": u, "chat_key": c, "payload": p, "status": "pending",
+             "attempts": 0, "next_attempt_at": now, "received_at": now}
+            for b, u, c, p in rows
+        ]
+        stmt = upsert(self.db, t.inbox).on_conflict_do_nothing(
+            index_elements=["bot", "update_id"]
+        )
+        async with self.db.write() as conn:
+            await conn.execute(stmt, values)
+
+    async def claim(self, owner: str, limit: int, lease_seconds: float) -> list[InboxRow]:
+        """Lease up to ``limit`` due rows, at most the oldest pending one of each chat."""
+        now = utcnow()
+        i = t.inbox
+        j = t.inbox.alias("earlier")
+        free = or_(i.c.lease_until.is_(None), i.c.lease_until < now)
+        earlier_pending = exists().where(
+            j.c.bot == i.c.bot, j.c.chat_key == i.c.chat_key,
+            j.c.status == "pending", j.c.id < i.c.id,
+        )
+        candidates = (
+            select(i.c.id)
+            .where(i.c.status == "pending", i.c.next_attempt_at <= now, free,
+                   or_(i.c.chat_key == "", ~earlier_pending))
+            .order_by(i.c.id)
+            .limit(limit)
+        )
+        candidates = _skip_locked(self.db, candidates)
+        stmt = (
+            update(i)
+            .where(i.c.id.in_(candidates.scalar_subquery()), i.c.status == "pending", free)
+            .values(lease_owner=owner, lease_until=now + timedelta(seconds=lease_seconds),
+                    attempts=i.c.attempts + 1)
+            .returning(i.c.id, i.c.bot, i.c.update_id, i.c.chat_key, i.c.payload, i.c.attempts)
+        )
+        async with self.db.write() as conn:
+            rows = (await conn.execute(stmt)).all()
+        return sorted((InboxRow(*r) for r in rows), key=lambda r: r.id)
+
+    async def mark_done(self, row_id: int, owner: str) -> None:
+        async with self.db.write() as conn:
+            await conn.execute(
+                update(t.inbox)
+                .where(t.inbox.c.id == row_id, t.inbox.c.lease_owner == owner)
+                .values(status="done", done_at=utcnow(), lease_owner=None, lease_until=None,
+                        payload="")
+                # the payload holds personal data and is not needed once handled
+            )
+
+    async def mark_failed(self, row_id: int, owner: str, error: str,
+                          retry_at: datetime | None) -> None:
+        """Schedule a retry at ``retry_at``, or keep the row as dead when it is None."""
+        values: dict[str, Any] = {"last_error": error[:2000], "lease_owner": None,
+                                  "lease_until": None}
+        if retry_at is None:
+            values["status"] = "dead"
+        else:
+            values["next_attempt_at"] = retry_at
+        async with self.db.write() as conn:
+            await conn.execute(
+                update(t.inbox)
+                .where(t.inbox.c.id == row_id, t.inbox.c.lease_owner == owner)
+                .values(**values)
+            )
+
+    async def counts(self) -> dict[str, int]:
+        """Pending and dead rows, for /health."""
+        async with self.db.read() as conn:
+            rows = await conn.execute(
+                select(t.inbox.c.status, func.count())
+                .where(t.inbox.c.status.in_(("pending", "dead")))
+                .group_by(t.inbox.c.status)
+            )
+            found = dict(rows.all())
+        return {"pending": int(found.get("pending", 0)), "dead": int(found.get("dead", 0))}
+
+    async def prune_done(self, older_than: datetime) -> int:
+        async with self.db.write() as conn:
+            res = await conn.execute(
+                delete(t.inbox).where(t.inbox.c.status == "done", t.inbox.c.done_at < older_than)
+            )
+        return res.rowcount or 0
+
+    async def get(self, bot: str, update_id: int) -> dict[str, Any] | None:
+        async with self.db.read() as conn:
+            row = (await conn.execute(
+                select(t.inbox).where(t.inbox.c.bot == bot, t.inbox.c.update_id == update_id)
+            )).mappings().first()
+        return dict(row) if row else None
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    id: int
+    kind: str
+    payload: dict[str, Any]
+    attempts: int
+    dedupe_key: str | None
+
+
+class OutboxRepo:
+    """Side effects on other systems, delivered at least once by the outbox worker."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def enqueue(self, kind: str, payload: dict[str, Any], *, dedupe_key: str | None = None,
+                      conn: AsyncConnection | None = None) -> None:
+        """Queue a side effect; with ``dedupe_key``, queuing the same effect twice is a no-op."""
+        now = utcnow()
+        stmt = upsert(self.db, t.outbox).values(
+            kind=kind, payload=payload, dedupe_key=dedupe_key, status="pending", attempts=0,
+            next_attempt_at=now, alerted=False, created_at=now,
+        ).on_conflict_do_nothing(index_elements=["dedupe_key"])
+        async with self.db.write(conn) as c:
+            await c.execute(stmt)
+
+    async def claim(self, owner: str, limit: int, lease_seconds: float) -> list[OutboxRow]:
+        now = utcnow()
+        o = t.outbox
+        free = or_(o.c.lease_until.is_(None), o.c.lease_until < now)
+        candidates = _skip_locked(
+            self.db,
+            select(o.c.id).where(o.c.status == "pending", o.c.next_attempt_at <= now, free)
+            .order_by(o.c.next_attempt_at, o.c.id).limit(limit),
+        )
+        stmt = (
+            update(o)
+            .where(o.c.id.in_(candidates.scalar_subquery()), o.c.status == "pending", free)
+            .values(lease_owner=owner, lease_until=now + timedelta(seconds=lease_seconds),
+                    attempts=o.c.attempts + 1)
+            .returning(o.c.id, o.c.kind, o.c.payload, o.c.attempts, o.c.dedupe_key)
+        )
+        async with self.db.write() as conn:
+            rows = (await conn.execute(stmt)).all()
+        return sorted((OutboxRow(*r) for r in rows), key=lambda r: r.id)
+
+    async def mark_done(self, row_id: int, owner: str) -> None:
+        async with self.db.write() as conn:
+            await conn.execute(
+                update(t.outbox).where(t.outbox.c.id == row_id, t.outbox.c.lease_owner == owner)
+                .values(status="done", done_at=utcnow(), lease_owner=None, lease_until=None)
+            )
+
+    async def mark_failed(self, row_id: int, owner: str, error: str, retry_at: datetime | None,
+                          ) -> None:
+        """Retry at ``retry_at``; None means a permanent failure, kept as status 'failed'."""
+        values: dict[str, Any] = {"last_error": error[:2000], "lease_owner": None,
+                                  "lease_until": None}
+        if retry_at is None:
+            values["status"] = "failed"
+        else:
+            values["next_attempt_at"] = retry_at
+        async with self.db.write() as conn:
+            await conn.execute(
+                update(t.outbox).where(t.outbox.c.id == row_id, t.outbox.c.lease_owner == owner)
+                .values(**values)
+            )
+
+    async def flag_alerted(self, row_id: int) -> bool:
+        """Mark a stuck row as reported; True only for the caller that flipped the flag."""
+        async with self.db.write() as conn:
+            res = await conn.execute(
+                update(t.outbox).where(t.outbox.c.id == row_id, t.outbox.c.alerted.is_(False))
+                .values(alerted=True)
+            )
+        return (res.rowcount or 0) == 1
+
+    async def counts(self, stuck_after: int) -> dict[str, int]:
+        """Pending rows, rows that failed ``stuck_after`` times or more, permanent failures."""
+        o = t.outbox
+        async with self.db.read() as conn:
+            row = (await conn.execute(select(
+                func.count().filter(o.c.status == "pending"),
+                func.count().filter(and_(o.c.status == "pending", o.c.attempts >= stuck_after)),
+                func.count().filter(o.c.status == "failed"),
+            ))).one()
+        return {"pending": int(row[0]), "stuck": int(row[1]), "failed": int(row[2])}
+
+    async def prune_done(self, older_than: datetime) -> int:
+        async with self.db.write() as conn:
+            res = await conn.execute(
+                delete(t.outbox).where(t.outbox.c.status == "done",
+                                       t.outbox.c.done_at < older_than)
+            )
+        return res.rowcount or 0
+
+
+class FlowRepo:
+    """Which step of a multi-step flow each user is on, and what they entered so far."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def load(self, bot: str, chat_id: int, user_id: int) -> tuple[str | None, dict]:
+        f = t.flow_state
+        async with self.db.read() as conn:
+            row = (await conn.execute(
+                select(f.c.step, f.c.data).where(f.c.bot == bot, f.c.chat_id == chat_id,
+                                                 f.c.user_id == user_id)
+            )).first()
+        if row is None:
+            return None, {}
+        return row[0], dict(row[1] or {})
+
+    async def save(self, bot: str, chat_id: int, user_id: int, step: str | None,
+                   data: dict[str, Any], conn: AsyncConnection | None = None) -> None:
+        f = t.flow_state
+        async with self.db.write(conn) as c:
+            if step is None and not data:
+                await c.execute(delete(f).where(f.c.bot == bot, f.c.chat_id == chat_id,
+                                                f.c.user_id == user_id))
+                return
+            stmt = upsert(self.db, f).values(bot=bot, chat_id=chat_id, user_id=user_id, step=step,
+                                             data=data, updated_at=utcnow())
+            stmt = stmt.on_conflict_do_update(
+                index_elements=["bot", "chat_id", "user_id"],
+                set_={"step": stmt.excluded.step, "data": stmt.excluded.data,
+                      "updated_at": stmt.excluded.updated_at},
+            )
+            await c.execute(stmt)
+
+
+class JobRunRepo:
+    """Claims of (job, scheduled fire time): the first instance to insert one runs the job."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def claim(self, job_id: str, fire_time: datetime, instance: str) -> int | None:
+        """The id of the new claim, or None when another instance already took this fire time."""
+        stmt = upsert(self.db, t.job_runs).values(
+            job_id=job_id, fire_time=fire_time, instance=instance, started_at=utcnow(),
+        ).on_conflict_do_nothing(index_elements=["job_id", "fire_time"]).returning(t.job_runs.c.id)
+        async with self.db.write() as conn:
+            row = (await conn.execute(stmt)).first()
+        return int(row[0]) if row else None
+
+    async def finish(self, run_id: int, outcome: str) -> None:
+        async with self.db.write() as conn:
+            await conn.execute(update(t.job_runs).where(t.job_runs.c.id == run_id)
+                               .values(finished_at=utcnow(), outcome=outcome[:500]))
+
+    async def list(self, job_id: str | None = None) -> list[dict[str, Any]]:
+        q = select(t.job_runs).order_by(t.job_runs.c.fire_time)
+        if job_id:
+            q = q.where(t.job_runs.c.job_id == job_id)
+        async with self.db.read() as conn:
+            return [dict(r) for r in (await conn.execute(q)).mappings()]
+
+    async def prune(self, older_than: datetime) -> int:
+        async with self.db.write() as conn:
+            res = await conn.execute(delete(t.job_runs).where(t.job_runs.c.started_at < older_than))
+        return res.rowcount or 0
+
+
+class LockRepo:
+    """Named locks with an owner token and an expiry (acquire, renew, release)."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def acquire(self, key: str, ttl_seconds: float) -> str | None:
+        """The owner token when the lock was free or expired, else None."""
+        now = utcnow()
+        token = secrets.token_hex(16)
+        stmt = upsert(self.db, t.locks).values(
+            key=key, token=token, expires_at=now + timedelta(seconds=ttl_seconds), created_at=now
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["key"],
+            set_={"token": stmt.excluded.token, "expires_at": stmt.excluded.expires_at,
+                  "created_at": stmt.excluded.created_at},
+            where=t.locks.c.expires_at <= now,
+        ).returning(t.locks.c.token)
+        async with self.db.write() as conn:
+            row = (await conn.execute(stmt)).first()
+        return token if row is not None and row[0] == token else None
+
+    async def renew(self, key: str, token: str, ttl_seconds: float) -> bool:
+        now = utcnow()
+        async with self.db.write() as conn:
+            res = await conn.execute(
+                update(t.locks)
+                .where(t.locks.c.key == key, t.locks.c.token == token, t.locks.c.expires_at > now)
+                .values(expires_at=now + timedelta(seconds=ttl_seconds))
+            )
+        return (res.rowcount or 0) == 1
+
+    async def release(self, key: str, token: str) -> bool:
+        async with self.db.write() as conn:
+            res = await conn.execute(
+                delete(t.locks).where(t.locks.c.key == key, t.locks.c.token == token)
+            )
+        return (res.rowcount or 0) == 1
+
+    async def clear_expired(self) -> int:
+        async with self.db.write() as conn:
+            res = await conn.execute(delete(t.locks).where(t.locks.c.expires_at <= utcnow()))
+        return res.rowcount or 0
+
+
+class CooldownRepo:
+    """Cooldowns: "do not do X again before T" (alerts, rate limits, retries)."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def is_active(self, key: str) -> bool:
+        c = t.cooldown_states
+        async with self.db.read() as conn:
+            row = (await conn.execute(select(c.c.cooldown_until).where(c.c.key == key))).first()
+        return row is not None and row[0] > utcnow()
+
+    async def start(self, key: str, seconds: float) -> None:
+        now = utcnow()
+        stmt = upsert(self.db, t.cooldown_states).values(
+            key=key, cooldown_until=now + timedelta(seconds=seconds), created_at=now,
+            updated_at=now,
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["key"],
+            set_={"cooldown_until": stmt.excluded.cooldown_until, "updated_at": now},
+        )
+        async with self.db.write() as conn:
+            await conn.execute(stmt)
+
+    async def start_if_inactive(self, key: str, seconds: float) -> bool:
+        """Atomically start a cooldown unless one is active; True when this call started it."""
+        now = utcnow()
+        stmt = upsert(self.db, t.cooldown_states).values(
+            key=key, cooldown_until=now + timedelta(seconds=seconds), created_at=now,
+            updated_at=now,
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["key"],
+            set_={"cooldown_until": stmt.excluded.cooldown_until, "updated_at": now},
+            where=t.cooldown_states.c.cooldown_until <= now,
+        ).returning(t.cooldown_states.c.key)
+        async with self.db.write() as conn:
+            row = (await conn.execute(stmt)).first()
+        return row is not None
+
+    async def clear(self, key: str) -> None:
+        async with self.db.write() as conn:
+            await conn.execute(delete(t.cooldown_states).where(t.cooldown_states.c.key == key))
+
+    async def clear_expired(self) -> int:
+        c = t.cooldown_states
+        async with self.db.write() as conn:
+            res = await conn.execute(delete(c).where(c.c.cooldown_until <= utcnow()))
+        return res.rowcount or 0
+
+
+class ChatRepo:
+    """Chats each bot talks to (active or blocked) and groups that changed id."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def set_active(self, bot: str, chat_id: int, active: bool) -> None:
+        now = utcnow()
+        stmt = upsert(self.db, t.bot_chats).values(
+            bot=bot, chat_id=chat_id, active=active, blocked_at=None if active else now,
+            updated_at=now,
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["bot", "chat_id"],
+            set_={"active": stmt.excluded.active, "blocked_at": stmt.excluded.blocked_at,
+                  "updated_at": now},
+        )
+        async with self.db.write() as conn:
+            await conn.execute(stmt)
+
+    async def is_active(self, bot: str, chat_id: int) -> bool:
+        b = t.bot_chats
+        async with self.db.read() as conn:
+            row = (await conn.execute(
+                select(b.c.active).where(b.c.bot == bot, b.c.chat_id == chat_id))).first()
+        return True if row is None else bool(row[0])
+
+    async def record_migration(self, bot: str, old_id: int, new_id: int) -> bool:
+        """Remember that ``old_id`` became ``new_id``; True the first time it is recorded."""
+        stmt = upsert(self.db, t.chat_migrations).values(
+            old_chat_id=old_id, new_chat_id=new_id, bot=bot, migrated_at=utcnow(),
+        ).on_conflict_do_nothing(index_elements=["old_chat_id"]).returning(
+            t.chat_migrations.c.old_chat_id)
+        async with self.db.write() as conn:
+            row = (await conn.execute(stmt)).first()
+        return row is not None
+
+    async def migrations(self) -> dict[int, int]:
+        async with self.db.read() as conn:
+            rows = await conn.execute(select(t.chat_migrations.c.old_chat_id,
+                                             t.chat_migrations.c.new_chat_id))
+            return {int(a): int(b) for a, b in rows.all()}
