@@ -64,7 +64,8 @@ class InboxRepo:
         async with self.db.write() as conn:
             await conn.execute(stmt, values)
 
-    async def claim(self, owner: str, limit: int, lease_seconds: float) -> list[InboxRow]:
+    async def claim(self, owner: str, limit: int, lease_seconds: float,
+                    bots: list[str] | None = None) -> list[InboxRow]:
         """Lease up to ``limit`` due rows, at most the oldest pending one of each chat."""
         now = utcnow()
         i = t.inbox
@@ -81,6 +82,8 @@ class InboxRepo:
             .order_by(i.c.id)
             .limit(limit)
         )
+        if bots is not None:
+            candidates = candidates.where(i.c.bot.in_(bots))
         candidates = _skip_locked(self.db, candidates)
         stmt = (
             update(i)
@@ -93,8 +96,19 @@ class InboxRepo:
             rows = (await conn.execute(stmt)).all()
         return sorted((InboxRow(*r) for r in rows), key=lambda r: r.id)
 
-    async def mark_done(self, row_id: int, owner: str) -> None:
+    async def renew(self, row_ids: list[int], owner: str, lease_seconds: float) -> None:
+        """Extend the leases of rows still being handled by ``owner``."""
         async with self.db.write() as conn:
+            await conn.execute(
+                update(t.inbox)
+                .where(t.inbox.c.id.in_(row_ids), t.inbox.c.lease_owner == owner,
+                       t.inbox.c.status == "pending")
+                .values(lease_until=utcnow() + timedelta(seconds=lease_seconds))
+            )
+
+    async def mark_done(self, row_id: int, owner: str,
+                        conn: AsyncConnection | None = None) -> None:
+        async with self.db.write(conn) as conn:
             await conn.execute(
                 update(t.inbox)
                 .where(t.inbox.c.id == row_id, t.inbox.c.lease_owner == owner)

@@ -1,0 +1,1 @@
+"""Handlers of the AVAP support bot, one module per feature."""

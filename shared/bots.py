@@ -1,0 +1,119 @@
+"""What the platform needs from each bot, and the PTB plumbing both bots share."""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from telegram import BotCommand, BotCommandScope, Update
+from telegram.ext import Application, BaseHandler, ContextTypes, Defaults
+from telegram.request import HTTPXRequest
+
+from shared.config import Settings
+from shared.flows import BotContext, current_outcome
+from shared.telegram import SendLimiter, SplittingBot
+
+log = logging.getLogger(__name__)
+
+CommandMenus = list[tuple[BotCommandScope, list[BotCommand]]]
+
+
+class BotModule(Protocol):
+    """The interface of ``avap_bot`` and ``shopping_bot`` as the platform sees it."""
+
+    NAME: str
+    TITLE: str
+    TOKEN_VARIABLE: str
+    ALLOWED_UPDATES: list[str]
+    APOLOGY: str
+
+    def build_application(self, settings: Settings, services: Any) -> Application: ...
+
+    def command_menus(self, settings: Settings, services: Any) -> CommandMenus: ...
+
+
+BOT_MODULES = {"avap": "avap_bot", "shopping": "shopping_bot"}
+
+
+def bot_module(name: str) -> BotModule:
+    return importlib.import_module(BOT_MODULES[name])  # type: ignore[return-value]
+
+
+@dataclass
+class BotRuntime:
+    """One running bot: its PTB application and its state as /health shows it."""
+
+    name: str
+    module: BotModule
+    app: Application
+    state: str = "starting"  # starting | ready | error
+    error: str | None = None
+    username: str | None = None
+    webhook: str | None = None
+    started_at: float = field(default_factory=time.monotonic)
+
+
+def new_application(settings: Settings, name: str, services: Any) -> Application:
+    """A PTB Application with no updater, pointed at TELEGRAM_API_URL, limits applied."""
+    token = settings.bot_token(name)
+    if token is None:
+        raise ValueError(f"bot {name} has no token")
+    api = settings.telegram_api_url.rstrip("/")
+    storage = services.storage
+
+    async def on_blocked(chat_id: int) -> None:
+        await storage.chats.set_active(name, chat_id, False)
+
+    bot = SplittingBot(
+        token=token,
+        base_url=f"{api}/bot",
+        base_file_url=f"{api}/file/bot",
+        request=HTTPXRequest(connection_pool_size=64, read_timeout=20, write_timeout=20,
+                             connect_timeout=10, pool_timeout=10),
+        get_updates_request=HTTPXRequest(connection_pool_size=2, read_timeout=40),
+        rate_limiter=SendLimiter(on_blocked=on_blocked),
+        defaults=Defaults(block=True),
+    )
+    app = (
+        Application.builder()
+        .bot(bot)
+        .updater(None)
+        .context_types(ContextTypes(context=BotContext))
+        .build()
+    )
+    app.bot_data["services"] = services
+    return app
+
+
+def _named(callback: Callable) -> Callable:
+    """Record which handler ran, for the one log line per update."""
+
+    @functools.wraps(callback)
+    async def wrapper(update: Update, context: Any) -> Any:
+        outcome = current_outcome.get()
+        if outcome is not None:
+            outcome.handlers.append(callback.__name__)
+        return await callback(update, context)
+
+    return wrapper
+
+
+def add_handlers(app: Application, handlers: Sequence[BaseHandler], group: int = 0) -> None:
+    """Add ``handlers`` so that the platform knows which one handled an update."""
+    for handler in handlers:
+        handler.callback = _named(handler.callback)
+        app.add_handler(handler, group=group)
+
+
+async def record_error(update: object, context: BotContext) -> None:
+    """PTB error handler: hand the exception to the inbox worker, which retries or apologises."""
+    outcome = current_outcome.get()
+    if outcome is not None and outcome.error is None:
+        outcome.error = context.error
+    elif outcome is None:
+        log.error("error outside an update", exc_info=context.error)

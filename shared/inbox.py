@@ -1,0 +1,286 @@
+"""The durable path of an update: intake (batched inserts) and the inbox worker.
+
+Intake: the webhook route (or the polling loop) hands each update to ``InboxIntake.put``;
+concurrent puts are written in one transaction (group commit) and each caller returns once its
+row is durable. The worker then claims rows (at most the oldest pending one per chat, so a chat's
+updates run in arrival order while chats run concurrently), runs the bot's handlers, and marks
+the row done in the same transaction that saves the user's flow state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable, Iterable
+from datetime import timedelta
+from typing import Any
+
+import orjson
+from sqlalchemy.exc import DBAPIError, OperationalError
+from telegram import Update
+from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
+
+from shared.alerts import Alerts
+from shared.bots import BotRuntime
+from shared.config import Settings
+from shared.errors import StorageUnavailable, TransientError
+from shared.flows import Flow, UpdateOutcome, current_flow, current_outcome
+from shared.outbox import backoff_seconds
+from shared.services import ChatDirectory
+from shared.storage import Storage, utcnow
+from shared.storage.platform import InboxRow
+
+log = logging.getLogger(__name__)
+
+_CHAT_CARRIERS = ("message", "edited_message", "channel_post", "edited_channel_post",
+                  "business_message", "edited_business_message", "my_chat_member",
+                  "chat_member", "chat_join_request", "message_reaction", "chat_boost")
+
+
+def chat_key_of(update: dict[str, Any]) -> str:
+    """The chat an update belongs to (its updates are handled in arrival order), or ''."""
+    for key in _CHAT_CARRIERS:
+        obj = update.get(key)
+        if isinstance(obj, dict):
+            chat = obj.get("chat")
+            if isinstance(chat, dict) and "id" in chat:
+                return str(chat["id"])
+    cq = update.get("callback_query")
+    if isinstance(cq, dict):
+        msg = cq.get("message")
+        if isinstance(msg, dict) and isinstance(msg.get("chat"), dict):
+            return str(msg["chat"].get("id", ""))
+        sender = cq.get("from")
+        if isinstance(sender, dict):
+            return str(sender.get("id", ""))
+    for value in update.values():
+        if isinstance(value, dict) and isinstance(value.get("from"), dict):
+            return str(value["from"].get("id", ""))
+    return ""
+
+
+class InboxIntake:
+    """Writes incoming updates durably, grouping concurrent writes into one transaction."""
+
+    def __init__(self, storage: Storage, on_stored: Callable[[], None] | None = None,
+                 max_batch: int = 500) -> None:
+        self._storage = storage
+        self._on_stored = on_stored
+        self._max_batch = max_batch
+        self._queue: list[tuple[tuple[str, int, str, str], asyncio.Future[None]]] = []
+        self._flusher: asyncio.Task | None = None
+
+    async def put(self, bot: str, update_id: int, chat_key: str, payload: str) -> None:
+        """Return once the update is stored (or was stored before); raise if storage fails."""
+        fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._queue.append(((bot, update_id, chat_key, payload), fut))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush())
+        await fut
+
+    async def put_many(self, rows: Iterable[tuple[str, int, str, str]]) -> None:
+        await asyncio.gather(*(self.put(*r) for r in rows))
+
+    async def _flush(self) -> None:
+        while self._queue:
+            batch = self._queue[: self._max_batch]
+            del self._queue[: self._max_batch]
+            try:
+                await self._storage.inbox.add_many([row for row, _ in batch])
+            except Exception as exc:  # noqa: BLE001 - every waiting request must hear of it
+                for _, fut in batch:
+                    if not fut.done():
+                        fut.set_exception(StorageUnavailable(str(exc)))
+                continue
+            for _, fut in batch:
+                if not fut.done():
+                    fut.set_result(None)
+            if self._on_stored is not None:
+                self._on_stored()
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Failures worth retrying: the network, Telegram's flood control, the database."""
+    if isinstance(exc, BadRequest):
+        return False
+    return isinstance(exc, (TimedOut, RetryAfter, NetworkError, StorageUnavailable,
+                            TransientError, OperationalError, OSError, TimeoutError)) or (
+        isinstance(exc, DBAPIError) and exc.connection_invalidated
+    )
+
+
+class InboxWorker:
+    """Runs the handlers of stored updates; retries transient failures; never drops a row."""
+
+    def __init__(self, storage: Storage, runtimes: dict[str, BotRuntime], settings: Settings,
+                 alerts: Alerts, chats: ChatDirectory, *, instance: str,
+                 lease_seconds: float = 30) -> None:
+        self.storage = storage
+        self.runtimes = runtimes
+        self.settings = settings
+        self.alerts = alerts
+        self.chats = chats
+        self.instance = instance
+        self.lease_seconds = lease_seconds
+        self.concurrency = settings.inbox_concurrency
+        self._wake = asyncio.Event()
+        self._inflight: dict[int, asyncio.Task] = {}
+        self._tasks: list[asyncio.Task] = []
+        self.processed = 0
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def start(self) -> None:
+        if not self._tasks:
+            self._tasks = [asyncio.create_task(self._run(), name="inbox-worker"),
+                           asyncio.create_task(self._renew_leases(), name="inbox-leases")]
+
+    async def stop(self, grace: float = 10.0) -> None:
+        """Stop claiming; let handlers in flight finish (up to ``grace`` seconds)."""
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks = []
+        if self._inflight:
+            await asyncio.wait(list(self._inflight.values()), timeout=grace)
+
+    def _ready_bots(self) -> list[str]:
+        return [n for n, r in self.runtimes.items() if r.state == "ready"]
+
+    async def _run(self) -> None:
+        while True:
+            self._wake.clear()
+            free = self.concurrency - len(self._inflight)
+            bots = self._ready_bots()
+            rows: list[InboxRow] = []
+            if free > 0 and bots:
+                try:
+                    rows = await self.storage.inbox.claim(self.instance, free, self.lease_seconds,
+                                                         bots=bots)
+                except Exception:  # noqa: BLE001 - survive a database outage
+                    log.exception("inbox: claiming failed; retrying shortly")
+                    await asyncio.sleep(1)
+                    continue
+            for row in rows:
+                task = asyncio.create_task(self._process(row), name=f"update-{row.id}")
+                self._inflight[row.id] = task
+                task.add_done_callback(lambda _t, rid=row.id: self._finished(rid))
+            if not rows or len(rows) >= free:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=1.0)
+
+    def _finished(self, row_id: int) -> None:
+        self._inflight.pop(row_id, None)
+        self._wake.set()
+
+    async def _renew_leases(self) -> None:
+        while True:
+            await asyncio.sleep(self.lease_seconds / 3)
+            if self._inflight:
+                try:
+                    await self.storage.inbox.renew(list(self._inflight), self.instance,
+                                                   self.lease_seconds)
+                except Exception:  # noqa: BLE001
+                    log.exception("inbox: renewing leases failed")
+
+    async def _process(self, row: InboxRow) -> None:
+        started = time.perf_counter()
+        runtime = self.runtimes.get(row.bot)
+        outcome = UpdateOutcome()
+        flow = Flow()
+        chat_id = user_id = None
+        try:
+            if runtime is None:
+                raise RuntimeError(f"bot {row.bot} is not configured")
+            update = Update.de_json(orjson.loads(row.payload), runtime.app.bot)
+            if update.effective_chat and update.effective_user:
+                chat_id, user_id = update.effective_chat.id, update.effective_user.id
+                step, data = await self.storage.flows.load(row.bot, chat_id, user_id)
+                flow = Flow(step, data)
+            await self._note_group_upgrade(row.bot, update)
+            flow_token = current_flow.set(flow)
+            outcome_token = current_outcome.set(outcome)
+            try:
+                await runtime.app.process_update(update)
+            finally:
+                current_flow.reset(flow_token)
+                current_outcome.reset(outcome_token)
+        except Exception as exc:  # noqa: BLE001 - decoding or loading failed: same path
+            outcome.error = outcome.error or exc
+        if outcome.error is None:
+            try:
+                async with self.storage.db.write() as conn:
+                    if flow.changed and chat_id is not None and user_id is not None:
+                        await self.storage.flows.save(row.bot, chat_id, user_id, flow.step,
+                                                      flow.data, conn=conn)
+                    await self.storage.inbox.mark_done(row.id, self.instance, conn=conn)
+            except Exception as exc:  # noqa: BLE001
+                outcome.error = exc
+            else:
+                self.processed += 1
+                self._log(row, outcome, started, "done")
+                return
+        await self._failed(row, runtime, chat_id, outcome, started)
+
+    async def _failed(self, row: InboxRow, runtime: BotRuntime | None, chat_id: int | None,
+                      outcome: UpdateOutcome, started: float) -> None:
+        exc = outcome.error
+        assert exc is not None
+        retry = is_transient(exc) and row.attempts < self.settings.inbox_max_attempts
+        error = f"{type(exc).__name__}: {exc}"
+        retry_at = None
+        if retry:
+            delay = backoff_seconds(row.attempts, self.settings.retry_base_seconds, cap=300)
+            retry_at = utcnow() + timedelta(seconds=delay)
+        try:
+            await self.storage.inbox.mark_failed(row.id, self.instance, error, retry_at)
+        except Exception:  # noqa: BLE001 - the lease expires and the row is claimed again
+            log.exception("inbox: could not record a failure", extra={"row": row.id})
+            return
+        self._log(row, outcome, started, "retry" if retry else "dead", exc=exc)
+        if retry:
+            return
+        if runtime is not None and chat_id is not None:
+            with contextlib.suppress(Exception):
+                await runtime.app.bot.send_message(chat_id, runtime.module.APOLOGY)
+        await self.alerts.send(
+            f"dead:{row.bot}:{type(exc).__name__}",
+            f"{row.bot} bot: update {row.update_id} failed ({type(exc).__name__}) and was kept "
+            f"as dead after {row.attempts} attempt(s). See the log for the traceback.",
+        )
+
+    def _log(self, row: InboxRow, outcome: UpdateOutcome, started: float, result: str,
+             exc: BaseException | None = None) -> None:
+        extra = {
+            "bot": row.bot, "update_id": row.update_id, "attempt": row.attempts,
+            "handler": ",".join(outcome.handlers) or "-", "outcome": result,
+            "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+        }
+        if exc is None:
+            log.info("update %s", result, extra=extra)
+        else:
+            log.error("update %s", result, extra=extra,
+                      exc_info=(type(exc), exc, exc.__traceback__))
+
+    async def _note_group_upgrade(self, bot: str, update: Update) -> None:
+        """A group that became a supergroup: use the new id, tell the operator what to change."""
+        msg = update.effective_message
+        if msg is None or not msg.migrate_to_chat_id:
+            return
+        old_id, new_id = msg.chat.id, msg.migrate_to_chat_id
+        variable = self.chats.setting_for(old_id)
+        self.chats.moved(old_id, new_id)
+        if await self.storage.chats.record_migration(bot, old_id, new_id):
+            where = f"set {variable}={new_id}" if variable else "update any setting that names it"
+            await self.alerts.send(
+                f"migrated:{old_id}",
+                f"The group {old_id} was upgraded to a supergroup with the id {new_id}. "
+                f"The bot already uses the new id; {where} in the service's settings.",
+                cooldown_seconds=1,
+            )
+

@@ -1,0 +1,142 @@
+"""The outbox worker: delivers side effects on other systems, at least once, with backoff.
+
+A side effect is a row (kind, payload) written in the transaction of the change that causes it.
+Each kind has one delivery function registered here. A delivery that raises
+``PermanentError`` is kept as 'failed' (visible in /health); anything else is retried with
+exponential backoff, for ever, and reported to the admins once it has failed
+``OUTBOX_ALERT_AFTER`` times. Delivery functions must be idempotent at their target (an upsert
+keyed by our record id, a lookup before a create), since a crash after the effect and before the
+row is marked done delivers it again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any
+
+from shared.errors import PermanentError
+from shared.storage import Storage, utcnow
+from shared.storage.platform import OutboxRow
+
+log = logging.getLogger(__name__)
+
+Deliver = Callable[[dict[str, Any]], Awaitable[None]]
+
+MAX_BACKOFF_SECONDS = 3600
+
+
+def backoff_seconds(attempts: int, base: float, cap: float = MAX_BACKOFF_SECONDS) -> float:
+    """base, 2*base, 4*base, ... capped."""
+    return min(cap, base * (2 ** max(0, attempts - 1)))
+
+
+class OutboxWorker:
+    """Claims due outbox rows and delivers them through the registered functions."""
+
+    def __init__(self, storage: Storage, *, instance: str, retry_base: float = 2.0,
+                 alert_after: int = 8, concurrency: int = 4, lease_seconds: float = 120) -> None:
+        self.storage = storage
+        self.instance = instance
+        self.retry_base = retry_base
+        self.alert_after = alert_after
+        self.concurrency = concurrency
+        self.lease_seconds = lease_seconds
+        self._deliver: dict[str, Deliver] = {}
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task | None = None
+        self.on_stuck: Callable[[OutboxRow, str], Awaitable[None]] | None = None
+
+    def register(self, kind: str, deliver: Deliver) -> None:
+        """Deliver rows of ``kind`` with ``deliver(payload)``."""
+        self._deliver[kind] = deliver
+
+    async def enqueue(self, kind: str, payload: dict[str, Any], *, dedupe_key: str | None = None,
+                      conn: Any = None) -> None:
+        """Queue a side effect (inside the caller's transaction when ``conn`` is given)."""
+        await self.storage.outbox.enqueue(kind, payload, dedupe_key=dedupe_key, conn=conn)
+        self.wake()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="outbox-worker")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        while True:
+            self._wake.clear()
+            try:
+                delivered = await self.drain_once()
+            except Exception:  # noqa: BLE001 - the worker must outlive a database outage
+                log.exception("outbox: claiming rows failed; retrying shortly")
+                delivered = 0
+            if delivered == 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=1.0)
+
+    async def drain_once(self) -> int:
+        """Deliver the rows due now (one batch); returns how many were attempted."""
+        rows = await self.storage.outbox.claim(self.instance, self.concurrency * 4,
+                                               self.lease_seconds)
+        if not rows:
+            return 0
+        sem = asyncio.Semaphore(self.concurrency)
+
+        async def one(row: OutboxRow) -> None:
+            async with sem:
+                await self._deliver_row(row)
+
+        await asyncio.gather(*(one(r) for r in rows))
+        return len(rows)
+
+    async def _deliver_row(self, row: OutboxRow) -> None:
+        deliver = self._deliver.get(row.kind)
+        started = time.perf_counter()
+        if deliver is None:
+            # a kind this version does not know (a newer instance wrote it): retry later
+            await self._failed(row, f"no delivery registered for kind {row.kind!r}", True)
+            return
+        try:
+            await deliver(row.payload)
+        except PermanentError as exc:
+            log.warning("outbox: permanent failure", extra={
+                "kind": row.kind, "row": row.id, "error": str(exc)[:300]})
+            await self.storage.outbox.mark_failed(row.id, self.instance, str(exc), None)
+            await self._report(row, str(exc))
+            return
+        except Exception as exc:  # noqa: BLE001 - every other failure is retried
+            await self._failed(row, f"{type(exc).__name__}: {exc}", True)
+            return
+        await self.storage.outbox.mark_done(row.id, self.instance)
+        log.info("outbox: delivered", extra={
+            "kind": row.kind, "row": row.id, "attempt": row.attempts,
+            "duration_ms": round((time.perf_counter() - started) * 1000, 1)})
+
+    async def _failed(self, row: OutboxRow, error: str, retry: bool) -> None:
+        delay = backoff_seconds(row.attempts, self.retry_base)
+        retry_at = utcnow() + timedelta(seconds=delay) if retry else None
+        log.warning("outbox: delivery failed; will retry", extra={
+            "kind": row.kind, "row": row.id, "attempt": row.attempts,
+            "retry_in_s": round(delay, 1), "error": error[:300]})
+        await self.storage.outbox.mark_failed(row.id, self.instance, error, retry_at)
+        if row.attempts >= self.alert_after:
+            await self._report(row, error)
+
+    async def _report(self, row: OutboxRow, error: str) -> None:
+        if self.on_stuck is None:
+            return
+        if await self.storage.outbox.flag_alerted(row.id):
+            await self.on_stuck(row, error)

@@ -1,0 +1,60 @@
+"""The typed bag of services handed to every handler and job (``context.services``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from shared.config import Settings
+from shared.storage import Storage
+
+if TYPE_CHECKING:
+    from shared.alerts import Alerts
+    from shared.outbox import OutboxWorker
+
+
+class ChatDirectory:
+    """Resolves configured group ids through the groups' upgrades to supergroups."""
+
+    def __init__(self, settings: Settings, migrations: dict[int, int] | None = None) -> None:
+        self._settings = settings
+        self._moved: dict[int, int] = dict(migrations or {})
+
+    def resolve(self, chat_id: int | None) -> int | None:
+        seen = set()
+        while chat_id in self._moved and chat_id not in seen:
+            seen.add(chat_id)
+            chat_id = self._moved[chat_id]
+        return chat_id
+
+    def moved(self, old_id: int, new_id: int) -> None:
+        self._moved[old_id] = new_id
+
+    def group(self, variable: str) -> int | None:
+        """The current id of the group configured by ``variable`` (e.g. VERIFICATION_GROUP_ID)."""
+        return self.resolve(self._settings.group_settings().get(variable))
+
+    def setting_for(self, chat_id: int) -> str | None:
+        """The variable that configures ``chat_id`` (or one of its earlier ids)."""
+        for name, configured in self._settings.group_settings().items():
+            if self.resolve(configured) == chat_id or configured == chat_id:
+                return name
+        if self._settings.alert_chat_id is not None and (
+            self.resolve(self._settings.alert_chat_id) == chat_id
+            or self._settings.alert_chat_id == chat_id
+        ):
+            return "ALERT_CHAT_ID"
+        return None
+
+
+@dataclass
+class Services:
+    """Created once at start-up, closed at shutdown."""
+
+    settings: Settings
+    storage: Storage
+    chats: ChatDirectory
+    alerts: Alerts
+    outbox: OutboxWorker
+    instance: str
+    extras: dict[str, object] = field(default_factory=dict)

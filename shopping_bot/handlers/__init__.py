@@ -1,0 +1,1 @@
+"""Handlers of the TimeToShopping bot, one module per feature."""

@@ -1,0 +1,271 @@
+"""A fake Telegram Bot API, served over real HTTP, that answers like Telegram does.
+
+It serves ``/bot{token}/{method}`` (form, JSON or multipart bodies, as PTB sends them), keeps the
+webhook and the command menus each bot registered, records every call, and can be scripted per
+method: delay the answer, answer 429 with ``retry_after``, 403 for a blocked user, or any error.
+Run it in a thread of the test process (``FakeTelegram().start()``) or as a process
+(``python -m tests.fakes.telegram_api --port N``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+
+@dataclass
+class Call:
+    token: str
+    method: str
+    params: dict[str, Any]
+    at: float
+
+
+@dataclass
+class Action:
+    """What to do with the next call of a method: wait, then answer an error or normally."""
+
+    delay: float = 0.0
+    error_code: int | None = None
+    description: str = ""
+    retry_after: int | None = None
+    migrate_to_chat_id: int | None = None
+
+
+@dataclass
+class BotState:
+    webhook_url: str = ""
+    secret_token: str | None = None
+    allowed_updates: list[str] | None = None
+    commands: dict[str, list[dict]] = field(default_factory=dict)
+    pending_updates: list[dict] = field(default_factory=list)
+    next_message_id: int = 1
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _decode(value: Any) -> Any:
+    if isinstance(value, str) and value[:1] in "[{":
+        with contextlib.suppress(ValueError):
+            return json.loads(value)
+    return value
+
+
+class FakeTelegram:
+    """The fake server and what it saw."""
+
+    def __init__(self, port: int | None = None) -> None:
+        self.port = port or free_port()
+        self.calls: list[Call] = []
+        self.bots: dict[str, BotState] = {}
+        self.scripts: dict[str, list[Action]] = {}
+        self.blocked_chats: set[int] = set()
+        self._lock = threading.Lock()
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self.app = Starlette(routes=[
+            Route("/bot{token}/{method}", self._handle, methods=["GET", "POST"]),
+        ])
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    # --- scripting and inspection -----------------------------------------------------------
+    def script(self, method: str, *actions: Action) -> None:
+        """Apply ``actions`` to the next calls of ``method``, one each."""
+        with self._lock:
+            self.scripts.setdefault(method, []).extend(actions)
+
+    def calls_of(self, method: str, token: str | None = None) -> list[Call]:
+        with self._lock:
+            return [c for c in self.calls
+                    if c.method == method and (token is None or c.token == token)]
+
+    def sent_texts(self, chat_id: int | None = None, token: str | None = None) -> list[str]:
+        return [str(c.params.get("text")) for c in self.calls_of("sendMessage", token)
+                if chat_id is None or int(c.params.get("chat_id", 0)) == chat_id]
+
+    def bot(self, token: str) -> BotState:
+        with self._lock:
+            return self.bots.setdefault(token, BotState())
+
+    def wait_for(self, predicate: Any, timeout: float = 10.0, interval: float = 0.05) -> Any:
+        """Poll ``predicate()`` until it returns something truthy; raise on timeout."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            value = predicate()
+            if value:
+                return value
+            time.sleep(interval)
+        raise AssertionError(f"condition not met within {timeout}s")
+
+    # --- HTTP -------------------------------------------------------------------------------
+    async def _params(self, request: Request) -> dict[str, Any]:
+        ctype = request.headers.get("content-type", "")
+        if "application/json" in ctype:
+            body = await request.body()
+            return json.loads(body) if body else {}
+        if "form" in ctype:
+            form = await request.form()
+            return {k: _decode(v) if isinstance(v, str) else "<file>" for k, v in form.items()}
+        return {k: _decode(v) for k, v in request.query_params.items()}
+
+    async def _handle(self, request: Request) -> JSONResponse:
+        token = request.path_params["token"]
+        method = request.path_params["method"]
+        params = await self._params(request)
+        with self._lock:
+            self.calls.append(Call(token, method, params, time.time()))
+            queue = self.scripts.get(method)
+            action = queue.pop(0) if queue else None
+        if action is not None:
+            if action.delay:
+                await asyncio.sleep(action.delay)
+            if action.error_code is not None:
+                body: dict[str, Any] = {"ok": False, "error_code": action.error_code,
+                                        "description": action.description or "Error"}
+                if action.retry_after is not None:
+                    body["parameters"] = {"retry_after": action.retry_after}
+                    body["description"] = (action.description
+                                           or f"Too Many Requests: retry after {action.retry_after}")
+                if action.migrate_to_chat_id is not None:
+                    body["parameters"] = {"migrate_to_chat_id": action.migrate_to_chat_id}
+                return JSONResponse(body, status_code=action.error_code)
+        chat_id = params.get("chat_id")
+        if chat_id is not None and int(chat_id) in self.blocked_chats and method.startswith("send"):
+            return JSONResponse({"ok": False, "error_code": 403,
+                                 "description": "Forbidden: bot was blocked by the user"},
+                                status_code=403)
+        if method == "getUpdates":
+            return await self._get_updates(token, params)
+        result = self._result(token, method, params)
+        return JSONResponse({"ok": True, "result": result})
+
+    async def _get_updates(self, token: str, params: dict[str, Any]) -> JSONResponse:
+        state = self.bot(token)
+        if state.webhook_url:
+            return JSONResponse({"ok": False, "error_code": 409, "description":
+                                 "Conflict: can't use getUpdates method while webhook is active; "
+                                 "use deleteWebhook to delete the webhook first"}, status_code=409)
+        offset = int(params.get("offset") or 0)
+        deadline = time.monotonic() + min(float(params.get("timeout") or 0), 2.0)
+        while True:
+            with self._lock:
+                state.pending_updates = [u for u in state.pending_updates
+                                         if u["update_id"] >= offset]
+                ready = list(state.pending_updates)
+            if ready or time.monotonic() >= deadline:
+                return JSONResponse({"ok": True, "result": ready})
+            await asyncio.sleep(0.05)
+
+    def _bot_user(self, token: str) -> dict[str, Any]:
+        bot_id = int(token.split(":", 1)[0]) if token.split(":", 1)[0].isdigit() else 1
+        return {"id": bot_id, "is_bot": True, "first_name": f"Bot {bot_id}",
+                "username": f"bot{bot_id}_bot", "can_join_groups": True,
+                "can_read_all_group_messages": False, "supports_inline_queries": False}
+
+    def _result(self, token: str, method: str, params: dict[str, Any]) -> Any:
+        state = self.bot(token)
+        if method == "getMe":
+            return self._bot_user(token)
+        if method == "setWebhook":
+            with self._lock:
+                state.webhook_url = str(params.get("url", ""))
+                state.secret_token = params.get("secret_token")
+                state.allowed_updates = params.get("allowed_updates")
+            return True
+        if method == "deleteWebhook":
+            with self._lock:
+                state.webhook_url = ""
+            return True
+        if method == "getWebhookInfo":
+            return {"url": state.webhook_url, "has_custom_certificate": False,
+                    "pending_update_count": 0}
+        if method == "setMyCommands":
+            scope = params.get("scope") or {"type": "default"}
+            key = json.dumps(scope, sort_keys=True)
+            with self._lock:
+                state.commands[key] = params.get("commands") or []
+            return True
+        if method.startswith(("send", "copyMessage", "forwardMessage", "edit")):
+            chat_id = int(params.get("chat_id", 0) or 0)
+            with self._lock:
+                message_id = state.next_message_id
+                state.next_message_id += 1
+            message: dict[str, Any] = {
+                "message_id": message_id, "date": int(time.time()),
+                "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"},
+                "from": self._bot_user(token),
+            }
+            if "text" in params:
+                message["text"] = params["text"]
+            if "caption" in params:
+                message["caption"] = params["caption"]
+            if method == "copyMessage":
+                return {"message_id": message_id}
+            return message
+        if method == "getChat":
+            chat_id = int(params.get("chat_id", 0) or 0)
+            return {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup",
+                    "title": None if chat_id > 0 else f"Group {chat_id}",
+                    "accent_color_id": 0, "max_reaction_count": 11}
+        if method == "getChatMember":
+            return {"status": "administrator", "user": self._bot_user(token),
+                    "can_be_edited": False, "is_anonymous": False, "can_manage_chat": True,
+                    "can_delete_messages": True, "can_manage_video_chats": True,
+                    "can_restrict_members": True, "can_promote_members": False,
+                    "can_change_info": True, "can_invite_users": True, "can_post_messages": True,
+                    "can_edit_messages": True, "can_post_stories": False,
+                    "can_edit_stories": False, "can_delete_stories": False}
+        return True
+
+    # --- lifecycle --------------------------------------------------------------------------
+    def start(self) -> FakeTelegram:
+        config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning",
+                                access_log=False, lifespan="off")
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + 10
+        while not self._server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("fake Telegram did not start")
+            time.sleep(0.02)
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, default=8081)
+    args = parser.parse_args()
+    fake = FakeTelegram(args.port)
+    uvicorn.run(fake.app, host="127.0.0.1", port=args.port, log_level="warning",
+                access_log=False)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,79 @@
+"""A throw-away PostgreSQL server for the tests (Debian's postgresql package)."""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+
+from tests.fakes.telegram_api import free_port
+
+
+@dataclass
+class PostgresServer:
+    host: str
+    port: int
+    user: str
+    datadir: str | None = None
+
+    def url(self, database: str = "postgres") -> str:
+        return f"postgresql://{self.user}@{self.host}:{self.port}/{database}"
+
+    def create_database(self) -> str:
+        """A new empty database; its plain postgresql:// URL."""
+        import asyncio
+
+        import asyncpg
+
+        name = "t_" + uuid.uuid4().hex[:12]
+
+        async def create() -> None:
+            conn = await asyncpg.connect(host=self.host, port=self.port, user=self.user,
+                                         database="postgres")
+            try:
+                await conn.execute(f'CREATE DATABASE "{name}"')
+            finally:
+                await conn.close()
+
+        asyncio.run(create())
+        return self.url(name)
+
+
+def _pg_bin(name: str) -> str | None:
+    found = shutil.which(name)
+    if found:
+        return found
+    candidates = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
+    return candidates[-1] if candidates else None
+
+
+def start_postgres() -> tuple[PostgresServer, callable] | None:
+    """Start a private cluster on a free port; None when PostgreSQL is not installed."""
+    initdb, pg_ctl = _pg_bin("initdb"), _pg_bin("pg_ctl")
+    if not initdb or not pg_ctl:
+        return None
+    datadir = tempfile.mkdtemp(prefix="pgtest-")
+    as_user: list[str] = []
+    if os.geteuid() == 0:  # initdb refuses to run as root
+        shutil.chown(datadir, "postgres", "postgres")
+        as_user = ["runuser", "-u", "postgres", "--"]
+    subprocess.run([*as_user, initdb, "-D", datadir, "-U", "postgres", "--auth=trust",
+                    "-E", "UTF8", "--no-sync"], check=True, capture_output=True)
+    port = free_port()
+    opts = (f"-p {port} -k {datadir} -c listen_addresses=127.0.0.1 -c fsync=off "
+            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
+    subprocess.run([*as_user, pg_ctl, "-D", datadir, "-o", opts, "-w", "-l",
+                    f"{datadir}/log.txt", "start"], check=True, capture_output=True)
+
+    def stop() -> None:
+        subprocess.run([*as_user, pg_ctl, "-D", datadir, "-m", "immediate", "stop"],
+                       capture_output=True)
+        shutil.rmtree(datadir, ignore_errors=True)
+
+    time.sleep(0.1)
+    return PostgresServer("127.0.0.1", port, "postgres", datadir), stop
