@@ -24,7 +24,7 @@ def build_application(settings: Settings, services: Any) -> Application:
 
     app = new_application(settings, NAME, services)
     add_handlers(app, start.HANDLERS)
-    add_handlers(app, start.FALLBACK, group=1)
+    add_handlers(app, start.FALLBACK)  # last in the group: only when nothing else matched
     app.add_error_handler(record_error)
     return app
 

@@ -20,7 +20,7 @@ from typing import Any
 import orjson
 from sqlalchemy.exc import DBAPIError, OperationalError
 from telegram import Update
-from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from shared.alerts import Alerts
 from shared.bots import BotRuntime
@@ -212,6 +212,10 @@ class InboxWorker:
                 current_outcome.reset(outcome_token)
         except Exception as exc:  # noqa: BLE001 - decoding or loading failed: same path
             outcome.error = outcome.error or exc
+        if isinstance(outcome.error, Forbidden):
+            # the user blocked the bot (already marked inactive by the sender): nothing to retry
+            outcome.handlers.append("blocked")
+            outcome.error = None
         if outcome.error is None:
             try:
                 async with self.storage.db.write() as conn:

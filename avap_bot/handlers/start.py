@@ -60,7 +60,8 @@ async def not_understood(update: Update, context: BotContext) -> None:
     await update.effective_message.reply_text(texts.NOT_UNDERSTOOD)
 
 
-PRIVATE = filters.ChatType.PRIVATE
+# new messages only: an edited message is not a new answer to a question
+PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
 
 HANDLERS = [
     CommandHandler("start", start, filters=PRIVATE),

@@ -30,7 +30,8 @@ async def cancel(update: Update, context: BotContext) -> None:
         await update.effective_message.reply_text(texts.NOTHING_TO_CANCEL)
 
 
-PRIVATE = filters.ChatType.PRIVATE
+# new messages only: an edited message is not a new answer to a question
+PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
 
 HANDLERS = [
     CommandHandler("start", start, filters=PRIVATE),
