@@ -1,0 +1,115 @@
+"""Acceptance 7: an outbox target that fails five times and then recovers gets the effect once."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import httpx
+import pytest
+import respx
+
+from shared.errors import PermanentError
+from shared.outbox import OutboxWorker, backoff_seconds
+from shared.storage import Storage
+
+TARGET = "https://api.systeme.io/api/contacts/17/tags"
+
+
+async def _wait(predicate: Any, timeout: float = 10.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await predicate():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.02)
+
+
+async def test_effect_happens_once_after_five_failures(storage: Storage) -> None:
+    applied: list[dict] = []
+    answers = iter([httpx.Response(500)] * 4 + [httpx.Response(429)] + [httpx.Response(201)])
+
+    def target(request: httpx.Request) -> httpx.Response:
+        response = next(answers)
+        if response.status_code == 201:
+            applied.append({"body": request.content, "key": request.headers["idempotency-key"]})
+        return response
+
+    worker = OutboxWorker(storage, instance="test", retry_base=0.01)
+
+    async def add_tag(payload: dict[str, Any]) -> None:
+        async with httpx.AsyncClient() as client:
+            resp = await client.post(TARGET, json={"tagId": payload["tag"]},
+                                     headers={"Idempotency-Key": payload["key"]})
+            resp.raise_for_status()
+
+    worker.register("systeme.tag", add_tag)
+    with respx.mock(assert_all_called=True) as mock:
+        route = mock.post(TARGET).mock(side_effect=target)
+        await worker.enqueue("systeme.tag", {"tag": 5, "key": "verified:17"},
+                             dedupe_key="verified:17")
+        worker.start()
+        try:
+            await _wait(lambda: _pending_is(storage, 0))
+            await asyncio.sleep(0.2)  # nothing more may happen after success
+        finally:
+            await worker.stop()
+    assert route.call_count == 6
+    assert len(applied) == 1 and applied[0]["key"] == "verified:17"
+    assert await storage.outbox.counts(3) == {"pending": 0, "stuck": 0, "failed": 0}
+
+
+async def _pending_is(storage: Storage, n: int) -> bool:
+    return (await storage.outbox.counts(100))["pending"] == n
+
+
+async def test_permanent_failure_is_kept_and_reported_once(storage: Storage) -> None:
+    reported: list[str] = []
+    worker = OutboxWorker(storage, instance="test", retry_base=0.01)
+
+    async def reject(payload: dict[str, Any]) -> None:
+        raise PermanentError("422: invalid email")
+
+    async def on_stuck(row: Any, error: str) -> None:
+        reported.append(error)
+
+    worker.register("crm", reject)
+    worker.on_stuck = on_stuck
+    await worker.enqueue("crm", {"n": 1})
+    assert await worker.drain_once() == 1
+    assert await worker.drain_once() == 0
+    assert await storage.outbox.counts(3) == {"pending": 0, "stuck": 0, "failed": 1}
+    assert reported == ["422: invalid email"]
+
+
+async def test_rows_that_keep_failing_are_reported_after_the_threshold(storage: Storage) -> None:
+    reported: list[int] = []
+    worker = OutboxWorker(storage, instance="test", retry_base=0.001, alert_after=3)
+
+    async def down(payload: dict[str, Any]) -> None:
+        raise httpx.ConnectError("connection refused")
+
+    async def on_stuck(row: Any, error: str) -> None:
+        reported.append(row.attempts)
+
+    worker.register("sheets", down)
+    worker.on_stuck = on_stuck
+    await worker.enqueue("sheets", {"n": 1})
+    for _ in range(5):
+        await worker.drain_once()
+        await asyncio.sleep(0.02)
+    counts = await storage.outbox.counts(3)
+    assert counts["pending"] == 1 and counts["stuck"] == 1  # kept, still retried
+    assert reported == [3]  # reported once, not at every later failure
+
+
+def test_backoff_grows_and_is_capped() -> None:
+    assert [backoff_seconds(n, 2.0) for n in (1, 2, 3, 4)] == [2.0, 4.0, 8.0, 16.0]
+    assert backoff_seconds(40, 2.0) == 3600
+
+
+@pytest.mark.parametrize("kind", ["unknown.kind"])
+async def test_unknown_kind_is_retried_not_dropped(storage: Storage, kind: str) -> None:
+    worker = OutboxWorker(storage, instance="test", retry_base=60)
+    await worker.enqueue(kind, {"n": 1})
+    assert await worker.drain_once() == 1
+    assert (await storage.outbox.counts(100))["pending"] == 1
