@@ -64,7 +64,7 @@ def chat_key_of(update: dict[str, Any]) -> str:
 class InboxIntake:
     """Writes incoming updates durably, grouping concurrent writes into one transaction."""
 
-    def __init__(self, storage: Storage, on_stored: Callable[[], None] | None = None,
+    def __init__(self, storage: Storage, on_stored: Callable[[int], None] | None = None,
                  max_batch: int = 500) -> None:
         self._storage = storage
         self._on_stored = on_stored
@@ -98,7 +98,7 @@ class InboxIntake:
                 if not fut.done():
                     fut.set_result(None)
             if self._on_stored is not None:
-                self._on_stored()
+                self._on_stored(len(batch))
 
 
 def is_transient(exc: BaseException) -> bool:
@@ -112,7 +112,19 @@ def is_transient(exc: BaseException) -> bool:
 
 
 class InboxWorker:
-    """Runs the handlers of stored updates; retries transient failures; never drops a row."""
+    """Runs the handlers of stored updates; retries transient failures; never drops a row.
+
+    Claiming rows is a write transaction, and on SQLite (one writer) every webhook waiting for
+    its commit waits for it too. So while the intake is under pressure (it just committed a big
+    group of updates: many webhooks are waiting on it), the worker claims at most once every
+    ``max_defer`` seconds, with every free slot at once, instead of once per finished update.
+    Acknowledging Telegram comes first; the backlog is handled as soon as the pressure stops,
+    and never less often than that, so nothing starves.
+    """
+
+    pressure_batch = 8  # a commit of this many updates means the intake is busy
+    pressure_hold = 0.1  # seconds the intake counts as busy after such a commit
+    max_defer = 1.0  # under pressure, still claim at least this often
 
     def __init__(self, storage: Storage, runtimes: dict[str, BotRuntime], settings: Settings,
                  alerts: Alerts, chats: ChatDirectory, *, instance: str,
@@ -128,10 +140,25 @@ class InboxWorker:
         self._wake = asyncio.Event()
         self._inflight: dict[int, asyncio.Task] = {}
         self._tasks: list[asyncio.Task] = []
+        self._stopping = False
         self.processed = 0
+        self._pressure_until = 0.0
+        self._last_claim = 0.0
 
-    def wake(self) -> None:
+    def wake(self, stored: int = 0) -> None:
+        """New work: ``stored`` updates were just committed by the intake (0: other news)."""
+        if stored >= self.pressure_batch:
+            self._pressure_until = time.monotonic() + self.pressure_hold
         self._wake.set()
+
+    async def _yield_to_intake(self) -> None:
+        """While the intake is busy, wait (up to ``max_defer`` since the last claim)."""
+        while True:
+            now = time.monotonic()
+            until = min(self._pressure_until, self._last_claim + self.max_defer)
+            if now >= until:
+                return
+            await asyncio.sleep(until - now)
 
     def start(self) -> None:
         if not self._tasks:
@@ -140,11 +167,13 @@ class InboxWorker:
 
     async def stop(self, grace: float = 10.0) -> None:
         """Stop claiming; let handlers in flight finish (up to ``grace`` seconds)."""
+        # the flag as well as the cancel: a cancellation that lands inside a database driver
+        # call can be absorbed there, and the loop must still end
+        self._stopping = True
         for task in self._tasks:
             task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        if self._tasks:
+            await asyncio.wait(self._tasks, timeout=grace)
         self._tasks = []
         if self._inflight:
             await asyncio.wait(list(self._inflight.values()), timeout=grace)
@@ -155,10 +184,13 @@ class InboxWorker:
     async def _run(self) -> None:
         while True:
             self._wake.clear()
+            if self.concurrency > len(self._inflight):
+                await self._yield_to_intake()
             free = self.concurrency - len(self._inflight)
             bots = self._ready_bots()
             rows: list[InboxRow] = []
             if free > 0 and bots:
+                self._last_claim = time.monotonic()
                 try:
                     rows = await self.storage.inbox.claim(self.instance, free, self.lease_seconds,
                                                          bots=bots)
@@ -179,7 +211,7 @@ class InboxWorker:
         self._wake.set()
 
     async def _renew_leases(self) -> None:
-        while True:
+        while not self._stopping:
             await asyncio.sleep(self.lease_seconds / 3)
             if self._inflight:
                 try:

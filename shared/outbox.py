@@ -49,6 +49,7 @@ class OutboxWorker:
         self._deliver: dict[str, Deliver] = {}
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
+        self._stopping = False
         self.on_stuck: Callable[[OutboxRow, str], Awaitable[None]] | None = None
 
     def register(self, kind: str, deliver: Deliver) -> None:
@@ -69,14 +70,14 @@ class OutboxWorker:
             self._task = asyncio.create_task(self._run(), name="outbox-worker")
 
     async def stop(self) -> None:
+        self._stopping = True
         if self._task is not None:
             self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await asyncio.wait([self._task], timeout=10)
             self._task = None
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             self._wake.clear()
             try:
                 delivered = await self.drain_once()

@@ -47,10 +47,10 @@ class ServerProcess:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, wait_ready: bool = True, timeout: float = 30) -> ServerProcess:
+    def start(self, *args: str, wait_ready: bool = True, timeout: float = 30) -> ServerProcess:
         self.starts += 1
         log = open(self.log_path, "a")  # noqa: SIM115 - closed with the process
-        self.proc = subprocess.Popen([sys.executable, "-m", "shared"], cwd=self.workdir,
+        self.proc = subprocess.Popen([sys.executable, "-m", "shared", *args], cwd=self.workdir,
                                      env=self.env, stdout=log, stderr=subprocess.STDOUT)
         if wait_ready:
             self.wait_ready(timeout)

@@ -3,6 +3,7 @@
 It serves ``/bot{token}/{method}`` (form, JSON or multipart bodies, as PTB sends them), keeps the
 webhook and the command menus each bot registered, records every call, and can be scripted per
 method: delay the answer, answer 429 with ``retry_after``, 403 for a blocked user, or any error.
+``member_overrides`` sets what getChatMember answers for one chat (a status, missing rights).
 Run it in a thread of the test process (``FakeTelegram().start()``) or as a process
 (``python -m tests.fakes.telegram_api --port N``).
 """
@@ -53,6 +54,8 @@ class BotState:
     commands: dict[str, list[dict]] = field(default_factory=dict)
     pending_updates: list[dict] = field(default_factory=list)
     next_message_id: int = 1
+    # set by a test: getWebhookInfo then reports a failed delivery, as Telegram does
+    last_error_message: str | None = None
 
 
 def free_port() -> int:
@@ -77,6 +80,9 @@ class FakeTelegram:
         self.bots: dict[str, BotState] = {}
         self.scripts: dict[str, list[Action]] = {}
         self.blocked_chats: set[int] = set()
+        # getChatMember answers per chat (by chat_id as sent: an int, or "@name" for a channel);
+        # the fields are merged over the default answer, an administrator with every right
+        self.member_overrides: dict[int | str, dict[str, Any]] = {}
         self._lock = threading.Lock()
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
@@ -197,8 +203,12 @@ class FakeTelegram:
                 state.webhook_url = ""
             return True
         if method == "getWebhookInfo":
-            return {"url": state.webhook_url, "has_custom_certificate": False,
-                    "pending_update_count": 0}
+            info: dict[str, Any] = {"url": state.webhook_url, "has_custom_certificate": False,
+                                    "pending_update_count": 0}
+            if state.last_error_message:
+                info["last_error_date"] = int(time.time())
+                info["last_error_message"] = state.last_error_message
+            return info
         if method == "setMyCommands":
             scope = params.get("scope") or {"type": "default"}
             key = json.dumps(scope, sort_keys=True)
@@ -228,14 +238,27 @@ class FakeTelegram:
                     "title": None if chat_id > 0 else f"Group {chat_id}",
                     "accent_color_id": 0, "max_reaction_count": 11}
         if method == "getChatMember":
-            return {"status": "administrator", "user": self._bot_user(token),
-                    "can_be_edited": False, "is_anonymous": False, "can_manage_chat": True,
-                    "can_delete_messages": True, "can_manage_video_chats": True,
-                    "can_restrict_members": True, "can_promote_members": False,
-                    "can_change_info": True, "can_invite_users": True, "can_post_messages": True,
-                    "can_edit_messages": True, "can_post_stories": False,
-                    "can_edit_stories": False, "can_delete_stories": False}
+            return self._chat_member(token, params)
         return True
+
+    def _chat_member(self, token: str, params: dict[str, Any]) -> dict[str, Any]:
+        """The default member (an administrator with every right), or the chat's override."""
+        raw = params.get("chat_id")
+        key: int | str = int(raw) if str(raw).lstrip("-").isdigit() else str(raw)
+        with self._lock:
+            override = self.member_overrides.get(key)
+        if override is not None and override.get("status", "administrator") != "administrator":
+            return {"user": self._bot_user(token), **override}
+        return {**self._default_member(token), **(override or {})}
+
+    def _default_member(self, token: str) -> dict[str, Any]:
+        return {"status": "administrator", "user": self._bot_user(token),
+                "can_be_edited": False, "is_anonymous": False, "can_manage_chat": True,
+                "can_delete_messages": True, "can_manage_video_chats": True,
+                "can_restrict_members": True, "can_promote_members": False,
+                "can_change_info": True, "can_invite_users": True, "can_post_messages": True,
+                "can_edit_messages": True, "can_post_stories": False,
+                "can_edit_stories": False, "can_delete_stories": False}
 
     # --- lifecycle --------------------------------------------------------------------------
     def start(self) -> FakeTelegram:
