@@ -21,7 +21,11 @@ def _split_ids(value: object) -> object:
         return [value]
     if isinstance(value, str):
         parts = [p.strip() for p in value.replace(";", ",").split(",")]
-        return [int(p) for p in parts if p]
+        try:
+            return [int(p) for p in parts if p]
+        except ValueError:
+            raise ValueError(
+                "expected numeric Telegram ids separated by commas, e.g. 12345,67890") from None
     return value
 
 

@@ -108,7 +108,8 @@ class Platform:
                                                        name=f"start-{runtime.name}"))
         self.worker.start()
         self.outbox.start()
-        self.scheduler = Scheduler(self.storage, timezone="UTC", instance=self.instance)
+        self.scheduler = Scheduler(self.storage, timezone=s.scheduler_timezone,
+                                   instance=self.instance)
         register_platform_jobs(self)
         self.scheduler.start()
         self.ready = True

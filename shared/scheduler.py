@@ -88,9 +88,12 @@ class Scheduler:
         """Run ``func(*args)`` every ``seconds``, on a grid shared by all instances."""
         self.add(job_id, IntervalTrigger(seconds=seconds, start_date=ANCHOR), func, *args)
 
-    def cron(self, job_id: str, func: JobFunc, *args: Any, **cron: Any) -> None:
-        """Run ``func(*args)`` at cron times (hour=9, minute=0, ...) in the scheduler's zone."""
-        self.add(job_id, CronTrigger(timezone=self._sched.timezone, **cron), func, *args)
+    def cron(self, job_id: str, func: JobFunc, *args: Any, timezone: str | None = None,
+             **cron: Any) -> None:
+        """Run ``func(*args)`` at cron times (hour=9, minute=0, ...) in ``timezone`` (default:
+        the scheduler's zone)."""
+        trigger = CronTrigger(timezone=timezone or self._sched.timezone, **cron)
+        self.add(job_id, trigger, func, *args)
 
     def add(self, job_id: str, trigger: BaseTrigger, func: JobFunc, *args: Any,
             misfire_grace_time: int | None = None) -> None:

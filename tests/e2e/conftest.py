@@ -42,6 +42,7 @@ class ServerProcess:
         self.log_path = workdir / f"{name}.log"
         self.proc: subprocess.Popen | None = None
         self.starts = 0
+        self.module = "shared"
 
     @property
     def url(self) -> str:
@@ -50,7 +51,7 @@ class ServerProcess:
     def start(self, *args: str, wait_ready: bool = True, timeout: float = 30) -> ServerProcess:
         self.starts += 1
         log = open(self.log_path, "a")  # noqa: SIM115 - closed with the process
-        self.proc = subprocess.Popen([sys.executable, "-m", "shared", *args], cwd=self.workdir,
+        self.proc = subprocess.Popen([sys.executable, "-m", self.module, *args], cwd=self.workdir,
                                      env=self.env, stdout=log, stderr=subprocess.STDOUT)
         if wait_ready:
             self.wait_ready(timeout)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sqlite3
 
+import httpx
+
 from avap_bot import texts
 from tests.e2e.conftest import ADMIN_ID, AVAP_TOKEN, SHOP_TOKEN, ServerProcess, post_update
 from tests.fakes import updates
@@ -53,3 +55,41 @@ def test_group_upgrade_is_followed_and_reported(fake_telegram: FakeTelegram,
             (-555, -100555)]
     # the shopping bot never sent anything about it
     assert fake_telegram.sent_texts(token=SHOP_TOKEN) == []
+
+
+def test_fresh_checkout_serves_health_without_tokens(make_server) -> None:
+    srv: ServerProcess = make_server(AVAP_BOT_TOKEN="", SHOPPING_BOT_TOKEN="", PUBLIC_URL="",
+                                     LOG_FORMAT="text")
+    srv.start()
+    body = httpx.get(f"{srv.url}/health", timeout=5).json()
+    assert body["status"] == "ok"
+    assert body["bots"]["avap"] == {"state": "disabled", "enable_with": "AVAP_BOT_TOKEN"}
+    assert body["bots"]["shopping"] == {"state": "disabled", "enable_with": "SHOPPING_BOT_TOKEN"}
+    log = srv.log_text()
+    assert "AVAP support bot disabled: set AVAP_BOT_TOKEN to enable it" in log
+    assert "TimeToShopping bot disabled: set SHOPPING_BOT_TOKEN to enable it" in log
+
+
+def test_seed_start_command_runs_the_same_server(fake_telegram: FakeTelegram, make_server) -> None:
+    srv: ServerProcess = make_server()
+    srv.module = "avap_bot.bot"
+    srv.start()
+    post_update(fake_telegram, srv, "avap", updates.message(1, "/help", user_id=811))
+    fake_telegram.wait_for(lambda: fake_telegram.sent_texts(811, AVAP_TOKEN))
+    assert fake_telegram.sent_texts(811, AVAP_TOKEN) == [texts.HELP]
+
+
+def test_invalid_setting_stops_start_up_with_one_line(make_server) -> None:
+    srv: ServerProcess = make_server(ADMIN_USER_IDS="12,abc")
+    srv.start(wait_ready=False)
+    assert srv.proc is not None and srv.proc.wait(20) == 2
+    lines = [ln for ln in srv.log_text().splitlines() if ln.strip()]
+    assert lines == ["configuration error: ADMIN_USER_IDS: expected numeric Telegram ids "
+                     "separated by commas, e.g. 12345,67890"]
+
+
+def test_sqlite_on_render_is_warned_about(make_server) -> None:
+    srv: ServerProcess = make_server(RENDER="true").start()
+    body = httpx.get(f"{srv.url}/health", timeout=5).json()
+    assert any("not persistent" in w for w in body["warnings"])
+    assert "not persistent" in srv.log_text()
