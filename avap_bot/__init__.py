@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
+from telegram.constants import ParseMode
 from telegram.ext import Application
 
 from avap_bot import texts
@@ -17,28 +19,41 @@ TOKEN_VARIABLE = "AVAP_BOT_TOKEN"
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
 APOLOGY = texts.APOLOGY
 
+# handler modules, in the order their handlers are tried
+FEATURES = ("start", "verification", "buyers")
+
 
 def build_application(settings: Settings, services: Any) -> Application:
-    """The support bot's PTB application with its handlers."""
-    from avap_bot.handlers import start
-
-    app = new_application(settings, NAME, services)
-    add_handlers(app, start.HANDLERS)
-    add_handlers(app, start.FALLBACK)  # last in the group: only when nothing else matched
+    """The support bot's PTB application with the handlers of every feature."""
+    app = new_application(settings, NAME, services, parse_mode=ParseMode.HTML)
+    for name in FEATURES:
+        add_handlers(app, importlib.import_module(f"avap_bot.handlers.{name}").HANDLERS)
+    start = importlib.import_module("avap_bot.handlers.start")
+    add_handlers(app, start.FALLBACK)  # last: only what no feature took
     app.add_error_handler(record_error)
     return app
+
+
+def register_jobs(scheduler: Any, app: Application, services: Any) -> None:
+    """Jobs of the support bot (resuming broadcasts is started in ``on_ready``)."""
+
+
+async def on_ready(app: Application, services: Any) -> None:
+    """Resume what a restart interrupted (broadcasts half-way)."""
+    if "broadcast" in FEATURES:
+        broadcast = importlib.import_module("avap_bot.handlers.broadcast")
+        await broadcast.resume_all(app, services)
 
 
 def command_menus(settings: Settings, services: Any) -> CommandMenus:
     """Students' commands for everyone; the admin commands in the admin chats only."""
     everyone = [BotCommand(c, d) for c, d in texts.COMMANDS]
     menus: CommandMenus = [(BotCommandScopeDefault(), everyone)]
-    if texts.ADMIN_COMMANDS:
-        admin = everyone + [BotCommand(c, d) for c, d in texts.ADMIN_COMMANDS]
-        for chat_id in sorted(set(settings.admin_user_ids)):
-            menus.append((BotCommandScopeChat(chat_id), admin))
-        for name in settings.group_settings():
-            group = services.chats.group(name)
-            if group is not None:
-                menus.append((BotCommandScopeChat(group), admin))
+    admin = everyone + [BotCommand(c, d) for c, d in texts.ADMIN_COMMANDS]
+    for chat_id in sorted(set(settings.admin_user_ids)):
+        menus.append((BotCommandScopeChat(chat_id), admin))
+    for name in settings.group_settings():
+        group = services.chats.group(name)
+        if group is not None:
+            menus.append((BotCommandScopeChat(group), admin))
     return menus

@@ -1,4 +1,4 @@
-"""Checks of what students type."""
+"""Checks and normal forms of what students and admins type."""
 
 from __future__ import annotations
 
@@ -15,12 +15,36 @@ def normalise_email(text: str) -> str | None:
     return candidate.lower()
 
 
-def normalise_phone(text: str) -> str | None:
-    """A phone number as + and digits, or None when ``text`` is not one."""
+def normalise_phone(text: str, region: str | None = None) -> str | None:
+    """The phone number in E.164 (+37499123456), or None when ``text`` is not a valid one.
+
+    A number without a country code is read in ``region`` (PHONE_REGION); without a region it
+    must start with + and the country code.
+    """
     candidate = text.strip()
-    if not re.fullmatch(r"\+?[\d\s().-]{7,20}", candidate):
+    if not re.fullmatch(r"\+?[\d\s().-]{5,24}", candidate):
         return None
-    digits = re.sub(r"\D", "", candidate)
-    if not 7 <= len(digits) <= 15:
+    import phonenumbers  # imported on first use: its metadata is large
+
+    if candidate.startswith("00"):
+        candidate = "+" + candidate[2:]
+    try:
+        number = phonenumbers.parse(candidate, None if candidate.startswith("+") else region)
+    except phonenumbers.NumberParseException:
         return None
-    return "+" + digits
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def mask_email(email: str | None) -> str:
+    if not email or "@" not in email:
+        return "—"
+    user, _, domain = email.partition("@")
+    return f"{user[:2]}***@{domain}"
+
+
+def mask_phone(phone: str | None) -> str:
+    if not phone:
+        return "—"
+    return f"{phone[:4]}***{phone[-2:]}"

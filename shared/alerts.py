@@ -7,10 +7,9 @@ from collections.abc import Callable
 
 from shared.config import Settings
 from shared.storage import Storage
+from shared.telegram_outbox import TELEGRAM_MESSAGE
 
 log = logging.getLogger(__name__)
-
-TELEGRAM_MESSAGE = "telegram.message"
 
 
 class Alerts:

@@ -36,6 +36,9 @@ class BotModule(Protocol):
 
     def command_menus(self, settings: Settings, services: Any) -> CommandMenus: ...
 
+    # optional: ``register_jobs(scheduler, app, services)`` at start-up and
+    # ``async on_ready(app, services)`` once the bot is registered with Telegram
+
 
 BOT_MODULES = {"avap": "avap_bot", "shopping": "shopping_bot"}
 
@@ -58,7 +61,8 @@ class BotRuntime:
     started_at: float = field(default_factory=time.monotonic)
 
 
-def new_application(settings: Settings, name: str, services: Any) -> Application:
+def new_application(settings: Settings, name: str, services: Any,
+                    parse_mode: str | None = None) -> Application:
     """A PTB Application with no updater, pointed at TELEGRAM_API_URL, limits applied."""
     token = settings.bot_token(name)
     if token is None:
@@ -77,7 +81,7 @@ def new_application(settings: Settings, name: str, services: Any) -> Application
                              connect_timeout=10, pool_timeout=10),
         get_updates_request=HTTPXRequest(connection_pool_size=2, read_timeout=40),
         rate_limiter=SendLimiter(on_blocked=on_blocked),
-        defaults=Defaults(block=True),
+        defaults=Defaults(block=True, parse_mode=parse_mode),
     )
     app = (
         Application.builder()

@@ -73,6 +73,17 @@ class Settings(BaseSettings):
     scheduler_timezone: str = Field("Asia/Yerevan", validation_alias="SCHEDULER_TIMEZONE")
     avap_timezone: str = Field("UTC", validation_alias="AVAP_TIMEZONE")
 
+    # --- the course (AVAP support bot) -------------------------------------------------------
+    avap_modules: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: [str(i) for i in range(1, 13)], validation_alias="AVAP_MODULES"
+    )
+    phone_region: str | None = Field(None, validation_alias="PHONE_REGION")
+    verify_attempts_per_hour: int = Field(5, validation_alias="VERIFY_ATTEMPTS_PER_HOUR", ge=1)
+    submission_cooldown_seconds: int = Field(120, validation_alias="SUBMISSION_COOLDOWN_SECONDS",
+                                             ge=0)
+    question_cooldown_seconds: int = Field(120, validation_alias="QUESTION_COOLDOWN_SECONDS",
+                                           ge=0)
+
     # --- outside services -------------------------------------------------------------------
     openai_api_key: SecretStr | None = Field(None, validation_alias="OPENAI_API_KEY")
     openai_base_url: str | None = Field(None, validation_alias="OPENAI_BASE_URL")
@@ -103,6 +114,28 @@ class Settings(BaseSettings):
     @classmethod
     def _parse_id_list(cls, value: object) -> object:
         return _split_ids(value)
+
+    @field_validator("avap_modules", mode="before")
+    @classmethod
+    def _parse_modules(cls, value: object) -> object:
+        if isinstance(value, str):
+            names = [p.strip() for p in value.split(",") if p.strip()]
+            if not names:
+                raise ValueError("expected module names separated by commas, e.g. 1,2,3")
+            if any(len(n) > 32 for n in names):
+                raise ValueError("module names must be at most 32 characters")
+            return names
+        return value
+
+    @field_validator("phone_region")
+    @classmethod
+    def _valid_region(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip().upper()
+        if len(value) != 2 or not value.isalpha():
+            raise ValueError("expected a two-letter country code such as AM, NG or US")
+        return value
 
     @field_validator("render", mode="before")
     @classmethod

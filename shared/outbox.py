@@ -81,7 +81,7 @@ class OutboxWorker:
             self._wake.clear()
             try:
                 delivered = await self.drain_once()
-            except Exception:  # noqa: BLE001 - the worker must outlive a database outage
+            except Exception:
                 log.exception("outbox: claiming rows failed; retrying shortly")
                 delivered = 0
             if delivered == 0:

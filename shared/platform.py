@@ -12,10 +12,10 @@ import time
 from typing import Any, Literal
 
 import orjson
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import BadRequest, TelegramError
 
 from shared import __version__
-from shared.alerts import TELEGRAM_MESSAGE, Alerts
+from shared.alerts import Alerts
 from shared.bots import BotRuntime, bot_module
 from shared.config import BOT_NAMES, Settings
 from shared.errors import PermanentError, PlatformError, TransientError
@@ -25,7 +25,7 @@ from shared.outbox import OutboxWorker
 from shared.scheduler import Scheduler
 from shared.services import ChatDirectory, Services
 from shared.storage import Storage, open_storage
-from shared.telegram import is_chat_not_found
+from shared.telegram_outbox import TelegramDeliveries
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +85,7 @@ class Platform:
                                    retry_base=s.retry_base_seconds * 2,
                                    alert_after=s.outbox_alert_after)
         self.alerts = Alerts(s, self.storage, self.outbox.enqueue, self._ready_bot_names)
-        self.outbox.register(TELEGRAM_MESSAGE, self._deliver_telegram_message)
+        TelegramDeliveries(self.ready_bot).register(self.outbox)
         self.outbox.on_stuck = self._report_stuck
         self.services = Services(settings=s, storage=self.storage, chats=chats,
                                  alerts=self.alerts, outbox=self.outbox, instance=self.instance)
@@ -103,14 +103,17 @@ class Platform:
         self.intake = InboxIntake(self.storage, on_stored=self.worker.wake)
         if self.mode == "polling":
             await self._check_polling_allowed()
+        self.scheduler = Scheduler(self.storage, timezone=s.scheduler_timezone,
+                                   instance=self.instance)
+        register_platform_jobs(self)
         for runtime in self.runtimes.values():
+            register_jobs = getattr(runtime.module, "register_jobs", None)
+            if register_jobs is not None:
+                register_jobs(self.scheduler, runtime.app, self.services)
             self._bot_tasks.append(asyncio.create_task(self._start_bot(runtime),
                                                        name=f"start-{runtime.name}"))
         self.worker.start()
         self.outbox.start()
-        self.scheduler = Scheduler(self.storage, timezone=s.scheduler_timezone,
-                                   instance=self.instance)
-        register_platform_jobs(self)
         self.scheduler.start()
         self.ready = True
 
@@ -135,7 +138,7 @@ class Platform:
         while True:
             try:
                 app = runtime.app
-                if not app._initialized:  # noqa: SLF001 - PTB has no public flag
+                if not app._initialized:
                     await app.initialize()
                     await app.start()
                 runtime.username = app.bot.username
@@ -146,6 +149,9 @@ class Platform:
                                                                name=f"poll-{runtime.name}"))
                 await self._set_commands(runtime)
                 runtime.state, runtime.error = "ready", None
+                on_ready = getattr(runtime.module, "on_ready", None)
+                if on_ready is not None:
+                    await on_ready(runtime.app, self.services)
                 log.info("bot ready", extra={"bot": runtime.name, "username": runtime.username,
                                              "mode": self.mode})
                 self.worker.wake()
@@ -211,21 +217,14 @@ class Platform:
     def _ready_bot_names(self) -> list[str]:
         return [n for n, r in self.runtimes.items() if r.state == "ready"]
 
-    async def _deliver_telegram_message(self, payload: dict[str, Any]) -> None:
-        runtime = self.runtimes.get(payload["bot"])
+    def ready_bot(self, name: str) -> Any:
+        """The Bot of a ready bot, for outbox deliveries; a bot not ready yet means "later"."""
+        runtime = self.runtimes.get(name)
         if runtime is None:
-            raise PermanentError(f"bot {payload['bot']} is not configured")
+            raise PermanentError(f"bot {name} is not configured")
         if runtime.state != "ready":
-            raise TransientError(f"bot {payload['bot']} is not ready")
-        try:
-            await runtime.app.bot.send_message(payload["chat_id"], payload["text"],
-                                               **payload.get("options", {}))
-        except Forbidden as exc:
-            raise PermanentError(f"blocked: {exc.message}") from exc
-        except BadRequest as exc:
-            if is_chat_not_found(exc):
-                raise PermanentError(exc.message) from exc
-            raise
+            raise TransientError(f"bot {name} is not ready")
+        return runtime.app.bot
 
     async def _report_stuck(self, row: Any, error: str) -> None:
         await self.alerts.send(f"outbox:{row.kind}",

@@ -1,42 +1,495 @@
-"""Repositories of the AVAP support bot (buyers and verified students)."""
+"""Repositories of the AVAP support bot: buyers, students, admins, verification, submissions,
+questions, wins and broadcasts."""
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import Any, Literal
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, case, func, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.storage import schema as t
-from shared.storage.db import Database
+from shared.storage.db import Database, utcnow
+from shared.storage.platform import upsert
+
+Row = dict[str, Any]
+
+
+def _one(row: Any) -> Row | None:
+    return dict(row) if row is not None else None
 
 
 class AvapRepo:
-    """Buyers waiting for verification and verified students."""
+    """Every query of the support bot. Check-and-change operations are single statements."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
 
+    # --- buyers (the pending list) ----------------------------------------------------------
+    async def upsert_buyer(self, *, name: str, email: str | None, phone: str | None,
+                           source: str, added_by: int | None,
+                           conn: AsyncConnection | None = None) -> tuple[str, int]:
+        """Add a buyer, or update the one with the same email (else phone).
+
+        Returns ("added" | "updated", buyer id). Emails must be lower-case, phones E.164.
+        """
+        p = t.pending_verifications
+        now = utcnow()
+        async with self.db.write(conn) as c:
+            match = None
+            if email:
+                match = (await c.execute(select(p.c.id).where(p.c.email == email))).first()
+            if match is None and phone:
+                match = (await c.execute(
+                    select(p.c.id).where(p.c.phone == phone).order_by(p.c.id).limit(1))).first()
+            if match is not None:
+                values: dict[str, Any] = {"name": name, "updated_at": now}
+                if email:
+                    values["email"] = email
+                if phone:
+                    values["phone"] = phone
+                await c.execute(update(p).where(p.c.id == match[0]).values(**values))
+                return "updated", int(match[0])
+            res = await c.execute(insert(p).values(
+                name=name, email=email, phone=phone, status="pending", source=source,
+                added_by=added_by, created_at=now, updated_at=now).returning(p.c.id))
+            return "added", int(res.scalar_one())
+
+    async def get_buyer(self, buyer_id: int) -> Row | None:
+        p = t.pending_verifications
+        async with self.db.read() as c:
+            return _one((await c.execute(select(p).where(p.c.id == buyer_id))).mappings().first())
+
     async def find_buyer(self, *, email: str | None = None, phone: str | None = None,
-                         ) -> dict[str, Any] | None:
-        """A pending buyer whose email (case-insensitive) or E.164 phone matches."""
+                         ) -> Row | None:
+        """The buyer with this email or E.164 phone (pending or already claimed), or None."""
         p = t.pending_verifications
         conds = []
         if email:
-            conds.append(func.lower(p.c.email) == email.lower())
+            conds.append(p.c.email == email.lower())
         if phone:
             conds.append(p.c.phone == phone)
         if not conds:
             return None
-        async with self.db.read() as conn:
-            row = (await conn.execute(
-                select(p).where(or_(*conds), p.c.status == "pending").order_by(p.c.id).limit(1)
+        async with self.db.read() as c:
+            row = (await c.execute(
+                select(p).where(or_(*conds), p.c.status != "revoked").order_by(p.c.id).limit(1)
             )).mappings().first()
-        return dict(row) if row else None
+        return _one(row)
 
-    async def verified_student(self, telegram_id: int) -> dict[str, Any] | None:
+    async def pending_buyers(self, limit: int = 50) -> tuple[list[Row], int]:
+        """Buyers who have not verified yet (oldest first), and how many there are."""
+        p = t.pending_verifications
+        async with self.db.read() as c:
+            total = (await c.execute(select(func.count()).where(
+                p.c.status == "pending"))).scalar_one()
+            rows = (await c.execute(select(p).where(p.c.status == "pending")
+                                    .order_by(p.c.created_at, p.c.id).limit(limit))).mappings()
+            return [dict(r) for r in rows], int(total)
+
+    # --- students -----------------------------------------------------------------------------
+    async def verified_student(self, telegram_id: int) -> Row | None:
         v = t.verified_users
-        async with self.db.read() as conn:
-            row = (await conn.execute(
+        async with self.db.read() as c:
+            row = (await c.execute(
                 select(v).where(v.c.telegram_id == telegram_id, v.c.status == "verified")
             )).mappings().first()
-        return dict(row) if row else None
+        return _one(row)
+
+    async def find_student(self, *, telegram_id: int | None = None,
+                           email: str | None = None) -> Row | None:
+        """A student by Telegram id or email, whatever their status."""
+        v = t.verified_users
+        cond = v.c.telegram_id == telegram_id if telegram_id is not None else \
+            v.c.email == (email or "").lower()
+        async with self.db.read() as c:
+            return _one((await c.execute(select(v).where(cond))).mappings().first())
+
+    async def verify(self, *, buyer_id: int, telegram_id: int, username: str | None,
+                     conn: AsyncConnection | None = None) -> Row:
+        """Give ``telegram_id`` the buyer's access; the buyer is claimed by that account."""
+        p, v = t.pending_verifications, t.verified_users
+        now = utcnow()
+        async with self.db.write(conn) as c:
+            buyer = (await c.execute(select(p).where(p.c.id == buyer_id))).mappings().one()
+            await c.execute(update(p).where(p.c.id == buyer_id).values(
+                telegram_id=telegram_id, status="verified", updated_at=now))
+            stmt = upsert(self.db, v).values(
+                telegram_id=telegram_id, name=buyer["name"], email=buyer["email"],
+                phone=buyer["phone"], status="verified", buyer_id=buyer_id, username=username,
+                last_active_at=now, created_at=now, updated_at=now)
+            stmt = stmt.on_conflict_do_update(index_elements=["telegram_id"], set_={
+                "name": buyer["name"], "email": buyer["email"], "phone": buyer["phone"],
+                "status": "verified", "buyer_id": buyer_id, "username": username,
+                "updated_at": now})
+            await c.execute(stmt)
+            row = (await c.execute(select(v).where(v.c.telegram_id == telegram_id))
+                   ).mappings().one()
+        return dict(row)
+
+    async def revoke_student(self, telegram_id: int,
+                             conn: AsyncConnection | None = None) -> Row | None:
+        """Close a student's access; the buyer record is released for a new claim."""
+        p, v = t.pending_verifications, t.verified_users
+        now = utcnow()
+        async with self.db.write(conn) as c:
+            row = (await c.execute(
+                update(v).where(v.c.telegram_id == telegram_id, v.c.status == "verified")
+                .values(status="revoked", updated_at=now).returning(v.c.id, v.c.buyer_id,
+                                                                    v.c.name, v.c.email)
+            )).mappings().first()
+            if row is None:
+                return None
+            if row["buyer_id"] is not None:
+                await c.execute(update(p).where(p.c.id == row["buyer_id"]).values(
+                    status="revoked", updated_at=now))
+        return dict(row)
+
+    async def touch(self, telegram_id: int) -> None:
+        v = t.verified_users
+        async with self.db.write() as c:
+            await c.execute(update(v).where(v.c.telegram_id == telegram_id)
+                            .values(last_active_at=utcnow()))
+
+    async def audience(self, module: str | None = None) -> list[int]:
+        """Verified students who have not blocked the bot (of one module: who submitted in it)."""
+        v, b, s = t.verified_users, t.bot_chats, t.submissions
+        q = (select(v.c.telegram_id)
+             .select_from(v.outerjoin(b, and_(b.c.bot == "avap", b.c.chat_id == v.c.telegram_id)))
+             .where(v.c.status == "verified", or_(b.c.active.is_(None), b.c.active.is_(True)))
+             .order_by(v.c.telegram_id))
+        if module is not None:
+            q = q.where(v.c.telegram_id.in_(select(s.c.telegram_id).where(s.c.module == module)))
+        async with self.db.read() as c:
+            return [int(r[0]) for r in await c.execute(q)]
+
+    # --- admins ---------------------------------------------------------------------------------
+    async def admin_ids(self) -> set[int]:
+        async with self.db.read() as c:
+            return {int(r[0]) for r in await c.execute(select(t.admins.c.telegram_id))}
+
+    async def list_admins(self) -> list[Row]:
+        async with self.db.read() as c:
+            rows = await c.execute(select(t.admins).order_by(t.admins.c.created_at))
+            return [dict(r) for r in rows.mappings()]
+
+    async def add_admin(self, telegram_id: int, name: str | None, added_by: int) -> bool:
+        stmt = upsert(self.db, t.admins).values(
+            telegram_id=telegram_id, name=name, added_by=added_by, created_at=utcnow()
+        ).on_conflict_do_nothing(index_elements=["telegram_id"]).returning(t.admins.c.telegram_id)
+        async with self.db.write() as c:
+            return (await c.execute(stmt)).first() is not None
+
+    async def remove_admin(self, telegram_id: int) -> bool:
+        async with self.db.write() as c:
+            res = await c.execute(t.admins.delete().where(t.admins.c.telegram_id == telegram_id))
+        return (res.rowcount or 0) == 1
+
+    # --- verification requests ------------------------------------------------------------------
+    async def record_attempt(self, telegram_id: int) -> None:
+        async with self.db.write() as c:
+            await c.execute(insert(t.verification_attempts).values(
+                telegram_id=telegram_id, created_at=utcnow()))
+
+    async def attempts_since(self, telegram_id: int, since: datetime) -> int:
+        a = t.verification_attempts
+        async with self.db.read() as c:
+            return int((await c.execute(select(func.count()).where(
+                a.c.telegram_id == telegram_id, a.c.created_at >= since))).scalar_one())
+
+    async def create_request(self, *, telegram_id: int, tg_name: str, tg_username: str | None,
+                             buyer_id: int | None, kind: str, identifier: str | None,
+                             conn: AsyncConnection | None = None) -> int:
+        r = t.verification_requests
+        async with self.db.write(conn) as c:
+            # a student has one open request at a time: a new one replaces the old
+            await c.execute(update(r).where(r.c.telegram_id == telegram_id, r.c.status == "open")
+                            .values(status="replaced", decided_at=utcnow()))
+            res = await c.execute(insert(r).values(
+                telegram_id=telegram_id, tg_name=tg_name, tg_username=tg_username,
+                buyer_id=buyer_id, kind=kind, identifier=identifier, status="open",
+                created_at=utcnow()).returning(r.c.id))
+            return int(res.scalar_one())
+
+    async def open_request_of(self, telegram_id: int) -> Row | None:
+        r = t.verification_requests
+        async with self.db.read() as c:
+            return _one((await c.execute(select(r).where(
+                r.c.telegram_id == telegram_id, r.c.status == "open"))).mappings().first())
+
+    async def get_request(self, request_id: int) -> Row | None:
+        r = t.verification_requests
+        async with self.db.read() as c:
+            return _one((await c.execute(select(r).where(r.c.id == request_id))).mappings().first())
+
+    async def set_request_card(self, request_id: int, chat_id: int, message_id: int) -> None:
+        r = t.verification_requests
+        async with self.db.write() as c:
+            await c.execute(update(r).where(r.c.id == request_id).values(
+                card_chat_id=chat_id, card_message_id=message_id))
+
+    async def decide_request(self, request_id: int, status: str, by: int,
+                             conn: AsyncConnection | None = None) -> Row | None:
+        """Close an open request; None when it was already decided (a double click)."""
+        r = t.verification_requests
+        async with self.db.write(conn) as c:
+            row = (await c.execute(
+                update(r).where(r.c.id == request_id, r.c.status == "open")
+                .values(status=status, decided_by=by, decided_at=utcnow()).returning(*r.c)
+            )).mappings().first()
+        return _one(row)
+
+    # --- submissions ----------------------------------------------------------------------------
+    async def create_submission(self, *, telegram_id: int, module: str, kind: str,
+                                content: str | None, file_id: str | None, source_chat_id: int,
+                                source_message_id: int) -> Row:
+        s = t.submissions
+        now = utcnow()
+        async with self.db.write() as c:
+            attempt = (await c.execute(select(func.count()).where(
+                s.c.telegram_id == telegram_id, s.c.module == module))).scalar_one() + 1
+            row = (await c.execute(insert(s).values(
+                telegram_id=telegram_id, module=module, type=kind, content=content,
+                file_id=file_id, status="submitted", source_chat_id=source_chat_id,
+                source_message_id=source_message_id, attempt=attempt, created_at=now,
+                updated_at=now).returning(*s.c))).mappings().one()
+        return dict(row)
+
+    async def set_submission_card(self, submission_id: int, chat_id: int, message_id: int) -> None:
+        s = t.submissions
+        async with self.db.write() as c:
+            await c.execute(update(s).where(s.c.id == submission_id).values(
+                card_chat_id=chat_id, card_message_id=message_id))
+
+    async def get_submission(self, submission_id: int) -> Row | None:
+        s = t.submissions
+        async with self.db.read() as c:
+            return _one((await c.execute(select(s).where(s.c.id == submission_id))
+                         ).mappings().first())
+
+    async def submission_by_card(self, chat_id: int, message_id: int) -> Row | None:
+        s = t.submissions
+        async with self.db.read() as c:
+            return _one((await c.execute(select(s).where(
+                s.c.card_chat_id == chat_id, s.c.card_message_id == message_id))).mappings().first())
+
+    async def grade_submission(self, submission_id: int, score: int, comment: str | None,
+                               by: int, *, replace: bool = False) -> Row | None:
+        """Grade; None when it is graded already and ``replace`` is False."""
+        s = t.submissions
+        cond = [s.c.id == submission_id]
+        if not replace:
+            cond.append(s.c.status != "graded")
+        async with self.db.write() as c:
+            row = (await c.execute(update(s).where(*cond).values(
+                status="graded", grade=score, comment=comment, graded_by=by, graded_at=utcnow(),
+                updated_at=utcnow()).returning(*s.c))).mappings().first()
+        return _one(row)
+
+    async def request_revision(self, submission_id: int, comment: str, by: int) -> Row | None:
+        s = t.submissions
+        async with self.db.write() as c:
+            row = (await c.execute(update(s).where(s.c.id == submission_id).values(
+                status="revision", comment=comment, graded_by=by, graded_at=utcnow(),
+                updated_at=utcnow()).returning(*s.c))).mappings().first()
+        return _one(row)
+
+    async def ungraded(self, limit: int = 30) -> list[Row]:
+        s, v = t.submissions, t.verified_users
+        q = (select(s, v.c.name).select_from(s.outerjoin(v, v.c.telegram_id == s.c.telegram_id))
+             .where(s.c.status == "submitted").order_by(s.c.created_at, s.c.id).limit(limit))
+        async with self.db.read() as c:
+            return [dict(r) for r in (await c.execute(q)).mappings()]
+
+    async def submissions_of(self, telegram_id: int) -> list[Row]:
+        s = t.submissions
+        async with self.db.read() as c:
+            rows = await c.execute(select(s).where(s.c.telegram_id == telegram_id)
+                                   .order_by(s.c.created_at, s.c.id))
+            return [dict(r) for r in rows.mappings()]
+
+    # --- questions ------------------------------------------------------------------------------
+    async def create_question(self, *, telegram_id: int, kind: str, content: str | None,
+                              file_id: str | None, source_chat_id: int,
+                              source_message_id: int) -> Row:
+        q = t.questions
+        async with self.db.write() as c:
+            row = (await c.execute(insert(q).values(
+                telegram_id=telegram_id, type=kind, content=content, file_id=file_id,
+                status="open", answered=False, source_chat_id=source_chat_id,
+                source_message_id=source_message_id, created_at=utcnow()).returning(*q.c))
+            ).mappings().one()
+        return dict(row)
+
+    async def set_question_card(self, question_id: int, chat_id: int, message_id: int) -> None:
+        q = t.questions
+        async with self.db.write() as c:
+            await c.execute(update(q).where(q.c.id == question_id).values(
+                card_chat_id=chat_id, card_message_id=message_id))
+
+    async def get_question(self, question_id: int) -> Row | None:
+        q = t.questions
+        async with self.db.read() as c:
+            return _one((await c.execute(select(q).where(q.c.id == question_id))).mappings().first())
+
+    async def question_by_card(self, chat_id: int, message_id: int) -> Row | None:
+        q = t.questions
+        async with self.db.read() as c:
+            return _one((await c.execute(select(q).where(
+                q.c.card_chat_id == chat_id, q.c.card_message_id == message_id))).mappings().first())
+
+    async def answer_question(self, question_id: int, answer: str, by: int) -> Row | None:
+        q = t.questions
+        async with self.db.write() as c:
+            row = (await c.execute(update(q).where(q.c.id == question_id).values(
+                answered=True, status="answered", answer=answer, answered_by=by,
+                answered_at=utcnow()).returning(*q.c))).mappings().first()
+        return _one(row)
+
+    async def unanswered(self, limit: int = 30) -> list[Row]:
+        q, v = t.questions, t.verified_users
+        stmt = (select(q, v.c.name).select_from(q.outerjoin(v, v.c.telegram_id == q.c.telegram_id))
+                .where(q.c.answered.is_(False)).order_by(q.c.created_at, q.c.id).limit(limit))
+        async with self.db.read() as c:
+            return [dict(r) for r in (await c.execute(stmt)).mappings()]
+
+    async def questions_of(self, telegram_id: int) -> list[Row]:
+        q = t.questions
+        async with self.db.read() as c:
+            rows = await c.execute(select(q).where(q.c.telegram_id == telegram_id)
+                                   .order_by(q.c.created_at))
+            return [dict(r) for r in rows.mappings()]
+
+    # --- wins -----------------------------------------------------------------------------------
+    async def create_win(self, *, telegram_id: int, kind: str, content: str | None,
+                         file_id: str | None, source_chat_id: int, source_message_id: int) -> Row:
+        w = t.wins
+        async with self.db.write() as c:
+            row = (await c.execute(insert(w).values(
+                telegram_id=telegram_id, type=kind, content=content, file_id=file_id,
+                status="shared", source_chat_id=source_chat_id,
+                source_message_id=source_message_id, created_at=utcnow()).returning(*w.c))
+            ).mappings().one()
+        return dict(row)
+
+    # --- broadcasts -----------------------------------------------------------------------------
+    async def create_broadcast(self, *, created_by: int, audience: str, source_chat_id: int,
+                               source_message_id: int, content: str, kind: str) -> int:
+        b = t.broadcasts
+        async with self.db.write() as c:
+            res = await c.execute(insert(b).values(
+                content=content, type=kind, sent_count=0, created_by=created_by, status="draft",
+                audience=audience, source_chat_id=source_chat_id,
+                source_message_id=source_message_id, total=0, failed_count=0, blocked_count=0,
+                created_at=utcnow()).returning(b.c.id))
+            return int(res.scalar_one())
+
+    async def get_broadcast(self, broadcast_id: int) -> Row | None:
+        b = t.broadcasts
+        async with self.db.read() as c:
+            return _one((await c.execute(select(b).where(b.c.id == broadcast_id))).mappings().first())
+
+    async def start_broadcast(self, broadcast_id: int, recipients: list[int],
+                              progress_chat_id: int, progress_message_id: int) -> bool:
+        """Draft → sending with one delivery row per recipient; False if not a draft."""
+        b, d = t.broadcasts, t.broadcast_deliveries
+        now = utcnow()
+        async with self.db.write() as c:
+            res = await c.execute(update(b).where(b.c.id == broadcast_id, b.c.status == "draft")
+                                  .values(status="sending", total=len(recipients),
+                                          progress_chat_id=progress_chat_id,
+                                          progress_message_id=progress_message_id))
+            if (res.rowcount or 0) != 1:
+                return False
+            for i in range(0, len(recipients), 1000):
+                await c.execute(insert(d), [
+                    {"broadcast_id": broadcast_id, "chat_id": cid, "status": "pending",
+                     "updated_at": now} for cid in recipients[i:i + 1000]])
+        return True
+
+    async def cancel_broadcast(self, broadcast_id: int) -> bool:
+        b = t.broadcasts
+        async with self.db.write() as c:
+            res = await c.execute(update(b).where(b.c.id == broadcast_id, b.c.status == "draft")
+                                  .values(status="cancelled", finished_at=utcnow()))
+        return (res.rowcount or 0) == 1
+
+    async def pending_deliveries(self, broadcast_id: int, limit: int) -> list[int]:
+        d = t.broadcast_deliveries
+        async with self.db.read() as c:
+            rows = await c.execute(select(d.c.chat_id).where(
+                d.c.broadcast_id == broadcast_id, d.c.status == "pending")
+                .order_by(d.c.chat_id).limit(limit))
+            return [int(r[0]) for r in rows]
+
+    async def record_delivery(self, broadcast_id: int, chat_id: int,
+                              status: Literal["sent", "failed", "blocked"]) -> None:
+        """Record one recipient's outcome (only once: a pending row changes, nothing else)."""
+        b, d = t.broadcasts, t.broadcast_deliveries
+        async with self.db.write() as c:
+            res = await c.execute(update(d).where(
+                d.c.broadcast_id == broadcast_id, d.c.chat_id == chat_id, d.c.status == "pending"
+            ).values(status=status, updated_at=utcnow()))
+            if (res.rowcount or 0) != 1:
+                return
+            column = {"sent": b.c.sent_count, "failed": b.c.failed_count,
+                      "blocked": b.c.blocked_count}[status]
+            await c.execute(update(b).where(b.c.id == broadcast_id)
+                            .values({column.key: column + 1}))
+
+    async def finish_broadcast(self, broadcast_id: int) -> Row | None:
+        b = t.broadcasts
+        async with self.db.write() as c:
+            row = (await c.execute(update(b).where(b.c.id == broadcast_id,
+                                                   b.c.status == "sending")
+                                   .values(status="done", finished_at=utcnow()).returning(*b.c))
+                   ).mappings().first()
+        return _one(row)
+
+    async def sending_broadcasts(self) -> list[int]:
+        b = t.broadcasts
+        async with self.db.read() as c:
+            return [int(r[0]) for r in await c.execute(
+                select(b.c.id).where(b.c.status == "sending").order_by(b.c.id))]
+
+    # --- statistics -----------------------------------------------------------------------------
+    async def stats(self, since: datetime) -> dict[str, Any]:
+        v, p, s, q, w = (t.verified_users, t.pending_verifications, t.submissions, t.questions,
+                         t.wins)
+        async with self.db.read() as c:
+            verified = (await c.execute(select(func.count()).where(
+                v.c.status == "verified"))).scalar_one()
+            pending = (await c.execute(select(func.count()).where(
+                p.c.status == "pending"))).scalar_one()
+            sub = (await c.execute(select(
+                func.count(),
+                func.count().filter(s.c.status == "submitted"),
+                func.count().filter(s.c.status == "graded"),
+                func.count().filter(s.c.status == "revision"),
+            ))).one()
+            per_module = [dict(r) for r in (await c.execute(
+                select(s.c.module, func.count().label("n"),
+                       func.avg(case((s.c.status == "graded", s.c.grade))).label("avg"))
+                .group_by(s.c.module).order_by(s.c.module))).mappings()]
+            qs = (await c.execute(select(
+                func.count().filter(q.c.answered.is_(False)),
+                func.count().filter(q.c.answered.is_(True))))).one()
+            answer_times = [(r[1] - r[0]).total_seconds() for r in await c.execute(
+                select(q.c.created_at, q.c.answered_at).where(q.c.answered_at.is_not(None)))]
+            wins = (await c.execute(select(func.count()).select_from(w))).scalar_one()
+            active = (await c.execute(select(func.count()).where(
+                v.c.status == "verified", v.c.last_active_at >= since))).scalar_one()
+        answer_times.sort()
+        median = None
+        if answer_times:
+            mid = len(answer_times) // 2
+            median = answer_times[mid] if len(answer_times) % 2 else (
+                answer_times[mid - 1] + answer_times[mid]) / 2
+        return {"verified": int(verified), "pending": int(pending),
+                "submissions": {"total": int(sub[0]), "waiting": int(sub[1]),
+                                "graded": int(sub[2]), "revision": int(sub[3])},
+                "per_module": per_module,
+                "questions": {"open": int(qs[0]), "answered": int(qs[1]),
+                              "median_answer_s": median},
+                "wins": int(wins), "active_7d": int(active)}

@@ -110,9 +110,8 @@ class Database:
             yield conn
             return
         try:
-            async with self.engine.connect() as c:
-                async with c.begin():
-                    yield c
+            async with self.engine.connect() as c, c.begin():
+                yield c
         except OSError as exc:
             raise StorageUnavailable(str(exc)) from exc
 

@@ -156,6 +156,8 @@ pending_verifications = Table(
     Column("email", Text),
     Column("phone", Text),
     Column("status", Text, nullable=False),
+    Column("source", Text, nullable=False),
+    Column("added_by", BigInteger),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
 )
@@ -169,7 +171,132 @@ verified_users = Table(
     Column("email", Text),
     Column("phone", Text),
     Column("status", Text, nullable=False),
+    Column("buyer_id", BigInteger),
+    Column("username", Text),
+    Column("last_active_at", UTCDateTime),
     Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+admins = Table(
+    "admins",
+    metadata,
+    Column("telegram_id", BigInteger, primary_key=True),
+    Column("name", Text),
+    Column("added_by", BigInteger),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+verification_requests = Table(
+    "verification_requests",
+    metadata,
+    _id(),
+    Column("telegram_id", BigInteger, nullable=False),
+    Column("tg_name", Text, nullable=False),
+    Column("tg_username", Text),
+    Column("buyer_id", BigInteger),
+    Column("kind", Text, nullable=False),
+    Column("identifier", Text),
+    Column("status", Text, nullable=False),
+    Column("card_chat_id", BigInteger),
+    Column("card_message_id", BigInteger),
+    Column("decided_by", BigInteger),
+    Column("decided_at", UTCDateTime),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+verification_attempts = Table(
+    "verification_attempts",
+    metadata,
+    _id(),
+    Column("telegram_id", BigInteger, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+submissions = Table(
+    "submissions",
+    metadata,
+    _id(),
+    Column("telegram_id", BigInteger, nullable=False),
+    Column("module", Text, nullable=False),
+    Column("type", Text, nullable=False),
+    Column("content", Text),
+    Column("file_id", Text),
+    Column("status", Text, nullable=False),
+    Column("grade", Integer),
+    Column("comment", Text),
+    Column("source_chat_id", BigInteger),
+    Column("source_message_id", BigInteger),
+    Column("card_chat_id", BigInteger),
+    Column("card_message_id", BigInteger),
+    Column("graded_by", BigInteger),
+    Column("graded_at", UTCDateTime),
+    Column("attempt", Integer, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+questions = Table(
+    "questions",
+    metadata,
+    _id(),
+    Column("telegram_id", BigInteger, nullable=False),
+    Column("type", Text, nullable=False),
+    Column("content", Text),
+    Column("file_id", Text),
+    Column("status", Text, nullable=False),
+    Column("answered", Boolean, nullable=False),
+    Column("answer", Text),
+    Column("source_chat_id", BigInteger),
+    Column("source_message_id", BigInteger),
+    Column("card_chat_id", BigInteger),
+    Column("card_message_id", BigInteger),
+    Column("answered_by", BigInteger),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("answered_at", UTCDateTime),
+)
+
+wins = Table(
+    "wins",
+    metadata,
+    _id(),
+    Column("telegram_id", BigInteger, nullable=False),
+    Column("type", Text, nullable=False),
+    Column("content", Text),
+    Column("file_id", Text),
+    Column("status", Text, nullable=False),
+    Column("source_chat_id", BigInteger),
+    Column("source_message_id", BigInteger),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+broadcasts = Table(
+    "broadcasts",
+    metadata,
+    _id(),
+    Column("content", Text, nullable=False),
+    Column("type", Text, nullable=False),
+    Column("sent_count", Integer, nullable=False),
+    Column("created_by", BigInteger),
+    Column("status", Text, nullable=False),
+    Column("audience", Text, nullable=False),
+    Column("source_chat_id", BigInteger),
+    Column("source_message_id", BigInteger),
+    Column("total", Integer, nullable=False),
+    Column("failed_count", Integer, nullable=False),
+    Column("blocked_count", Integer, nullable=False),
+    Column("progress_chat_id", BigInteger),
+    Column("progress_message_id", BigInteger),
+    Column("finished_at", UTCDateTime),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+broadcast_deliveries = Table(
+    "broadcast_deliveries",
+    metadata,
+    Column("broadcast_id", BigInteger, primary_key=True),
+    Column("chat_id", BigInteger, primary_key=True),
+    Column("status", Text, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
 )
 

@@ -1,0 +1,165 @@
+"""Typed callback data of the support bot: one short prefix per action, at most 64 bytes.
+
+A keyboard builds its buttons with ``Action(...).pack()``; a handler is registered with
+``Action.pattern()`` and reads its fields with ``Action.parse(query.data)``. Nothing else knows
+the strings. Data that does not parse (a stale or forged button) goes to the stale-button handler.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass
+from typing import ClassVar, Self, get_type_hints
+
+
+class CallbackData:
+    """Base of every callback: ``prefix:field1:field2``; fields are ints or short strings."""
+
+    prefix: ClassVar[str]
+
+    def pack(self) -> str:
+        values = [str(getattr(self, f.name)) for f in dataclasses.fields(self)]  # type: ignore[arg-type]
+        data = ":".join([self.prefix, *values])
+        if len(data.encode()) > 64:
+            raise ValueError(f"callback data too long: {data!r}")
+        return data
+
+    @classmethod
+    def pattern(cls) -> re.Pattern[str]:
+        n = len(dataclasses.fields(cls))  # type: ignore[arg-type]
+        fields = "".join(r":([^:]{1,40})" for _ in range(n))
+        return re.compile(rf"^{re.escape(cls.prefix)}{fields}$")
+
+    @classmethod
+    def parse(cls, data: str | None) -> Self | None:
+        """The callback, or None when ``data`` is not one of ours or is malformed."""
+        if not data:
+            return None
+        m = cls.pattern().match(data)
+        if not m:
+            return None
+        hints = get_type_hints(cls)
+        values = []
+        for f, raw in zip(dataclasses.fields(cls), m.groups(), strict=True):  # type: ignore[arg-type]
+            if hints[f.name] is int:
+                if not re.fullmatch(r"-?\d{1,19}", raw):
+                    return None
+                values.append(int(raw))
+            else:
+                values.append(raw)
+        return cls(*values)
+
+
+# --- verification (cards in the verification group) -------------------------------------------
+@dataclass(frozen=True)
+class Approve(CallbackData):
+    prefix: ClassVar[str] = "va"
+    request_id: int
+
+
+@dataclass(frozen=True)
+class Reject(CallbackData):
+    prefix: ClassVar[str] = "vr"
+    request_id: int
+
+
+@dataclass(frozen=True)
+class MoveBuyer(CallbackData):
+    """A second account claimed a buyer: give the buyer to the new account."""
+
+    prefix: ClassVar[str] = "vm"
+    request_id: int
+
+
+@dataclass(frozen=True)
+class ManualReview(CallbackData):
+    """A student whose email/phone was not found asks an admin to look."""
+
+    prefix: ClassVar[str] = "vq"
+    nonce: int = 0
+
+
+# --- assignments ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class PickModule(CallbackData):
+    prefix: ClassVar[str] = "sm"
+    index: int
+
+
+@dataclass(frozen=True)
+class PickKind(CallbackData):
+    prefix: ClassVar[str] = "sk"
+    kind: str
+
+
+@dataclass(frozen=True)
+class ConfirmSubmission(CallbackData):
+    prefix: ClassVar[str] = "sc"
+    yes: int
+
+
+@dataclass(frozen=True)
+class Grade(CallbackData):
+    prefix: ClassVar[str] = "gr"
+    submission_id: int
+
+
+@dataclass(frozen=True)
+class Revision(CallbackData):
+    prefix: ClassVar[str] = "rv"
+    submission_id: int
+
+
+@dataclass(frozen=True)
+class ConfirmRegrade(CallbackData):
+    prefix: ClassVar[str] = "gc"
+    submission_id: int
+    yes: int
+
+
+# --- questions --------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class AnswerQuestion(CallbackData):
+    prefix: ClassVar[str] = "qa"
+    question_id: int
+
+
+# --- broadcasts -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class BroadcastAudience(CallbackData):
+    """Audience of a broadcast: index -1 for everyone, else the module's index."""
+
+    prefix: ClassVar[str] = "ba"
+    broadcast_id: int
+    module_index: int
+
+
+@dataclass(frozen=True)
+class BroadcastModules(CallbackData):
+    """Show the module picker for a broadcast."""
+
+    prefix: ClassVar[str] = "bm"
+    broadcast_id: int
+
+
+@dataclass(frozen=True)
+class BroadcastSend(CallbackData):
+    prefix: ClassVar[str] = "bs"
+    broadcast_id: int
+    yes: int
+
+
+# --- admins -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class RemoveAdmin(CallbackData):
+    prefix: ClassVar[str] = "ar"
+    telegram_id: int
+
+
+ALL: tuple[type[CallbackData], ...] = (
+    Approve, Reject, MoveBuyer, ManualReview, PickModule, PickKind, ConfirmSubmission, Grade,
+    Revision, ConfirmRegrade, AnswerQuestion, BroadcastAudience, BroadcastModules, BroadcastSend,
+    RemoveAdmin,
+)
+assert len({c.prefix for c in ALL}) == len(ALL), "two callbacks share a prefix"

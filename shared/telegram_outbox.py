@@ -1,0 +1,120 @@
+"""Telegram side effects through the outbox: messages, copies and edits to other users' chats.
+
+A handler that changes data and must tell someone else (a student graded, an admin card
+updated) queues the message in the same transaction, so that a crash or a Telegram outage
+never loses it. ``send_later`` / ``copy_later`` / ``edit_later`` are what handlers call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+from telegram import (
+    ForceReply,
+    InlineKeyboardMarkup,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    TelegramObject,
+)
+from telegram.error import BadRequest, Forbidden
+
+from shared.errors import PermanentError, TransientError
+from shared.telegram import is_chat_not_found, is_message_not_modified
+
+TELEGRAM_MESSAGE = "telegram.message"
+TELEGRAM_COPY = "telegram.copy"
+TELEGRAM_EDIT = "telegram.edit"
+
+
+def _markup(data: dict[str, Any] | None, bot: Any) -> TelegramObject | None:
+    if not data:
+        return None
+    if "inline_keyboard" in data:
+        return InlineKeyboardMarkup.de_json(data, bot)
+    if "keyboard" in data:
+        return ReplyKeyboardMarkup.de_json(data, bot)
+    if data.get("remove_keyboard"):
+        return ReplyKeyboardRemove()
+    if data.get("force_reply"):
+        return ForceReply()
+    return None
+
+
+def _options(reply_markup: TelegramObject | None, extra: dict[str, Any]) -> dict[str, Any]:
+    options = dict(extra)
+    if reply_markup is not None:
+        options["reply_markup"] = reply_markup.to_dict()
+    return options
+
+
+async def send_later(services: Any, bot: str, chat_id: int, text: str, *,
+                     reply_markup: TelegramObject | None = None,
+                     conn: AsyncConnection | None = None, **extra: Any) -> None:
+    """Queue a text message (delivered at least once, retried while Telegram is down)."""
+    await services.outbox.enqueue(TELEGRAM_MESSAGE, {
+        "bot": bot, "chat_id": chat_id, "text": text,
+        "options": _options(reply_markup, extra)}, conn=conn)
+
+
+async def copy_later(services: Any, bot: str, chat_id: int, from_chat_id: int, message_id: int,
+                     *, reply_markup: TelegramObject | None = None,
+                     conn: AsyncConnection | None = None, **extra: Any) -> None:
+    """Queue a copy of a message (any kind: text, voice, photo...) by its id."""
+    await services.outbox.enqueue(TELEGRAM_COPY, {
+        "bot": bot, "chat_id": chat_id, "from_chat_id": from_chat_id, "message_id": message_id,
+        "options": _options(reply_markup, extra)}, conn=conn)
+
+
+async def edit_later(services: Any, bot: str, chat_id: int, message_id: int, text: str, *,
+                     reply_markup: TelegramObject | None = None,
+                     conn: AsyncConnection | None = None) -> None:
+    """Queue an edit of a message's text (the keyboard is removed unless one is given)."""
+    await services.outbox.enqueue(TELEGRAM_EDIT, {
+        "bot": bot, "chat_id": chat_id, "message_id": message_id, "text": text,
+        "options": _options(reply_markup, {})}, conn=conn)
+
+
+class TelegramDeliveries:
+    """Delivers the three kinds above through the running bots."""
+
+    def __init__(self, bots: Callable[[str], Any]) -> None:
+        self._bots = bots  # name -> ready telegram.Bot, or raises
+
+    def register(self, outbox: Any) -> None:
+        outbox.register(TELEGRAM_MESSAGE, self.message)
+        outbox.register(TELEGRAM_COPY, self.copy)
+        outbox.register(TELEGRAM_EDIT, self.edit)
+
+    async def _call(self, payload: dict[str, Any], call: Callable[..., Any]) -> None:
+        bot = self._bots(payload["bot"])
+        options = dict(payload.get("options") or {})
+        if "reply_markup" in options:
+            options["reply_markup"] = _markup(options["reply_markup"], bot)
+        try:
+            await call(bot, options)
+        except Forbidden as exc:
+            raise PermanentError(f"blocked: {exc.message}") from exc
+        except BadRequest as exc:
+            if is_message_not_modified(exc):
+                return
+            if is_chat_not_found(exc):
+                raise PermanentError(exc.message) from exc
+            raise PermanentError(exc.message) from exc
+
+    async def message(self, payload: dict[str, Any]) -> None:
+        await self._call(payload, lambda bot, o: bot.send_message(
+            payload["chat_id"], payload["text"], **o))
+
+    async def copy(self, payload: dict[str, Any]) -> None:
+        await self._call(payload, lambda bot, o: bot.copy_message(
+            payload["chat_id"], payload["from_chat_id"], payload["message_id"], **o))
+
+    async def edit(self, payload: dict[str, Any]) -> None:
+        await self._call(payload, lambda bot, o: bot.edit_message_text(
+            payload["text"], chat_id=payload["chat_id"], message_id=payload["message_id"], **o))
+
+
+__all__ = ["TELEGRAM_COPY", "TELEGRAM_EDIT", "TELEGRAM_MESSAGE", "TelegramDeliveries",
+           "TransientError", "copy_later", "edit_later", "send_later"]
