@@ -144,5 +144,5 @@ class Scheduler:
                 "duration_ms": round((time.perf_counter() - started) * 1000, 1)})
             try:
                 await self.storage.jobs.finish(run_id, outcome)
-            except Exception:  # noqa: BLE001 - the claim stands; only the record is incomplete
+            except Exception:
                 log.exception("job: could not record the outcome", extra={"job": job_id})
