@@ -22,6 +22,8 @@ CREATE TABLE IF NOT EXISTS inbox (
 CREATE INDEX IF NOT EXISTS idx_inbox_status_next ON inbox (status, next_attempt_at);
 CREATE INDEX IF NOT EXISTS idx_inbox_chat ON inbox (bot, chat_key, status, id);
 CREATE INDEX IF NOT EXISTS idx_inbox_done_at ON inbox (done_at);
+-- the worker takes the oldest pending rows: without this it would scan the whole backlog
+CREATE INDEX IF NOT EXISTS idx_inbox_pending ON inbox (id) WHERE status = 'pending';
 
 -- Side effects on other systems, written in the transaction of the change that causes them.
 CREATE TABLE IF NOT EXISTS outbox (

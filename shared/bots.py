@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import importlib
 import logging
+import ssl
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -61,6 +62,14 @@ class BotRuntime:
     started_at: float = field(default_factory=time.monotonic)
 
 
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    """One TLS context for every HTTP client of the bots (each would load the CA bundle)."""
+    import certifi
+
+    return ssl.create_default_context(cafile=certifi.where())
+
+
 def new_application(settings: Settings, name: str, services: Any,
                     parse_mode: str | None = None) -> Application:
     """A PTB Application with no updater, pointed at TELEGRAM_API_URL, limits applied."""
@@ -73,13 +82,15 @@ def new_application(settings: Settings, name: str, services: Any,
     async def on_blocked(chat_id: int) -> None:
         await storage.chats.set_active(name, chat_id, False)
 
+    shared_tls = {"verify": _tls_context()}
     bot = SplittingBot(
         token=token,
         base_url=f"{api}/bot",
         base_file_url=f"{api}/file/bot",
         request=HTTPXRequest(connection_pool_size=64, read_timeout=20, write_timeout=20,
-                             connect_timeout=10, pool_timeout=10),
-        get_updates_request=HTTPXRequest(connection_pool_size=2, read_timeout=40),
+                             connect_timeout=10, pool_timeout=10, httpx_kwargs=shared_tls),
+        get_updates_request=HTTPXRequest(connection_pool_size=2, read_timeout=40,
+                                         httpx_kwargs=shared_tls),
         rate_limiter=SendLimiter(on_blocked=on_blocked),
         defaults=Defaults(block=True, parse_mode=parse_mode),
     )

@@ -124,7 +124,7 @@ class InboxWorker:
 
     pressure_batch = 8  # a commit of this many updates means the intake is busy
     pressure_hold = 0.1  # seconds the intake counts as busy after such a commit
-    max_defer = 1.0  # under pressure, still claim at least this often
+    max_defer = 10.0  # under pressure, still claim at least this often
 
     def __init__(self, storage: Storage, runtimes: dict[str, BotRuntime], settings: Settings,
                  alerts: Alerts, chats: ChatDirectory, *, instance: str,
@@ -194,7 +194,7 @@ class InboxWorker:
                 try:
                     rows = await self.storage.inbox.claim(self.instance, free, self.lease_seconds,
                                                          bots=bots)
-                except Exception:  # noqa: BLE001 - survive a database outage
+                except Exception:
                     log.exception("inbox: claiming failed; retrying shortly")
                     await asyncio.sleep(1)
                     continue
@@ -217,7 +217,7 @@ class InboxWorker:
                 try:
                     await self.storage.inbox.renew(list(self._inflight), self.instance,
                                                    self.lease_seconds)
-                except Exception:  # noqa: BLE001
+                except Exception:
                     log.exception("inbox: renewing leases failed")
 
     async def _process(self, row: InboxRow) -> None:
@@ -275,7 +275,7 @@ class InboxWorker:
             retry_at = utcnow() + timedelta(seconds=delay)
         try:
             await self.storage.inbox.mark_failed(row.id, self.instance, error, retry_at)
-        except Exception:  # noqa: BLE001 - the lease expires and the row is claimed again
+        except Exception:
             log.exception("inbox: could not record a failure", extra={"row": row.id})
             return
         self._log(row, outcome, started, "retry" if retry else "dead", exc=exc)

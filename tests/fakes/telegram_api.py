@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import contextlib
 import json
 import socket
@@ -23,7 +24,7 @@ from typing import Any
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 
@@ -33,6 +34,7 @@ class Call:
     method: str
     params: dict[str, Any]
     at: float
+    result: Any = None
 
 
 @dataclass
@@ -88,7 +90,18 @@ class FakeTelegram:
         self._thread: threading.Thread | None = None
         self.app = Starlette(routes=[
             Route("/bot{token}/{method}", self._handle, methods=["GET", "POST"]),
+            Route("/file/bot{token}/{path:path}", self._download, methods=["GET"]),
         ])
+        # file_id -> content, served by getFile and /file/bot{token}/{file_path}
+        self.files: dict[str, bytes] = {}
+        # methods a blocked chat answers 403 to (by prefix); Telegram also refuses copyMessage
+        # and forwardMessage, which a test can add here
+        self.blocked_methods: tuple[str, ...] = ("send",)
+        # rate enforcement, off unless a test calls enforce_rate()
+        self.rate_per_second: int | None = None
+        self.rate_methods: tuple[str, ...] = ()
+        self.rate_refusals = 0
+        self._rate_window: collections.deque[float] = collections.deque()
 
     @property
     def url(self) -> str:
@@ -99,6 +112,31 @@ class FakeTelegram:
         """Apply ``actions`` to the next calls of ``method``, one each."""
         with self._lock:
             self.scripts.setdefault(method, []).extend(actions)
+
+    def enforce_rate(self, per_second: int = 30,
+                     methods: tuple[str, ...] = ("send", "copyMessage", "forwardMessage")) -> None:
+        """Answer 429 (retry_after 1) to calls of ``methods`` (by prefix) beyond ``per_second``
+        within any 1-second window, as Telegram does to a bot that floods; ``rate_refusals``
+        counts the refused calls (they do not count towards the window)."""
+        with self._lock:
+            self.rate_per_second = per_second
+            self.rate_methods = methods
+            self._rate_window.clear()
+
+    def _over_rate(self, method: str) -> bool:
+        """True (and counted) when this call exceeds the enforced rate."""
+        if self.rate_per_second is None or not method.startswith(self.rate_methods):
+            return False
+        now = time.monotonic()
+        with self._lock:
+            window = self._rate_window
+            while window and window[0] <= now - 1.0:
+                window.popleft()
+            if len(window) >= self.rate_per_second:
+                self.rate_refusals += 1
+                return True
+            window.append(now)
+            return False
 
     def calls_of(self, method: str, token: str | None = None) -> list[Call]:
         with self._lock:
@@ -138,8 +176,9 @@ class FakeTelegram:
         token = request.path_params["token"]
         method = request.path_params["method"]
         params = await self._params(request)
+        call = Call(token, method, params, time.time())
         with self._lock:
-            self.calls.append(Call(token, method, params, time.time()))
+            self.calls.append(call)
             queue = self.scripts.get(method)
             action = queue.pop(0) if queue else None
         if action is not None:
@@ -155,14 +194,20 @@ class FakeTelegram:
                 if action.migrate_to_chat_id is not None:
                     body["parameters"] = {"migrate_to_chat_id": action.migrate_to_chat_id}
                 return JSONResponse(body, status_code=action.error_code)
+        if self._over_rate(method):
+            return JSONResponse({"ok": False, "error_code": 429,
+                                 "description": "Too Many Requests: retry after 1",
+                                 "parameters": {"retry_after": 1}}, status_code=429)
         chat_id = params.get("chat_id")
-        if chat_id is not None and int(chat_id) in self.blocked_chats and method.startswith("send"):
+        if chat_id is not None and int(chat_id) in self.blocked_chats and \
+                method.startswith(self.blocked_methods):
             return JSONResponse({"ok": False, "error_code": 403,
                                  "description": "Forbidden: bot was blocked by the user"},
                                 status_code=403)
         if method == "getUpdates":
             return await self._get_updates(token, params)
         result = self._result(token, method, params)
+        call.result = result
         return JSONResponse({"ok": True, "result": result})
 
     async def _get_updates(self, token: str, params: dict[str, Any]) -> JSONResponse:
@@ -181,6 +226,12 @@ class FakeTelegram:
             if ready or time.monotonic() >= deadline:
                 return JSONResponse({"ok": True, "result": ready})
             await asyncio.sleep(0.05)
+
+    async def _download(self, request: Request) -> Response:
+        file_id = request.path_params["path"].rsplit("/", 1)[-1]
+        if file_id not in self.files:
+            return Response(status_code=404)
+        return Response(self.files[file_id], media_type="application/octet-stream")
 
     def _bot_user(self, token: str) -> dict[str, Any]:
         bot_id = int(token.split(":", 1)[0]) if token.split(":", 1)[0].isdigit() else 1
@@ -232,6 +283,11 @@ class FakeTelegram:
             if method == "copyMessage":
                 return {"message_id": message_id}
             return message
+        if method == "getFile":
+            file_id = str(params.get("file_id"))
+            data = self.files.get(file_id, b"")
+            return {"file_id": file_id, "file_unique_id": f"u{file_id}",
+                    "file_size": len(data), "file_path": f"documents/{file_id}"}
         if method == "getChat":
             chat_id = int(params.get("chat_id", 0) or 0)
             return {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup",

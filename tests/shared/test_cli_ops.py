@@ -20,7 +20,10 @@ from shared.cli_ops import check, set_webhooks
 from shared.config import Settings
 from shared.services import ChatDirectory
 from shared.storage import open_storage
+from shared.storage.migrate import latest_version
 from tests.fakes.telegram_api import Action, FakeTelegram, free_port
+
+LATEST = latest_version()
 
 AVAP_TOKEN = "111111:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
 SHOP_TOKEN = "222222:BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB"
@@ -180,7 +183,7 @@ async def test_check_reports_ok_for_a_healthy_setup(
     out = capsys.readouterr().out
     assert lines_of(out, "FAIL") == [] and lines_of(out, "WARN") == []
     assert line_about(out, "storage") == (
-        "OK    storage: sqlite (./data/bot.db) answers, schema version 1 of 1")
+        f"OK    storage: sqlite (./data/bot.db) answers, schema version {LATEST} of {LATEST}")
     assert line_about(out, "avap bot") == "OK    avap bot: @bot111111_bot answers"
     assert line_about(out, "shopping bot") == "OK    shopping bot: @bot222222_bot answers"
     assert f"set to {PUBLIC_URL}/webhook/avap" in line_about(out, "avap webhook")
@@ -460,9 +463,10 @@ async def test_check_reports_postgresql_with_the_password_masked(
     assert await check(settings) == 0
     line = line_about(capsys.readouterr().out, "storage")
     assert line.startswith("WARN  storage: postgresql (postgresql+asyncpg://postgres:***@")
-    assert line.split(" answers, ")[1].startswith("schema version 0 of 1")
+    assert line.split(" answers, ")[1].startswith(f"schema version 0 of {LATEST}")
     assert DB_PASSWORD not in line
     await migrated(settings)
     assert await check(settings) == 0
     line = line_about(capsys.readouterr().out, "storage")
-    assert line.startswith("OK    ") and line.endswith("answers, schema version 1 of 1")
+    assert line.startswith("OK    ") and line.endswith(
+        f"answers, schema version {LATEST} of {LATEST}")
