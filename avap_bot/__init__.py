@@ -20,7 +20,8 @@ ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_membe
 APOLOGY = texts.APOLOGY
 
 # handler modules, in the order their handlers are tried
-FEATURES = ("start", "verification", "buyers")
+FEATURES = ("start", "verification", "buyers", "assignments", "grading", "questions", "wins",
+            "progress", "broadcast", "desk")
 
 
 def build_application(settings: Settings, services: Any) -> Application:
@@ -39,10 +40,11 @@ def register_jobs(scheduler: Any, app: Application, services: Any) -> None:
 
 
 async def on_ready(app: Application, services: Any) -> None:
-    """Resume what a restart interrupted (broadcasts half-way)."""
-    if "broadcast" in FEATURES:
-        broadcast = importlib.import_module("avap_bot.handlers.broadcast")
-        await broadcast.resume_all(app, services)
+    """Let each feature resume what a restart interrupted (a broadcast half-way)."""
+    for name in FEATURES:
+        resume = getattr(importlib.import_module(f"avap_bot.handlers.{name}"), "on_ready", None)
+        if resume is not None:
+            await resume(app, services)
 
 
 def command_menus(settings: Settings, services: Any) -> CommandMenus:

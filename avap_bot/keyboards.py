@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from telegram import (
+    ForceReply,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     KeyboardButton,
@@ -70,3 +71,89 @@ def modules(modules: list[str], make: type[cb.PickModule] = cb.PickModule,
 def kinds() -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=cb.PickKind(k).pack())]
                                  for k, label in KINDS.items()])
+
+
+# --- questions, wins, progress ---
+def answer_question(question_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[InlineKeyboardButton(
+        texts.BTN_ANSWER, callback_data=cb.AnswerQuestion(question_id).pack())]])
+
+
+# --- broadcasts (handlers/broadcast.py) -------------------------------------------------------
+def broadcast_audience(broadcast_id: int, everyone: int) -> InlineKeyboardMarkup:
+    """Everyone (with how many they are), or pick a module; or cancel."""
+    return InlineKeyboardMarkup([
+        [InlineKeyboardButton(texts.BTN_BROADCAST_ALL.format(n=everyone),
+                              callback_data=cb.BroadcastAudience(broadcast_id, -1).pack())],
+        [InlineKeyboardButton(texts.BTN_BROADCAST_BY_MODULE,
+                              callback_data=cb.BroadcastModules(broadcast_id).pack())],
+        [InlineKeyboardButton(texts.BTN_BROADCAST_CANCEL,
+                              callback_data=cb.BroadcastSend(broadcast_id, 0).pack())],
+    ])
+
+
+def broadcast_modules(broadcast_id: int, modules: list[str],
+                      per_row: int = 3) -> InlineKeyboardMarkup:
+    """One button per module, then everyone and cancel."""
+    buttons = [InlineKeyboardButton(texts.BTN_BROADCAST_MODULE.format(module=name),
+                                    callback_data=cb.BroadcastAudience(broadcast_id, i).pack())
+               for i, name in enumerate(modules)]
+    rows = [buttons[i:i + per_row] for i in range(0, len(buttons), per_row)]
+    rows.append([InlineKeyboardButton(texts.BROADCAST_AUDIENCE_ALL.capitalize(),
+                                      callback_data=cb.BroadcastAudience(broadcast_id, -1).pack()),
+                 InlineKeyboardButton(texts.BTN_BROADCAST_CANCEL,
+                                      callback_data=cb.BroadcastSend(broadcast_id, 0).pack())])
+    return InlineKeyboardMarkup(rows)
+
+
+def broadcast_confirm(broadcast_id: int, recipients: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[
+        InlineKeyboardButton(texts.BTN_BROADCAST_SEND.format(n=recipients),
+                             callback_data=cb.BroadcastSend(broadcast_id, 1).pack()),
+        InlineKeyboardButton(texts.BTN_BROADCAST_CANCEL,
+                             callback_data=cb.BroadcastSend(broadcast_id, 0).pack()),
+    ]])
+
+
+# --- questions (answer prompt) ---
+
+
+def answer_prompt() -> ForceReply:
+    """Opens the reply field for the admin mentioned in the prompt (works with group privacy)."""
+    return ForceReply(selective=True, input_field_placeholder=texts.ANSWER_PLACEHOLDER)
+
+
+# --- assignments and grading ---
+def confirm_submission() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[
+        InlineKeyboardButton(texts.BTN_SUBMIT_SEND, callback_data=cb.ConfirmSubmission(1).pack()),
+        InlineKeyboardButton(texts.BTN_SUBMIT_CANCEL,
+                             callback_data=cb.ConfirmSubmission(0).pack()),
+    ]])
+
+
+def submission_card(submission_id: int, *, graded: bool = False) -> InlineKeyboardMarkup:
+    """Grade and Request revision; a graded card keeps only Request revision."""
+    revision = InlineKeyboardButton(texts.BTN_REVISION,
+                                    callback_data=cb.Revision(submission_id).pack())
+    if graded:
+        return InlineKeyboardMarkup([[revision]])
+    return InlineKeyboardMarkup([[
+        InlineKeyboardButton(texts.BTN_GRADE, callback_data=cb.Grade(submission_id).pack()),
+        revision,
+    ]])
+
+
+def confirm_regrade(submission_id: int, old: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[
+        InlineKeyboardButton(texts.BTN_REGRADE_YES,
+                             callback_data=cb.ConfirmRegrade(submission_id, 1).pack()),
+        InlineKeyboardButton(texts.BTN_REGRADE_NO.format(old=old),
+                             callback_data=cb.ConfirmRegrade(submission_id, 0).pack()),
+    ]])
+
+
+def resubmit(module_index: int, module: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[InlineKeyboardButton(
+        texts.BTN_RESUBMIT.format(module=module),
+        callback_data=cb.PickModule(module_index).pack())]])

@@ -127,7 +127,7 @@ def run_wrk(url: str, secret: str, first_id: int, duration: str, connections: in
     for line in out.splitlines():
         if line.startswith("WRK_JSON "):
             result = json.loads(line[len("WRK_JSON "):])
-            result["command"] = " ".join(cmd[:-3] + ["--", "<secret>", str(first_id)])
+            result["command"] = " ".join([*cmd[:-3], "--", "<secret>", str(first_id)])
             return result
     raise RuntimeError(f"wrk printed no result:\n{out}")
 
@@ -182,9 +182,9 @@ def start_ours(fake: Fake, workdir: Path) -> tuple[subprocess.Popen, int, dict[s
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"server did not start:\n{(workdir / 'server.log').read_text()}")
             with contextlib.suppress(httpx.HTTPError):
-                if "health_s" not in times:
-                    if client.get(f"{base}/health").status_code == 200:
-                        times["health_s"] = time.perf_counter() - t0
+                if "health_s" not in times and \
+                        client.get(f"{base}/health").status_code == 200:
+                    times["health_s"] = time.perf_counter() - t0
                 if "health_s" in times and client.get(f"{base}/ready").status_code == 200:
                     times["ready_s"] = time.perf_counter() - t0
                     continue
@@ -374,7 +374,7 @@ def main() -> int:
 
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = {
-        "command": "python " + " ".join([str(Path(sys.argv[0]))] + sys.argv[1:]),
+        "command": "python " + " ".join([str(Path(sys.argv[0])), *sys.argv[1:]]),
         "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
                     "python": platform.python_version(),

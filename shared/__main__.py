@@ -56,8 +56,8 @@ def serve(args: argparse.Namespace) -> int:
     log.info("starting", extra={"mode": mode, "port": port, "storage": settings.storage_kind})
     app = create_app(settings, mode=mode, force=args.force)
     config = uvicorn.Config(app, host=args.host, port=port, log_config=None, access_log=False,
-                            proxy_headers=True, forwarded_allow_ips="*", timeout_graceful_shutdown=15,
-                            lifespan="on")
+                            proxy_headers=True, forwarded_allow_ips="*",
+                            timeout_graceful_shutdown=15, lifespan="on")
     server = uvicorn.Server(config)
     server.run()
     # uvicorn swallows a failed start-up into its own exit; make it a non-zero status

@@ -89,7 +89,9 @@ class Settings(BaseSettings):
     openai_base_url: str | None = Field(None, validation_alias="OPENAI_BASE_URL")
     openai_model: str = Field("gpt-4o-mini", validation_alias="OPENAI_MODEL")
     systeme_api_key: SecretStr | None = Field(None, validation_alias="SYSTEME_API_KEY")
-    systeme_webhook_secret: SecretStr | None = Field(None, validation_alias="SYSTEME_WEBHOOK_SECRET")
+    systeme_webhook_secret: SecretStr | None = Field(
+        None, validation_alias="SYSTEME_WEBHOOK_SECRET"
+    )
     google_service_account_json: SecretStr | None = Field(
         None, validation_alias="GOOGLE_SERVICE_ACCOUNT_JSON"
     )

@@ -15,7 +15,8 @@ _PHONE = re.compile(r"(?<![\w/])\+?\d[\d\s().-]{5,}\d(?![\w/])")
 _BOT_TOKEN = re.compile(r"\b\d{5,}:[A-Za-z0-9_-]{20,}\b")
 
 # Attributes every LogRecord has; anything else was passed with ``extra=`` and is logged as a field.
-_STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName", "color_message"}
+_STANDARD = set(vars(logging.makeLogRecord({}))) | {
+    "message", "asctime", "taskName", "color_message"}
 
 
 def mask(text: str) -> str:

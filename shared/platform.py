@@ -272,7 +272,7 @@ class Platform:
     async def stop(self) -> None:
         self.ready = False
         if hasattr(self, "scheduler"):
-            self.scheduler.shutdown()
+            await self.scheduler.stop()
         for task in self._bot_tasks:
             task.cancel()
         for task in self._bot_tasks:

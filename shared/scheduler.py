@@ -11,6 +11,7 @@ Jobs take plain ids as arguments and reload what they need from the database.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sys
 import time
@@ -76,9 +77,10 @@ class Scheduler:
     def __init__(self, storage: Storage, *, timezone: str, instance: str) -> None:
         self.storage = storage
         self.instance = instance
+        self._executor = _ClaimingExecutor(self._run_claimed)
         self._sched = AsyncIOScheduler(
             timezone=timezone,
-            executors={"default": _ClaimingExecutor(self._run_claimed)},
+            executors={"default": self._executor},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
         )
         self.runs = 0
@@ -109,6 +111,16 @@ class Scheduler:
     def shutdown(self) -> None:
         if self._sched.running:
             self._sched.shutdown(wait=False)
+
+    async def stop(self, grace: float = 5.0) -> None:
+        """Stop firing, let the runs in progress finish (up to ``grace`` s), then shut down."""
+        if not self._sched.running:
+            return
+        self._sched.pause()
+        pending = [f for f in self._executor._pending_futures if not f.done()]
+        if pending:
+            await asyncio.wait(pending, timeout=grace)
+        self._sched.shutdown(wait=False)
 
     def jobs(self) -> list[dict[str, Any]]:
         """Job ids with their next run time, for /health."""

@@ -271,28 +271,8 @@ class AvapRepo:
     async def submission_by_card(self, chat_id: int, message_id: int) -> Row | None:
         s = t.submissions
         async with self.db.read() as c:
-            return _one((await c.execute(select(s).where(
-                s.c.card_chat_id == chat_id, s.c.card_message_id == message_id))).mappings().first())
-
-    async def grade_submission(self, submission_id: int, score: int, comment: str | None,
-                               by: int, *, replace: bool = False) -> Row | None:
-        """Grade; None when it is graded already and ``replace`` is False."""
-        s = t.submissions
-        cond = [s.c.id == submission_id]
-        if not replace:
-            cond.append(s.c.status != "graded")
-        async with self.db.write() as c:
-            row = (await c.execute(update(s).where(*cond).values(
-                status="graded", grade=score, comment=comment, graded_by=by, graded_at=utcnow(),
-                updated_at=utcnow()).returning(*s.c))).mappings().first()
-        return _one(row)
-
-    async def request_revision(self, submission_id: int, comment: str, by: int) -> Row | None:
-        s = t.submissions
-        async with self.db.write() as c:
-            row = (await c.execute(update(s).where(s.c.id == submission_id).values(
-                status="revision", comment=comment, graded_by=by, graded_at=utcnow(),
-                updated_at=utcnow()).returning(*s.c))).mappings().first()
+            row = (await c.execute(select(s).where(
+                s.c.card_chat_id == chat_id, s.c.card_message_id == message_id))).mappings().first()
         return _one(row)
 
     async def ungraded(self, limit: int = 30) -> list[Row]:
@@ -331,20 +311,14 @@ class AvapRepo:
     async def get_question(self, question_id: int) -> Row | None:
         q = t.questions
         async with self.db.read() as c:
-            return _one((await c.execute(select(q).where(q.c.id == question_id))).mappings().first())
+            row = (await c.execute(select(q).where(q.c.id == question_id))).mappings().first()
+        return _one(row)
 
     async def question_by_card(self, chat_id: int, message_id: int) -> Row | None:
         q = t.questions
         async with self.db.read() as c:
-            return _one((await c.execute(select(q).where(
-                q.c.card_chat_id == chat_id, q.c.card_message_id == message_id))).mappings().first())
-
-    async def answer_question(self, question_id: int, answer: str, by: int) -> Row | None:
-        q = t.questions
-        async with self.db.write() as c:
-            row = (await c.execute(update(q).where(q.c.id == question_id).values(
-                answered=True, status="answered", answer=answer, answered_by=by,
-                answered_at=utcnow()).returning(*q.c))).mappings().first()
+            row = (await c.execute(select(q).where(
+                q.c.card_chat_id == chat_id, q.c.card_message_id == message_id))).mappings().first()
         return _one(row)
 
     async def unanswered(self, limit: int = 30) -> list[Row]:
@@ -362,17 +336,6 @@ class AvapRepo:
             return [dict(r) for r in rows.mappings()]
 
     # --- wins -----------------------------------------------------------------------------------
-    async def create_win(self, *, telegram_id: int, kind: str, content: str | None,
-                         file_id: str | None, source_chat_id: int, source_message_id: int) -> Row:
-        w = t.wins
-        async with self.db.write() as c:
-            row = (await c.execute(insert(w).values(
-                telegram_id=telegram_id, type=kind, content=content, file_id=file_id,
-                status="shared", source_chat_id=source_chat_id,
-                source_message_id=source_message_id, created_at=utcnow()).returning(*w.c))
-            ).mappings().one()
-        return dict(row)
-
     # --- broadcasts -----------------------------------------------------------------------------
     async def create_broadcast(self, *, created_by: int, audience: str, source_chat_id: int,
                                source_message_id: int, content: str, kind: str) -> int:
@@ -388,7 +351,8 @@ class AvapRepo:
     async def get_broadcast(self, broadcast_id: int) -> Row | None:
         b = t.broadcasts
         async with self.db.read() as c:
-            return _one((await c.execute(select(b).where(b.c.id == broadcast_id))).mappings().first())
+            row = (await c.execute(select(b).where(b.c.id == broadcast_id))).mappings().first()
+        return _one(row)
 
     async def start_broadcast(self, broadcast_id: int, recipients: list[int],
                               progress_chat_id: int, progress_message_id: int) -> bool:
@@ -493,3 +457,111 @@ class AvapRepo:
                 "questions": {"open": int(qs[0]), "answered": int(qs[1]),
                               "median_answer_s": median},
                 "wins": int(wins), "active_7d": int(active)}
+
+    # --- questions and wins: retry-safe intake, answers in the caller's transaction -----------
+    async def question_by_source(self, chat_id: int, message_id: int) -> Row | None:
+        """The question made from the student's message (chat, id): a retried update finds it."""
+        q = t.questions
+        async with self.db.read() as c:
+            return _one((await c.execute(select(q).where(
+                q.c.source_chat_id == chat_id, q.c.source_message_id == message_id)
+                .order_by(q.c.id).limit(1))).mappings().first())
+
+    async def record_answer(self, question_id: int, answer: str, by: int,
+                            conn: AsyncConnection | None = None) -> tuple[Row | None, bool]:
+        """Answer a question: (row, True) for the first answer; a later one is appended as a
+        follow-up, keeping the first answerer and time: (row, False). (None, False): no such
+        question."""
+        q = t.questions
+        async with self.db.write(conn) as c:
+            row = (await c.execute(update(q).where(q.c.id == question_id, q.c.answered.is_(False))
+                                   .values(answered=True, status="answered", answer=answer,
+                                           answered_by=by, answered_at=utcnow())
+                                   .returning(*q.c))).mappings().first()
+            if row is not None:
+                return dict(row), True
+            row = (await c.execute(update(q).where(q.c.id == question_id).values(
+                answer=func.coalesce(q.c.answer + "\n\n", "") + answer).returning(*q.c)
+            )).mappings().first()
+        return _one(row), False
+
+    async def share_win(self, *, telegram_id: int, kind: str, content: str | None,
+                        file_id: str | None, source_chat_id: int, source_message_id: int,
+                        conn: AsyncConnection | None = None) -> Row | None:
+        """Store a win once per source message; None when it is stored already (a retry)."""
+        w = t.wins
+        async with self.db.write(conn) as c:
+            seen = (await c.execute(select(w.c.id).where(
+                w.c.source_chat_id == source_chat_id,
+                w.c.source_message_id == source_message_id))).first()
+            if seen is not None:
+                return None
+            row = (await c.execute(insert(w).values(
+                telegram_id=telegram_id, type=kind, content=content, file_id=file_id,
+                status="shared", source_chat_id=source_chat_id,
+                source_message_id=source_message_id, created_at=utcnow()).returning(*w.c))
+            ).mappings().one()
+        return dict(row)
+
+    # --- broadcasts: the draft's audience, retry-safe drafts -----------------------------------
+    async def set_broadcast_audience(self, broadcast_id: int, audience: str) -> bool:
+        """Set the audience of a draft ("all" or "module:<name>"); False if not a draft."""
+        b = t.broadcasts
+        async with self.db.write() as c:
+            res = await c.execute(update(b).where(b.c.id == broadcast_id, b.c.status == "draft")
+                                  .values(audience=audience))
+        return (res.rowcount or 0) == 1
+
+    async def broadcast_by_source(self, chat_id: int, message_id: int) -> Row | None:
+        """The broadcast made from the admin's message (chat, id): a retried update finds it."""
+        b = t.broadcasts
+        async with self.db.read() as c:
+            return _one((await c.execute(select(b).where(
+                b.c.source_chat_id == chat_id, b.c.source_message_id == message_id)
+                .order_by(b.c.id).limit(1))).mappings().first())
+
+    # --- assignments and grading: retry-safe intake, grades in the caller's transaction -------
+    async def submission_by_source(self, chat_id: int, message_id: int) -> Row | None:
+        """The submission made from the student's message (chat, id): a retried update finds it."""
+        s = t.submissions
+        async with self.db.read() as c:
+            return _one((await c.execute(select(s).where(
+                s.c.source_chat_id == chat_id, s.c.source_message_id == message_id)
+                .order_by(s.c.id).limit(1))).mappings().first())
+
+    async def record_grade(self, submission_id: int, score: int, comment: str | None, by: int,
+                           *, replace: bool = False,
+                           conn: AsyncConnection | None = None) -> Row | None:
+        """``grade_submission`` inside the caller's transaction (with the student's message);
+        None when it is graded already and ``replace`` is False, or there is no such one."""
+        s = t.submissions
+        cond = [s.c.id == submission_id]
+        if not replace:
+            cond.append(s.c.status != "graded")
+        now = utcnow()
+        async with self.db.write(conn) as c:
+            row = (await c.execute(update(s).where(*cond).values(
+                status="graded", grade=score, comment=comment, graded_by=by, graded_at=now,
+                updated_at=now).returning(*s.c))).mappings().first()
+        return _one(row)
+
+    async def record_revision(self, submission_id: int, comment: str, by: int,
+                              conn: AsyncConnection | None = None) -> Row | None:
+        """Ask for a revision once, inside the caller's transaction; None when one is asked
+        already or there is no such submission."""
+        s = t.submissions
+        now = utcnow()
+        async with self.db.write(conn) as c:
+            row = (await c.execute(update(s).where(
+                s.c.id == submission_id, s.c.status != "revision").values(
+                status="revision", comment=comment, graded_by=by, graded_at=now,
+                updated_at=now).returning(*s.c))).mappings().first()
+        return _one(row)
+
+    async def cooldown_until(self, key: str) -> datetime | None:
+        """When the cooldown ``key`` ends, or None when none is active (to say how long to
+        wait; the cooldown repository only answers yes or no)."""
+        c = t.cooldown_states
+        async with self.db.read() as conn:
+            row = (await conn.execute(select(c.c.cooldown_until).where(c.c.key == key))).first()
+        return row[0] if row is not None and row[0] > utcnow() else None

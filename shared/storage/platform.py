@@ -52,7 +52,8 @@ class InboxRepo:
         self.db = db
 
     async def add_many(self, rows: list[tuple[str, int, str, str]]) -> None:
-        """Store (bot, update_id, chat_key, payload) rows; a repeated (bot, update_id) is ignored."""
+        """Store (bot, update_id, chat_key, payload) rows; a repeated (bot, update_id) is
+        ignored."""
         if not rows:
             return
         now = utcnow()

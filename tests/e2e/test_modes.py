@@ -35,8 +35,13 @@ def test_polling_with_force_feeds_the_same_inbox(fake_telegram: FakeTelegram,
     assert fake_telegram.sent_texts(801, AVAP_TOKEN) == [texts.WELCOME_NEW]
     assert fake_telegram.bot(AVAP_TOKEN).webhook_url == ""
     assert fake_telegram.calls_of("setWebhook") == []
-    with sqlite3.connect(srv.env["DATA_DIR"] + "/bot.db") as db:
-        assert db.execute("SELECT status FROM inbox WHERE update_id=77").fetchone() == ("done",)
+
+    def done() -> bool:
+        with sqlite3.connect(srv.env["DATA_DIR"] + "/bot.db") as db:
+            return db.execute("SELECT status FROM inbox WHERE update_id=77").fetchone() == (
+                "done",)
+
+    fake_telegram.wait_for(done)
     # the next getUpdates confirms the stored update (offset past it): it is not fetched again
     fake_telegram.wait_for(lambda: any(
         str(c.params.get("offset")) == "78" for c in fake_telegram.calls_of("getUpdates")))

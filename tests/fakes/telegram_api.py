@@ -94,9 +94,8 @@ class FakeTelegram:
         ])
         # file_id -> content, served by getFile and /file/bot{token}/{file_path}
         self.files: dict[str, bytes] = {}
-        # methods a blocked chat answers 403 to (by prefix); Telegram also refuses copyMessage
-        # and forwardMessage, which a test can add here
-        self.blocked_methods: tuple[str, ...] = ("send",)
+        # methods a blocked chat answers 403 to (by prefix), as Telegram does
+        self.blocked_methods: tuple[str, ...] = ("send", "copyMessage", "forwardMessage")
         # rate enforcement, off unless a test calls enforce_rate()
         self.rate_per_second: int | None = None
         self.rate_methods: tuple[str, ...] = ()
@@ -189,8 +188,8 @@ class FakeTelegram:
                                         "description": action.description or "Error"}
                 if action.retry_after is not None:
                     body["parameters"] = {"retry_after": action.retry_after}
-                    body["description"] = (action.description
-                                           or f"Too Many Requests: retry after {action.retry_after}")
+                    body["description"] = action.description or (
+                        f"Too Many Requests: retry after {action.retry_after}")
                 if action.migrate_to_chat_id is not None:
                     body["parameters"] = {"migrate_to_chat_id": action.migrate_to_chat_id}
                 return JSONResponse(body, status_code=action.error_code)
@@ -268,9 +267,12 @@ class FakeTelegram:
             return True
         if method.startswith(("send", "copyMessage", "forwardMessage", "edit")):
             chat_id = int(params.get("chat_id", 0) or 0)
-            with self._lock:
-                message_id = state.next_message_id
-                state.next_message_id += 1
+            if method.startswith("edit") and params.get("message_id") is not None:
+                message_id = int(params["message_id"])  # an edit keeps the message's id
+            else:
+                with self._lock:
+                    message_id = state.next_message_id
+                    state.next_message_id += 1
             message: dict[str, Any] = {
                 "message_id": message_id, "date": int(time.time()),
                 "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"},

@@ -93,8 +93,8 @@ async def test_two_schedulers_share_fire_times(storage: Storage) -> None:
     a.start()
     b.start()
     await asyncio.sleep(3.5)
-    a.shutdown()
-    b.shutdown()
+    await a.stop()
+    await b.stop()
     runs = await storage.jobs.list("tick")
     assert len(runs) == len(ran) >= 3
     assert a.runs + b.runs == len(ran) and a.skips + b.skips >= 2

@@ -1,0 +1,134 @@
+"""Helpers for end-to-end tests of the support bot: a server with the admin groups configured,
+direct database access (SQLite file of the server) and students made verified in one call."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+from typing import Any
+
+from tests.e2e.conftest import ADMIN_ID, AVAP_TOKEN, ServerProcess, post_update
+from tests.fakes import updates
+from tests.fakes.telegram_api import FakeTelegram
+
+VERIFICATION_GROUP = -1001000000001
+ASSIGNMENT_GROUP = -1001000000002
+QUESTIONS_GROUP = -1001000000003
+SUPPORT_GROUP = -1001000000004
+
+GROUP_ENV = {
+    "VERIFICATION_GROUP_ID": str(VERIFICATION_GROUP),
+    "ASSIGNMENT_GROUP_ID": str(ASSIGNMENT_GROUP),
+    "QUESTIONS_GROUP_ID": str(QUESTIONS_GROUP),
+    "SUPPORT_GROUP_ID": str(SUPPORT_GROUP),
+}
+
+
+def avap_server(make_server: Any, name: str = "server", **env: str) -> ServerProcess:
+    """A started server with the four admin groups configured (ADMIN_ID is the owner)."""
+    return make_server(name, **{**GROUP_ENV, **env}).start()
+
+
+def db(srv: ServerProcess) -> sqlite3.Connection:
+    conn = sqlite3.connect(srv.env["DATA_DIR"] + "/bot.db")
+    conn.row_factory = sqlite3.Row
+    return conn
+
+
+def _now() -> str:
+    return datetime.now(UTC).replace(tzinfo=None).isoformat(sep=" ")
+
+
+def add_verified_student(srv: ServerProcess, telegram_id: int, name: str = "Ann Student",
+                         email: str | None = None) -> None:
+    """Insert a buyer and its verified student directly (the verification flow has its own
+    tests)."""
+    email = email or f"student{telegram_id}@example.com"
+    with db(srv) as conn:
+        cur = conn.execute(
+            "INSERT INTO pending_verifications (telegram_id, name, email, status, source, "
+            "created_at, updated_at) VALUES (?, ?, ?, 'verified', 'admin', ?, ?)",
+            (telegram_id, name, email, _now(), _now()))
+        conn.execute(
+            "INSERT INTO verified_users (telegram_id, name, email, status, buyer_id, "
+            "created_at, updated_at) VALUES (?, ?, ?, 'verified', ?, ?, ?)",
+            (telegram_id, name, email, cur.lastrowid, _now(), _now()))
+
+
+class Chat:
+    """Send updates as one user in one chat; update ids are unique per server."""
+
+    _next_id = 10_000
+
+    def __init__(self, fake: FakeTelegram, srv: ServerProcess, user_id: int,
+                 chat_id: int | None = None) -> None:
+        self.fake, self.srv, self.user_id = fake, srv, user_id
+        self.chat_id = user_id if chat_id is None else chat_id
+
+    def _uid(self) -> int:
+        Chat._next_id += 1
+        return Chat._next_id
+
+    def send(self, text: str, **extra: Any) -> int:
+        """A text message (or a command); returns its update id."""
+        uid = self._uid()
+        r = post_update(self.fake, self.srv, "avap", updates.message(
+            uid, text, user_id=self.user_id, chat_id=self.chat_id, **extra))
+        assert r.status_code == 200, r.text
+        return uid
+
+    def send_message(self, **fields: Any) -> int:
+        """Any message (voice, photo, contact...): ``fields`` are the Message fields."""
+        uid = self._uid()
+        upd = updates.message(uid, "", user_id=self.user_id, chat_id=self.chat_id)
+        del upd["message"]["text"]
+        upd["message"].update(fields)
+        r = post_update(self.fake, self.srv, "avap", upd)
+        assert r.status_code == 200, r.text
+        return uid
+
+    def press(self, data: str, message_id: int = 1) -> int:
+        """Press an inline button with callback data ``data``."""
+        uid = self._uid()
+        r = post_update(self.fake, self.srv, "avap", updates.callback(
+            uid, data, user_id=self.user_id, chat_id=self.chat_id, message_id=message_id))
+        assert r.status_code == 200, r.text
+        return uid
+
+    def texts(self) -> list[str]:
+        """What the bot sent to this chat so far."""
+        return self.fake.sent_texts(self.chat_id, AVAP_TOKEN)
+
+    def wait_texts(self, n: int, timeout: float = 15) -> list[str]:
+        self.fake.wait_for(lambda: len(self.texts()) >= n, timeout=timeout)
+        return self.texts()
+
+    def last_markup(self) -> dict | None:
+        calls = [c for c in self.fake.calls_of("sendMessage", AVAP_TOKEN)
+                 if int(c.params.get("chat_id", 0)) == self.chat_id]
+        return calls[-1].params.get("reply_markup") if calls else None
+
+
+def buttons(markup: dict | None) -> list[tuple[str, str]]:
+    """(text, callback_data) of an inline keyboard."""
+    if not markup or "inline_keyboard" not in markup:
+        return []
+    return [(b["text"], b.get("callback_data", "")) for row in markup["inline_keyboard"]
+            for b in row]
+
+
+def wait_done(fake: FakeTelegram, srv: ServerProcess, update_id: int,
+              timeout: float = 15) -> None:
+    """Wait until the server handled ``update_id`` (done or dead)."""
+    def handled() -> bool:
+        with db(srv) as conn:
+            row = conn.execute("SELECT status FROM inbox WHERE bot='avap' AND update_id=?",
+                               (update_id,)).fetchone()
+        return row is not None and row[0] in ("done", "dead")
+
+    fake.wait_for(handled, timeout=timeout)
+
+
+__all__ = ["ADMIN_ID", "ASSIGNMENT_GROUP", "QUESTIONS_GROUP", "SUPPORT_GROUP",
+           "VERIFICATION_GROUP", "Chat", "add_verified_student", "avap_server", "buttons", "db",
+           "wait_done"]
