@@ -50,10 +50,11 @@ VERIFY_CLAIMED = ("This purchase is already linked to another Telegram account. 
 VERIFY_APPROVED = ("🎉 You are verified, {name}! Welcome to the course.\n\n"
                    "Use the menu below to submit assignments, ask questions and share your wins.")
 VERIFY_REJECTED = ("We could not confirm your access this time. If you think this is a mistake, "
-                   "write to the support team: {support}.")
+                   "{support}.")
 VERIFY_ALREADY = "You are already verified. Use the menu below."
 ACCESS_REVOKED = "Your access to the course desk has been closed. Contact support if unexpected."
-SUPPORT_CONTACT = "reply here and an admin will read it"
+SUPPORT_CONTACT = ("send /start and tap “Request manual review” with the email you used at "
+                   "purchase, so that an admin looks again")
 
 CARD_MATCH = ("🆕 <b>Verification request #{id}</b>\n"
               "Buyer: {buyer}\nTelegram: {tg_name} ({tg_username}), id <code>{tg_id}</code>\n"

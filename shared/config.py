@@ -84,6 +84,18 @@ class Settings(BaseSettings):
     question_cooldown_seconds: int = Field(120, validation_alias="QUESTION_COOLDOWN_SECONDS",
                                            ge=0)
 
+    # --- engagement (daily tips, reminders) ---------------------------------------------------
+    tip_time: str = Field("09:00", validation_alias="TIP_TIME")
+    digest_time: str = Field("08:00", validation_alias="DIGEST_TIME")
+
+    # --- Systeme.io --------------------------------------------------------------------------
+    systeme_verified_tag: str = Field("AVAP verified", validation_alias="SYSTEME_VERIFIED_TAG")
+    systeme_buyer_tag: str | None = Field(None, validation_alias="SYSTEME_BUYER_TAG")
+    systeme_product_ids: Annotated[list[int], NoDecode] = Field(
+        default_factory=list, validation_alias="SYSTEME_PRODUCT_IDS"
+    )
+    systeme_api_url: str = Field("https://api.systeme.io/api", validation_alias="SYSTEME_API_URL")
+
     # --- outside services -------------------------------------------------------------------
     openai_api_key: SecretStr | None = Field(None, validation_alias="OPENAI_API_KEY")
     openai_base_url: str | None = Field(None, validation_alias="OPENAI_BASE_URL")
@@ -112,7 +124,17 @@ class Settings(BaseSettings):
     housekeeping_seconds: int = Field(60, validation_alias="HOUSEKEEPING_SECONDS", ge=1)
     keepalive_seconds: int = Field(540, validation_alias="KEEPALIVE_SECONDS", ge=10)
 
-    @field_validator("admin_user_ids", "authorized_users", mode="before")
+    @field_validator("tip_time", "digest_time")
+    @classmethod
+    def _valid_time(cls, value: str) -> str:
+        import re
+
+        m = re.fullmatch(r"(\d{1,2}):(\d{2})", value.strip())
+        if not m or int(m.group(1)) > 23 or int(m.group(2)) > 59:
+            raise ValueError("expected a time of day as HH:MM, e.g. 09:00")
+        return f"{int(m.group(1)):02d}:{m.group(2)}"
+
+    @field_validator("admin_user_ids", "authorized_users", "systeme_product_ids", mode="before")
     @classmethod
     def _parse_id_list(cls, value: object) -> object:
         return _split_ids(value)
@@ -147,7 +169,8 @@ class Settings(BaseSettings):
             return value.strip().lower() not in ("", "0", "false", "no")
         return value
 
-    @field_validator("telegram_api_url", "public_url", "openai_base_url", "supabase_url")
+    @field_validator("telegram_api_url", "public_url", "openai_base_url", "supabase_url",
+                     "systeme_api_url")
     @classmethod
     def _strip_slash(cls, value: str | None) -> str | None:
         if value is None or not value.strip():

@@ -1,60 +1,180 @@
 """The Telegram sending service: every Bot API call of both bots passes through here.
 
-- ``SendLimiter`` (PTB's ``AIORateLimiter`` plus a limit per private chat): about 30 messages a
-  second overall, 20 a minute per group, 1 a second per private chat; a 429 is waited out for
-  ``retry_after`` and retried; a 403 marks the chat inactive and is not retried.
+- ``SendLimiter``: every message (send*, copy*, forward*) of a bot leaves through one ``Pacer``,
+  evenly spaced a little below Telegram's 30 messages a second; 20 a minute per group, 1 a
+  second per private chat; a 429 pauses the pacer for ``retry_after`` and the message is
+  retried; a 403 marks the chat inactive and is not retried. A broadcast's copies are ``BULK``:
+  they take the capacity the other messages leave.
 - ``SplittingBot`` splits a text longer than Telegram's 4096 characters into several messages.
 - One named function per Telegram error that we recognise by its text.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
+from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass
 from typing import Any
 
 from aiolimiter import AsyncLimiter
 from telegram import Message
 from telegram.constants import MessageLimit
-from telegram.error import BadRequest, Forbidden, TelegramError
-from telegram.ext import AIORateLimiter, ExtBot
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram.ext import BaseRateLimiter, ExtBot
 
 log = logging.getLogger(__name__)
 
 TEXT_LIMIT = MessageLimit.MAX_TEXT_LENGTH  # 4096
 CAPTION_LIMIT = MessageLimit.CAPTION_LENGTH  # 1024
 
+# Messages per second of one bot. Telegram refuses (429) a bot that sends more than 30 within
+# a second; spaced 1/29.5 s apart, any 31 consecutive messages span 1.017 s, which leaves 17 ms
+# for the jitter between leaving here and arriving at Telegram.
+MESSAGES_PER_SECOND = 29.5
+MESSAGE_METHODS = ("send", "copy", "forward")  # what Telegram's flood limit counts
+
 OnBlocked = Callable[[int], Awaitable[None]]
 
 
-class SendLimiter(AIORateLimiter):
-    """AIORateLimiter with a per-private-chat limit and a hook for users who blocked the bot."""
+class NotSent(Exception):
+    """A bulk message dropped unsent: its sender stopped (``Bulk.going``) while it waited."""
 
-    __slots__ = ("_on_blocked", "_private_limiters", "_private_rate")
+
+@dataclass(frozen=True)
+class Bulk:
+    """``rate_limit_args`` of a message of a bulk send (a broadcast): it leaves only when no
+    other message is waiting, and is dropped unsent (``NotSent``) if ``going()`` is False when
+    its turn comes."""
+
+    going: Callable[[], bool] = lambda: True
+    max_retries: int | None = None
+
+
+BULK = Bulk()
+
+
+class Pacer:
+    """Grants at most ``rate`` a second, evenly spaced (a token bucket holding one token): no
+    burst, so any 1-second window holds at most ``ceil(rate)`` grants wherever it starts, which
+    is how Telegram counts. Urgent waiters go before bulk ones; each kind in arrival order."""
+
+    def __init__(self, rate: float, tolerance: float = 0.003) -> None:
+        self.interval = 1.0 / rate
+        # a grant woken up to this late keeps the schedule (no drift from timer jitter)
+        self.tolerance = tolerance
+        self._next = 0.0  # loop time of the next free slot
+        self._urgent: deque[tuple[asyncio.Future, Callable[[], bool] | None]] = deque()
+        self._bulk: deque[tuple[asyncio.Future, Callable[[], bool] | None]] = deque()
+        self._dispatcher: asyncio.Task | None = None
+
+    def _grant(self, now: float) -> None:
+        self._next = max(self._next, now - self.tolerance) + self.interval
+
+    def pause(self, seconds: float) -> None:
+        """Grant nothing for ``seconds`` (Telegram said 429 with retry_after)."""
+        now = asyncio.get_running_loop().time()
+        self._next = max(self._next, now + seconds)
+
+    @property
+    def waiting(self) -> int:
+        return sum(not f.done() for f, _ in self._urgent) + sum(not f.done() for f, _ in self._bulk)
+
+    async def acquire(self, *, bulk: bool = False,
+                      going: Callable[[], bool] | None = None) -> bool:
+        """Wait for a slot: True when granted, False when ``going()`` said no at our turn."""
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        if now >= self._next and not self.waiting:
+            if going is not None and not going():
+                return False
+            self._grant(now)
+            return True
+        future: asyncio.Future[bool] = loop.create_future()
+        (self._bulk if bulk else self._urgent).append((future, going))
+        if self._dispatcher is None or self._dispatcher.done():
+            self._dispatcher = loop.create_task(self._dispatch(), name="send-pacer")
+        return await future
+
+    def _pop(self) -> tuple[asyncio.Future, Callable[[], bool] | None] | None:
+        for queue in (self._urgent, self._bulk):
+            while queue:
+                waiter = queue.popleft()
+                if not waiter[0].done():  # not cancelled
+                    return waiter
+        return None
+
+    async def _dispatch(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            now = loop.time()
+            if now < self._next:
+                await asyncio.sleep(self._next - now)
+                continue
+            waiter = self._pop()
+            if waiter is None:
+                return
+            future, going = waiter
+            if going is not None and not going():
+                future.set_result(False)  # the slot stays free for the next one
+                continue
+            self._grant(now)
+            future.set_result(True)
+
+
+class SendLimiter(BaseRateLimiter[int | Bulk]):
+    """Telegram's limits for one bot, and a hook for users who blocked the bot.
+
+    Order of the waits for a message: the chat's own limit (1 a second in private, 20 a minute
+    in a group), then a slot of the bot's ``Pacer`` (so that a message waiting for its chat
+    does not hold a slot), then the request. Other calls with a group chat id (edits, member
+    look-ups) wait for the group's limit only; Telegram's 30 a second counts messages."""
+
+    __slots__ = ("_group_limiters", "_group_rate", "_max_retries", "_on_blocked", "_pacer",
+                 "_private_limiters", "_private_rate")
 
     def __init__(self, *, on_blocked: OnBlocked | None = None, max_retries: int = 3,
-                 overall_per_second: float = 30, group_per_minute: float = 20,
-                 private_per_second: float = 1) -> None:
-        super().__init__(overall_max_rate=overall_per_second, overall_time_period=1,
-                         group_max_rate=group_per_minute, group_time_period=60,
-                         max_retries=max_retries)
+                 overall_per_second: float = MESSAGES_PER_SECOND,
+                 group_per_minute: float = 20, private_per_second: float = 1) -> None:
         self._on_blocked = on_blocked
+        self._max_retries = max_retries
+        self._pacer = Pacer(overall_per_second)
+        self._group_rate = group_per_minute
         self._private_rate = private_per_second
+        self._group_limiters: dict[int | str, AsyncLimiter] = {}
         self._private_limiters: dict[int, AsyncLimiter] = {}
 
-    def _private_limiter(self, chat_id: int) -> AsyncLimiter:
-        if len(self._private_limiters) > 2048:
+    async def initialize(self) -> None:
+        """Nothing to set up."""
+
+    async def shutdown(self) -> None:
+        """Nothing to tear down."""
+
+    @staticmethod
+    def _limiter(table: dict, key: Any, make: Callable[[], AsyncLimiter]) -> AsyncLimiter:
+        if len(table) > 2048:
             # forget idle chats so that the table does not grow with the audience
-            for key, lim in list(self._private_limiters.items()):
+            for k, lim in list(table.items()):
                 if lim.has_capacity(lim.max_rate):
-                    del self._private_limiters[key]
-        lim = self._private_limiters.get(chat_id)
+                    del table[k]
+        lim = table.get(key)
         if lim is None:
-            # a burst of 3 is tolerated by Telegram; the average stays at 1 per second
-            lim = AsyncLimiter(max_rate=3 * self._private_rate, time_period=3)
-            self._private_limiters[chat_id] = lim
+            lim = table[key] = make()
         return lim
+
+    def _chat_limiter(self, chat_id: int | str | None, message: bool) -> AsyncLimiter | None:
+        if isinstance(chat_id, int) and chat_id > 0:
+            if not message:
+                return None
+            # a burst of 3 is tolerated by Telegram; the average stays at 1 per second
+            return self._limiter(self._private_limiters, chat_id, lambda: AsyncLimiter(
+                max_rate=3 * self._private_rate, time_period=3))
+        if chat_id is None or not self._group_rate:
+            return None
+        return self._limiter(self._group_limiters, chat_id, lambda: AsyncLimiter(
+            max_rate=self._group_rate, time_period=60))
 
     async def process_request(
         self,
@@ -63,25 +183,43 @@ class SendLimiter(AIORateLimiter):
         kwargs: dict[str, Any],
         endpoint: str,
         data: dict[str, Any],
-        rate_limit_args: int | None,
+        rate_limit_args: int | Bulk | None,
     ) -> Any:
-        chat_id = _as_int(data.get("chat_id"))
-        limited = callback
-        if chat_id is not None and chat_id > 0 and endpoint.startswith(("send", "copy", "forward")):
-            limiter = self._private_limiter(chat_id)
-
-            async def limited(*a: Any, **kw: Any) -> Any:
-                async with limiter:
-                    return await callback(*a, **kw)
-
-        try:
-            return await super().process_request(limited, args, kwargs, endpoint, data,
-                                                 rate_limit_args)
-        except Forbidden:
-            if chat_id is not None and self._on_blocked is not None:
-                log.info("chat blocked the bot; marking it inactive", extra={"chat_id": chat_id})
-                await self._on_blocked(chat_id)
-            raise
+        raw_chat = data.get("chat_id")
+        chat_id: int | str | None = _as_int(raw_chat)
+        if chat_id is None and isinstance(raw_chat, str):
+            chat_id = raw_chat  # "@channel"
+        message = endpoint.startswith(MESSAGE_METHODS) and chat_id is not None
+        bulk = rate_limit_args if isinstance(rate_limit_args, Bulk) else None
+        retries = (bulk.max_retries if bulk is not None else rate_limit_args)
+        max_retries = self._max_retries if retries is None else retries
+        chat_limit = self._chat_limiter(chat_id, message)
+        for attempt in range(max_retries + 1):
+            try:
+                async with chat_limit or contextlib.nullcontext():
+                    if message and not await self._pacer.acquire(
+                            bulk=bulk is not None, going=bulk.going if bulk else None):
+                        raise NotSent(endpoint)
+                    return await callback(*args, **kwargs)
+            except RetryAfter as exc:
+                if attempt == max_retries:
+                    log.warning("Telegram still says 429 after %d retries", max_retries,
+                                extra={"endpoint": endpoint, "chat_id": raw_chat})
+                    raise
+                wait = exc._retry_after.total_seconds() + 0.1
+                log.info("429 from Telegram; retrying", extra={
+                    "endpoint": endpoint, "chat_id": raw_chat, "retry_after_s": wait})
+                if message:
+                    self._pacer.pause(wait)  # every message waits: the bot is over its limit
+                else:
+                    await asyncio.sleep(wait)
+            except Forbidden:
+                if isinstance(chat_id, int) and self._on_blocked is not None:
+                    log.info("chat blocked the bot; marking it inactive",
+                             extra={"chat_id": chat_id})
+                    await self._on_blocked(chat_id)
+                raise
+        raise AssertionError("unreachable")
 
 
 def _as_int(value: object) -> int | None:

@@ -6,9 +6,10 @@ button writes one delivery row per recipient and starts a background task, which
 
 - runs under a database lock ``broadcast:{id}`` renewed while it runs, so that two instances
   (an overlapping deploy) never send the same broadcast;
-- copies the message to each pending recipient at Telegram's pace (the bot's SendLimiter, plus a
-  broadcast pace a little below 30/s that leaves room for replies to students meanwhile), and
-  records each outcome as soon as it is known: after a kill -9 only the sends in flight at that
+- copies the message to each pending recipient through the bot's SendLimiter as ``Bulk``
+  messages: they share the bot's ~30 messages a second with everything else it sends, and take
+  only the capacity left over (a reply to a student never waits behind the broadcast); each
+  outcome is recorded as soon as it is known: after a kill -9 only the sends in flight at that
   moment can be repeated;
 - edits a progress message every few seconds and reports the counts at the end.
 
@@ -24,7 +25,6 @@ import logging
 import time
 from typing import Any
 
-from aiolimiter import AsyncLimiter
 from telegram import Message, Update
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
@@ -33,7 +33,7 @@ from avap_bot import callbacks as cb
 from avap_bot import keyboards, texts
 from avap_bot.access import admin_only, refuse
 from shared.flows import BotContext, in_step
-from shared.telegram import is_message_not_modified
+from shared.telegram import Bulk, NotSent, is_message_not_modified
 from shared.telegram_outbox import send_later
 
 log = logging.getLogger(__name__)
@@ -45,9 +45,8 @@ TASKS = "broadcast_tasks"  # app.bot_data key: broadcast id -> its running task
 LOCK_TTL = 10.0  # seconds; a dead instance's broadcast is taken over after at most this long
 TICK = 2.0  # seconds between lock renewals and progress edits
 LOCK_RETRY = 2.0  # seconds between two tries to take a broadcast another instance holds
-CONCURRENCY = 30  # copies in flight at once (the limiters decide the pace)
+CONCURRENCY = 30  # copies waiting for the bot's pacer or in flight (the pacer sets the pace)
 BATCH = 100  # pending recipients read at once
-RATE_PER_SECOND = 25  # below Telegram's ~30/s: replies to students go on during a broadcast
 MAX_ATTEMPTS = 5  # transient failures (after the limiter's own retries) before 'failed'
 RETRY_BASE = 2.0  # seconds; doubled at each transient failure of one recipient
 RESTART_DELAY = 5.0  # seconds before a run that crashed (database down) starts again
@@ -300,7 +299,9 @@ class _Sender:
         self.attempts: dict[int, int] = {}
         self.retry_at: dict[int, float] = {}  # chat -> monotonic time of its next try
         self.unrecorded: dict[int, str] = {}  # outcomes known but not stored yet (db error)
-        self.pace = AsyncLimiter(1, 1 / RATE_PER_SECOND)  # smooth: no bursts
+        # the copies wait behind the bot's other messages; when this run stops, those not
+        # sent yet are dropped (NotSent) and stay pending
+        self.bulk = Bulk(going=lambda: self.going)
         self.shown: str | None = None
 
     @property
@@ -333,32 +334,45 @@ class _Sender:
                          self._text(texts.BROADCAST_DONE, row))
 
     async def _send_all(self) -> bool:
-        """Deliver to every pending recipient; True when none is left."""
+        """Deliver to every pending recipient; True when none is left. The next recipients are
+        read while the copies already queued are still going out, so that the pacer never
+        waits for the database."""
         slots = asyncio.Semaphore(CONCURRENCY)
-        while self.going:
-            await self._record_unrecorded()
-            pending = await self.avap.pending_deliveries(
-                self.id, BATCH + len(self.retry_at) + len(self.unrecorded))
-            if not pending:
-                return True
-            now = time.monotonic()
-            due = [c for c in pending
-                   if c not in self.unrecorded and self.retry_at.get(c, 0.0) <= now][:BATCH]
-            if not due:
-                waits = [self.retry_at[c] - now for c in pending if c in self.retry_at]
-                await _pause(self.app, min([*waits, 1.0]))
-                continue
-            await asyncio.gather(*(self._deliver(chat_id, slots) for chat_id in due))
+        running: dict[int, asyncio.Task] = {}
+        try:
+            while self.going:
+                await self._record_unrecorded()
+                pending = await self.avap.pending_deliveries(
+                    self.id, BATCH + len(running) + len(self.retry_at) + len(self.unrecorded))
+                if not pending and not running:
+                    return True
+                now = time.monotonic()
+                due = [c for c in pending if c not in running and c not in self.unrecorded
+                       and self.retry_at.get(c, 0.0) <= now][:BATCH]
+                for chat_id in due:
+                    task = asyncio.create_task(self._deliver(chat_id, slots))
+                    running[chat_id] = task
+                    task.add_done_callback(lambda _t, c=chat_id: running.pop(c, None))
+                if running:
+                    # with new recipients queued: read more when the queue is down to about a
+                    # second of sending; with none due: look again after the next outcome
+                    low = CONCURRENCY if due else len(running)
+                    while self.going and running and len(running) >= low:
+                        await asyncio.wait(list(running.values()), timeout=1.0,
+                                           return_when=asyncio.FIRST_COMPLETED)
+                else:
+                    waits = [self.retry_at[c] - now for c in pending if c in self.retry_at]
+                    await _pause(self.app, min([*waits, 1.0]))
+        finally:
+            if running:  # stopping: the copies in flight finish, the others are dropped
+                await asyncio.gather(*running.values(), return_exceptions=True)
         return False
 
     async def _deliver(self, chat_id: int, slots: asyncio.Semaphore) -> None:
         async with slots:
-            if not self.going:
+            if not self.going:  # stopping: what is not sent yet stays pending
                 return
-            async with self.pace:
-                if not self.going:  # stopping: what is not sent yet stays pending
-                    return
-                outcome = await self._copy(chat_id)
+            outcome = await self._copy(chat_id)
         if outcome is None:
             return
         self.retry_at.pop(chat_id, None)
@@ -375,8 +389,11 @@ class _Sender:
         later (the limiter already waited out Telegram's 429s and retried)."""
         b = self.broadcast
         try:
-            await self.app.bot.copy_message(chat_id, b["source_chat_id"], b["source_message_id"])
+            await self.app.bot.copy_message(chat_id, b["source_chat_id"], b["source_message_id"],
+                                            rate_limit_args=self.bulk)
             return "sent"
+        except NotSent:
+            return None  # this run stopped while the copy waited for its turn
         except Forbidden:
             return "blocked"  # the limiter marked the chat inactive: skipped next time
         except BadRequest as exc:

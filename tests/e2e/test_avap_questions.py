@@ -315,8 +315,11 @@ def test_share_a_win(fake_telegram: FakeTelegram, make_server) -> None:
     assert copy.params["caption"] == header + "\n\nFirst sale: $120 &lt;3"
 
     student.send(texts.MENU_WIN)
+    assert student.wait_texts(4)[3] == texts.WIN_PROMPT
+    srv.stop()  # a restart between the two steps of the flow
+    srv.start()
     student.send("Finished module 3 in a day!")
-    student.wait_texts(5)
+    assert student.wait_texts(5)[4] == texts.WIN_THANKS.format(name="Winner")
     fake_telegram.wait_for(lambda: _sent_to(fake_telegram, "sendMessage", SUPPORT_GROUP))
     [post] = _sent_to(fake_telegram, "sendMessage", SUPPORT_GROUP)
     assert post.params["text"] == header + "\n\nFinished module 3 in a day!"
