@@ -107,11 +107,22 @@ async def test_a_bug_apologises_alerts_once_and_keeps_the_row(harness: Harness,
     await harness.feed(updates.message(1, "/boom", user_id=11),
                        updates.message(2, "/boom", user_id=12))
     await harness.settle()
+    # the row is marked dead first (the durable decision), then the apology goes out
+    for _ in range(200):
+        if len(fake.sent_texts(11)) == 2 and len(fake.sent_texts(12)) == 2:
+            break
+        await asyncio.sleep(0.02)
     assert fake.sent_texts(11) == ["half-way", APOLOGY]
     assert (await harness.storage.inbox.counts()) == {"pending": 0, "dead": 2}
     row = await harness.storage.inbox.get("avap", 1)
     assert row is not None and row["attempts"] == 1 and "KeyError" in row["last_error"]
-    # the admins hear of it once (rate-limited), through the outbox
+    # the admins hear of it once (rate-limited), through the outbox; the alert is queued just
+    # after the row is marked dead
+    for _ in range(200):
+        if (await harness.storage.outbox.counts(100))["pending"]:
+            break
+        await asyncio.sleep(0.02)
+    await asyncio.sleep(0.1)  # a second alert, if any, would be queued by now
     pending = await harness.storage.outbox.claim("check", 10, 30)
     assert [r.kind for r in pending] == [TELEGRAM_MESSAGE]
     assert pending[0].payload["chat_id"] == 9001 and "KeyError" in pending[0].payload["text"]
@@ -131,6 +142,10 @@ async def test_transient_failures_give_up_after_the_last_attempt(harness: Harnes
                                                                  fake: FakeTelegram) -> None:
     await harness.feed(updates.message(1, "/down", user_id=31))
     await harness.settle()
+    for _ in range(200):
+        if fake.sent_texts(31):
+            break
+        await asyncio.sleep(0.02)
     row = await harness.storage.inbox.get("avap", 1)
     assert row is not None and row["status"] == "dead" and row["attempts"] == 3
     assert fake.sent_texts(31) == [APOLOGY]
