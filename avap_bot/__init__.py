@@ -20,8 +20,9 @@ ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_membe
 APOLOGY = texts.APOLOGY
 
 # handler modules, in the order their handlers are tried
-FEATURES = ("start", "verification", "buyers", "assignments", "grading", "questions", "wins",
-            "progress", "broadcast", "desk")
+FEATURES = ("start", "verification", "buyers", "tips", "matching", "digest", "assignments",
+            "grading", "questions", "wins",
+            "progress", "broadcast", "desk", "crm", "reports")
 
 
 def build_application(settings: Settings, services: Any) -> Application:
@@ -36,7 +37,10 @@ def build_application(settings: Settings, services: Any) -> Application:
 
 
 def register_jobs(scheduler: Any, app: Application, services: Any) -> None:
-    """Jobs of the support bot (resuming broadcasts is started in ``on_ready``)."""
+    """Jobs of the support bot (resuming broadcasts is started in ``on_ready``): the daily tip
+    and the admins' morning digest."""
+    for name in ("tips", "digest"):
+        importlib.import_module(f"avap_bot.handlers.{name}").register_jobs(scheduler, app, services)
 
 
 async def on_ready(app: Application, services: Any) -> None:

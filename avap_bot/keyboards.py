@@ -26,7 +26,7 @@ KINDS = {
 def main_menu() -> ReplyKeyboardMarkup:
     return ReplyKeyboardMarkup(
         [[texts.MENU_SUBMIT, texts.MENU_ASK], [texts.MENU_WIN, texts.MENU_PROGRESS],
-         [texts.MENU_HELP]],
+         [texts.MENU_TIP, texts.MENU_PARTNER], [texts.MENU_HELP]],
         resize_keyboard=True, input_field_placeholder=texts.MENU_PLACEHOLDER,
     )
 

@@ -16,6 +16,8 @@ MENU_ASK = "❓ Ask a question"
 MENU_WIN = "🏆 Share a win"
 MENU_PROGRESS = "📊 My progress"
 MENU_HELP = "ℹ️ Help"
+MENU_TIP = "💡 Daily tip"
+MENU_PARTNER = "🤝 Find a study partner"
 MENU_PLACEHOLDER = "Choose an action"
 
 # --- start and verification -------------------------------------------------------------------
@@ -381,3 +383,110 @@ def cooldown_wait(seconds: float) -> str:
         return f"{minutes} min {rest} s" if rest else f"{minutes} min"
     hours, rest = divmod(seconds // 60, 60)
     return f"{hours} h {rest} min" if rest else f"{hours} h"
+
+
+# --- daily tips (handlers/tips.py) -----------------------------------------------------------
+TIP_HEADER = "💡 <b>Tip of the day</b>\n\n"
+TIP_NONE = "There is no tip yet. Come back tomorrow!"
+TIP_FOOTER_OFF = "\n\n<i>Daily tips are off for you: /tips_on to get them every morning.</i>"
+TIPS_OFF = "🔕 Daily tips are off. Send /tips_on to get them again."
+TIPS_OFF_ALREADY = "Daily tips are already off. Send /tips_on to get them again."
+TIPS_ON = "🔔 Daily tips are on: you will get one every morning. /tips_off stops them."
+TIPS_ON_ALREADY = "Daily tips are already on. /tips_off stops them."
+ADDTIP_USAGE = ("Usage: /addtip &lt;text of the tip&gt; — or send a photo with the caption "
+                "/addtip &lt;text&gt;.")
+ADDTIP_DONE = "✅ Tip #{n} added. /tips lists them all."
+TIPS_LIST_NONE = "No tips yet. Add one with /addtip &lt;text&gt;."
+TIPS_LIST_HEAD = "💡 <b>Tips</b> (sent in this order, then again from #1):"
+TIPS_LIST_ROW = "<b>#{n}</b> {photo}{snippet}"
+TIPS_LIST_NEXT = "\nNext to be sent: #{n}. Delete one with /deltip &lt;number&gt;."
+TIPS_PHOTO = "🖼 "
+DELTIP_USAGE = "Usage: /deltip &lt;number&gt; (the number shown by /tips)."
+DELTIP_NOT_FOUND = "There is no tip #{n}. /tips lists them."
+DELTIP_DONE = "🗑 Tip #{n} deleted: {snippet}"
+
+# --- study partners (handlers/matching.py) -------------------------------------------------
+PARTNER_PICK_MODULE = ("🤝 Let's find you a study partner. Which module do you want to work on "
+                       "together?")
+BTN_PARTNER_ANY = "Any module"
+PARTNER_WAITING = ("⏳ You are in the pool{module}. I will message you as soon as another "
+                   "student is looking too. /unmatch leaves the pool.")
+PARTNER_FOR_MODULE = " for module {module}"
+PARTNER_FOUND = "🤝 Your study partner{module}: <b>{name}</b>. Say hi and plan your first session!"
+BTN_PARTNER_OPEN = "💬 Message {name}"
+PARTNER_NO_LINK = ("🤝 Your study partner{module}: <b>{name}</b>. They have no public username, "
+                   "so I cannot link you directly. Send me a short hello (one message) and I "
+                   "will pass it on, with a link to you.")
+PARTNER_HELLO_FROM = "👋 A hello from your study partner <b>{name}</b>:\n\n{hello}"
+PARTNER_HELLO_SENT = "✅ Sent to {name}. Over to you two!"
+PARTNER_HELLO_TEXT_ONLY = "Please send your hello as a text message, or /cancel."
+UNMATCH_DONE = "You left the study-partner pool."
+UNMATCH_NOT_IN = "You are not in the study-partner pool."
+STATS_POOL = "🤝 Waiting for a study partner: {n}"
+
+# --- the admins' morning digest (handlers/digest.py) -----------------------------------------
+DIGEST_SUBMISSIONS_HEAD = "⏰ <b>Waiting for a grade for more than 24 h</b> (oldest first):"
+DIGEST_SUBMISSION_ROW = "• <b>#{id}</b> {student} — module {module}, attempt {attempt} — {age}"
+DIGEST_QUESTIONS_HEAD = "⏰ <b>Questions without an answer for more than 24 h</b> (oldest first):"
+DIGEST_QUESTION_ROW = "• <b>#{id}</b> {student} — {snippet} — {age}"
+DIGEST_MORE = "… and {n} more."
+BTN_DIGEST_SUBMISSION = "📝 #{id}"
+BTN_DIGEST_QUESTION = "❓ #{id}"
+DIGEST_OPEN_SUBMISSION = ("📝 <b>Submission #{id}</b> — {student}, module {module}, attempt "
+                          "{attempt}, waiting {age}.\nGrade: /grade {id} &lt;score 0-10&gt; "
+                          "[comment], or the buttons below.")
+DIGEST_OPEN_QUESTION = ("❓ <b>Question #{id}</b> — {student}, waiting {age}.\n"
+                        "Answer: /answer {id} &lt;text&gt;, or the button below.")
+DIGEST_GONE = "Already handled. 🎉"
+
+COMMANDS += [  # appended by the engagement features (tips, matching)
+    ("tips_off", "Stop the daily tips"),
+    ("tips_on", "Get a tip every morning"),
+    ("unmatch", "Leave the study-partner pool"),
+]
+ADMIN_COMMANDS += [
+    ("addtip", "Add a daily tip"),
+    ("tips", "List the daily tips"),
+    ("deltip", "Delete a daily tip"),
+]
+
+
+# --- Systeme.io (webhooks, /sync_buyers) ------------------------------------------------------
+SYSTEME_SALE_CANCELED = ("⚠️ <b>Systeme.io: sale canceled</b>\n{name} — {email}, {phone}\n"
+                         "{status}")
+SYSTEME_CANCEL_STUDENT = ("Verified as Telegram id {tg_id}. Close the access with "
+                          "/revoke {tg_id} if the refund means so.")
+SYSTEME_CANCEL_PENDING = "On the pending list, not verified yet."
+SYSTEME_CANCEL_UNKNOWN = "Not on the buyers' list."
+SYNC_NOT_CONFIGURED = "Systeme.io is not configured: set SYSTEME_API_KEY."
+SYNC_NO_BUYER_TAG = "Set SYSTEME_BUYER_TAG to the tag Systeme.io gives to buyers."
+SYNC_NO_SUCH_TAG = "Systeme.io has no tag named “{tag}”. Check SYSTEME_BUYER_TAG."
+SYNC_STARTED = "⏳ Reading the contacts tagged “{tag}” from Systeme.io…"
+SYNC_DONE = ("✅ Systeme.io sync: {added} added, {updated} updated, {skipped} skipped "
+             "({unchanged} unchanged, {no_email} without a valid email).")
+SYNC_FAILED = "❌ Systeme.io did not answer as expected ({error}). Try again in a minute."
+ADMIN_COMMANDS += [("sync_buyers", "Pull buyers from Systeme.io")]
+
+
+# --- reports: CSV export and the Google Sheets mirror --------------------------------------
+ADMIN_COMMANDS.extend([
+    ("export", "CSV files of students, submissions, questions"),
+    ("resync_sheets", "Rewrite the Google Sheet from the database"),
+])
+EXPORT_CAPTION = {
+    "verified_users": "👥 Students: {n}",
+    "submissions": "📝 Submissions: {n}",
+    "questions": "❓ Questions: {n}",
+}
+EXPORT_FILE = {
+    "verified_users": "students",
+    "submissions": "submissions",
+    "questions": "questions",
+}
+EXPORT_DONE = ("📦 Export ready ({date}, times in {zone}). UTF-8 CSV, opens in Excel and Google "
+               "Sheets; cells starting with = + - @ are prefixed with ' so they stay text.")
+SHEETS_OFF = ("Google Sheets is not configured: set GOOGLE_SERVICE_ACCOUNT_JSON (and "
+              "GOOGLE_SHEET_NAME) and share the spreadsheet with the service account's email.")
+SHEETS_RESYNC_QUEUED = ("🔄 The Google Sheet “{name}” will be rewritten from the database in a "
+                        "moment (students, submissions, wins, questions). Rows are retried "
+                        "until Google accepts them.")

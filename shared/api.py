@@ -36,4 +36,8 @@ def create_api(platform: Platform) -> FastAPI:
     async def root(request: Request) -> dict[str, str]:
         return {"service": "avap-support-and-timetoshopping", "version": __version__}
 
+    from shared.routes import admin, systeme
+
+    api.include_router(systeme.router)
+    api.include_router(admin.router)
     return api

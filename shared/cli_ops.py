@@ -655,13 +655,20 @@ def _model_ids(response: httpx.Response) -> set[str]:
         return set()
 
 
+def _systeme_base(settings: Settings) -> str:
+    """SYSTEME_API_URL; SYSTEME_API_BASE is its default, kept as an override point for tests."""
+    default = Settings.model_fields["systeme_api_url"].default
+    url = settings.systeme_api_url if settings.systeme_api_url != default else SYSTEME_API_BASE
+    return url.rstrip("/")
+
+
 async def _check_systeme(settings: Settings, report: _Report) -> None:
     """GET /contacts with the key: accepted, rejected, or unreachable."""
     if settings.systeme_api_key is None or not settings.systeme_api_key.get_secret_value().strip():
         report.line("SKIP", "systeme", "SYSTEME_API_KEY not set")
         return
     key = settings.systeme_api_key.get_secret_value().strip()
-    base = SYSTEME_API_BASE.rstrip("/")
+    base = _systeme_base(settings)
     try:
         response = await _http_get(f"{base}/contacts?limit=10",
                                    {"X-API-Key": key, "Accept": "application/json"})

@@ -86,9 +86,15 @@ class Platform:
                                    alert_after=s.outbox_alert_after)
         self.alerts = Alerts(s, self.storage, self.outbox.enqueue, self._ready_bot_names)
         TelegramDeliveries(self.ready_bot).register(self.outbox)
+        from shared.services import sheets  # light; gspread itself loads on first delivery
+
+        sheets.install(s, self.storage, self.outbox)
         self.outbox.on_stuck = self._report_stuck
         self.services = Services(settings=s, storage=self.storage, chats=chats,
                                  alerts=self.alerts, outbox=self.outbox, instance=self.instance)
+        from shared.services.systeme import register_systeme
+
+        self.services.extras["systeme"] = register_systeme(s, self.storage, self.outbox)
         for name in BOT_NAMES:
             module = bot_module(name)
             if s.bot_token(name) is None:
@@ -282,6 +288,9 @@ class Platform:
             await self.worker.stop()
         if hasattr(self, "outbox"):
             await self.outbox.stop()
+        if hasattr(self, "services") and "systeme" in self.services.extras:
+            with contextlib.suppress(Exception):
+                await self.services.extras["systeme"].close()
         for runtime in self.runtimes.values():
             with contextlib.suppress(Exception):
                 if runtime.app.running:

@@ -31,6 +31,7 @@ _OK_BODY = b'{"ok":true}'
 
 _JSON_HEADERS = [(b"content-type", b"application/json")]
 _WEBHOOK_PREFIX = "/webhook/"
+SYSTEME_WEBHOOK = "/webhook/systeme"  # Systeme.io's signed webhooks: shared.routes.systeme
 
 
 async def _respond(send: Send, status: int, body: bytes, head: bool = False) -> None:
@@ -144,7 +145,7 @@ class Service:
         path, method = scope.get("path", ""), scope["method"]
         try:
             if method == "POST" and path.startswith(_WEBHOOK_PREFIX) and "/" not in path[9:] \
-                    and path[9:]:
+                    and path[9:] and path != SYSTEME_WEBHOOK:
                 await telegram_webhook(self.platform, path[9:], scope, receive, send)
                 return
             if path == "/health" and method in ("GET", "HEAD"):

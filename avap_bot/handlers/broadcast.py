@@ -51,6 +51,11 @@ MAX_ATTEMPTS = 5  # transient failures (after the limiter's own retries) before 
 RETRY_BASE = 2.0  # seconds; doubled at each transient failure of one recipient
 RESTART_DELAY = 5.0  # seconds before a run that crashed (database down) starts again
 
+# Broadcasts of another feature's kind (broadcasts.type, e.g. the daily tip) are sent by that
+# feature: kind -> async send(app, services, broadcast, chat_id, rate_limit_args). Everything
+# else (locks, delivery rows, resuming, pacing) is shared.
+SENDERS: dict[str, Any] = {}
+
 
 def _kind(message: Message) -> str | None:
     """What the admin sent, or None for something we do not broadcast (sticker, poll...)."""
@@ -330,8 +335,9 @@ class _Sender:
             "blocked": row["blocked_count"], "total": row["total"],
             "duration_s": round(time.monotonic() - started, 1)})
         await self._show(row)
-        await send_later(self.services, BOT, row["progress_chat_id"] or row["created_by"],
-                         self._text(texts.BROADCAST_DONE, row))
+        report_to = row["progress_chat_id"] or row["created_by"]
+        if report_to is not None:  # a daily tip has nobody to report to
+            await send_later(self.services, BOT, report_to, self._text(texts.BROADCAST_DONE, row))
 
     async def _send_all(self) -> bool:
         """Deliver to every pending recipient; True when none is left. The next recipients are
@@ -389,8 +395,12 @@ class _Sender:
         later (the limiter already waited out Telegram's 429s and retried)."""
         b = self.broadcast
         try:
-            await self.app.bot.copy_message(chat_id, b["source_chat_id"], b["source_message_id"],
-                                            rate_limit_args=self.bulk)
+            send = SENDERS.get(b["type"])
+            if send is not None:
+                await send(self.app, self.services, b, chat_id, self.bulk)
+            else:
+                await self.app.bot.copy_message(chat_id, b["source_chat_id"],
+                                                b["source_message_id"], rate_limit_args=self.bulk)
             return "sent"
         except NotSent:
             return None  # this run stopped while the copy waited for its turn

@@ -14,6 +14,7 @@ from avap_bot import keyboards, texts
 from avap_bot.access import admin_only, is_owner, owner_only
 from avap_bot.validators import normalise_email, normalise_phone
 from shared.flows import BotContext
+from shared.services.systeme import enqueue_revoked
 from shared.storage import utcnow
 from shared.telegram_outbox import send_later
 
@@ -147,6 +148,7 @@ async def revoke(update: Update, context: BotContext) -> None:
         return
     async with storage.db.write() as conn:
         await storage.avap.revoke_student(student["telegram_id"], conn=conn)
+        await enqueue_revoked(context.services, student["telegram_id"], conn=conn)
         await storage.flows.save(BOT, student["telegram_id"], student["telegram_id"], None, {},
                                  conn=conn)
         await send_later(context.services, BOT, student["telegram_id"], texts.ACCESS_REVOKED,

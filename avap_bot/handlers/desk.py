@@ -42,6 +42,8 @@ async def stats(update: Update, context: BotContext) -> None:
         open=q["open"], answered=q["answered"],
         median=texts.STATS_NONE if median is None else texts.age(median)))
     lines.append(texts.STATS_WINS.format(wins=numbers["wins"]))
+    if pool := await context.services.storage.engagement.pool_size():
+        lines.append(texts.STATS_POOL.format(n=pool))
     await update.effective_message.reply_text("\n".join(lines))
 
 

@@ -19,6 +19,7 @@ from avap_bot.access import admin_only
 from avap_bot.cards import admin_label, post_card, who
 from avap_bot.validators import mask_email, mask_phone, normalise_email, normalise_phone
 from shared.flows import BotContext, in_step
+from shared.services.systeme import enqueue_verified
 from shared.storage import utcnow
 from shared.telegram_outbox import edit_later, send_later
 
@@ -208,6 +209,7 @@ async def _decide(update: Update, context: BotContext, request_id: int, *, move:
                              reply_markup=keyboards.no_keyboard(), conn=conn)
         student = await avap.verify(buyer_id=buyer["id"], telegram_id=student_id,
                                     username=request.get("tg_username"), conn=conn)
+        await enqueue_verified(context.services, student_id, conn=conn)
         await storage.flows.save(BOT, student_id, student_id, None, {}, conn=conn)
         await send_later(context.services, BOT, student_id,
                          texts.VERIFY_APPROVED.format(name=html.escape(student["name"])),

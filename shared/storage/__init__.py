@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from shared.storage.avap import AvapRepo
+from shared.storage.crm import CrmRepo
 from shared.storage.db import Database, utcnow
+from shared.storage.engagement import EngagementRepo
 from shared.storage.migrate import apply_migrations
 from shared.storage.platform import (
     ChatRepo,
@@ -30,7 +32,9 @@ class Storage:
         self.locks = LockRepo(db)
         self.cooldowns = CooldownRepo(db)
         self.chats = ChatRepo(db)
-        self.avap = AvapRepo(db)
+        self.avap = AvapRepo(db, self.outbox)
+        self.engagement = EngagementRepo(db)
+        self.crm = CrmRepo(db)
 
     @property
     def backend(self) -> str:

@@ -11,9 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.storage import schema as t
 from shared.storage.db import Database, utcnow
-from shared.storage.platform import upsert
+from shared.storage.platform import OutboxRepo, upsert
 
 Row = dict[str, Any]
+
+# tables mirrored to Google Sheets: each write queues "sheets.upsert" {table, id} in its own
+# transaction when ``AvapRepo.report_to_sheets`` is on (shared/services/sheets.py delivers it)
+REPORTED_TABLES = ("verified_users", "submissions", "wins", "questions")
+SHEETS_UPSERT = "sheets.upsert"
 
 
 def _one(row: Any) -> Row | None:
@@ -23,8 +28,32 @@ def _one(row: Any) -> Row | None:
 class AvapRepo:
     """Every query of the support bot. Check-and-change operations are single statements."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, outbox: OutboxRepo | None = None) -> None:
         self.db = db
+        self.outbox = outbox
+        self.report_to_sheets = False  # set at start-up when Google Sheets is configured
+
+    async def _report(self, c: AsyncConnection, table: str, row_id: Any) -> None:
+        """Queue the Sheets mirror of one row, in the transaction that changed it."""
+        if self.report_to_sheets and self.outbox is not None and row_id is not None:
+            await self.outbox.enqueue(SHEETS_UPSERT, {"table": table, "id": int(row_id)},
+                                      conn=c)
+
+    async def report_rows(self, table: str, ids: list[int] | None = None) -> list[Row]:
+        """Rows of a reported table (all, or these ids) by id, with the student's ``student``
+        name for submissions, wins and questions: what Sheets and the CSV export show."""
+        if table not in REPORTED_TABLES:
+            raise ValueError(f"not a reported table: {table}")
+        tab, v = getattr(t, table), t.verified_users
+        if table == "verified_users":
+            stmt = select(tab)
+        else:
+            stmt = select(tab, v.c.name.label("student")).select_from(
+                tab.outerjoin(v, v.c.telegram_id == tab.c.telegram_id))
+        if ids is not None:
+            stmt = stmt.where(tab.c.id.in_(ids))
+        async with self.db.read() as c:
+            return [dict(r) for r in (await c.execute(stmt.order_by(tab.c.id))).mappings()]
 
     # --- buyers (the pending list) ----------------------------------------------------------
     async def upsert_buyer(self, *, name: str, email: str | None, phone: str | None,
@@ -126,6 +155,7 @@ class AvapRepo:
             await c.execute(stmt)
             row = (await c.execute(select(v).where(v.c.telegram_id == telegram_id))
                    ).mappings().one()
+            await self._report(c, "verified_users", row["id"])
         return dict(row)
 
     async def revoke_student(self, telegram_id: int,
@@ -141,6 +171,7 @@ class AvapRepo:
             )).mappings().first()
             if row is None:
                 return None
+            await self._report(c, "verified_users", row["id"])
             if row["buyer_id"] is not None:
                 await c.execute(update(p).where(p.c.id == row["buyer_id"]).values(
                     status="revoked", updated_at=now))
@@ -254,6 +285,7 @@ class AvapRepo:
                 file_id=file_id, status="submitted", source_chat_id=source_chat_id,
                 source_message_id=source_message_id, attempt=attempt, created_at=now,
                 updated_at=now).returning(*s.c))).mappings().one()
+            await self._report(c, "submissions", row["id"])
         return dict(row)
 
     async def set_submission_card(self, submission_id: int, chat_id: int, message_id: int) -> None:
@@ -300,6 +332,7 @@ class AvapRepo:
                 status="open", answered=False, source_chat_id=source_chat_id,
                 source_message_id=source_message_id, created_at=utcnow()).returning(*q.c))
             ).mappings().one()
+            await self._report(c, "questions", row["id"])
         return dict(row)
 
     async def set_question_card(self, question_id: int, chat_id: int, message_id: int) -> None:
@@ -479,10 +512,13 @@ class AvapRepo:
                                            answered_by=by, answered_at=utcnow())
                                    .returning(*q.c))).mappings().first()
             if row is not None:
+                await self._report(c, "questions", row["id"])
                 return dict(row), True
             row = (await c.execute(update(q).where(q.c.id == question_id).values(
                 answer=func.coalesce(q.c.answer + "\n\n", "") + answer).returning(*q.c)
             )).mappings().first()
+            if row is not None:
+                await self._report(c, "questions", row["id"])
         return _one(row), False
 
     async def share_win(self, *, telegram_id: int, kind: str, content: str | None,
@@ -501,6 +537,7 @@ class AvapRepo:
                 status="shared", source_chat_id=source_chat_id,
                 source_message_id=source_message_id, created_at=utcnow()).returning(*w.c))
             ).mappings().one()
+            await self._report(c, "wins", row["id"])
         return dict(row)
 
     # --- broadcasts: the draft's audience, retry-safe drafts -----------------------------------
@@ -543,6 +580,8 @@ class AvapRepo:
             row = (await c.execute(update(s).where(*cond).values(
                 status="graded", grade=score, comment=comment, graded_by=by, graded_at=now,
                 updated_at=now).returning(*s.c))).mappings().first()
+            if row is not None:
+                await self._report(c, "submissions", row["id"])
         return _one(row)
 
     async def record_revision(self, submission_id: int, comment: str, by: int,
@@ -556,6 +595,8 @@ class AvapRepo:
                 s.c.id == submission_id, s.c.status != "revision").values(
                 status="revision", comment=comment, graded_by=by, graded_at=now,
                 updated_at=now).returning(*s.c))).mappings().first()
+            if row is not None:
+                await self._report(c, "submissions", row["id"])
         return _one(row)
 
     async def cooldown_until(self, key: str) -> datetime | None:
@@ -565,3 +606,18 @@ class AvapRepo:
         async with self.db.read() as conn:
             row = (await conn.execute(select(c.c.cooldown_until).where(c.c.key == key))).first()
         return row[0] if row is not None and row[0] > utcnow() else None
+
+    # --- Systeme.io / admin HTTP: a reset lets the student verify again ------------------------
+    async def reset_verification(self, telegram_id: int,
+                                 conn: AsyncConnection | None = None) -> Row | None:
+        """Revoke a verified student and put their buyer back on the pending list, unclaimed,
+        so that the same person can verify again; None when they are not verified."""
+        p = t.pending_verifications
+        async with self.db.write(conn) as c:
+            row = await self.revoke_student(telegram_id, conn=c)
+            if row is None:
+                return None
+            if row["buyer_id"] is not None:
+                await c.execute(update(p).where(p.c.id == row["buyer_id"]).values(
+                    status="pending", telegram_id=None, updated_at=utcnow()))
+        return row

@@ -162,6 +162,25 @@ class InboxRepo:
             )).mappings().first()
         return dict(row) if row else None
 
+    async def dead_rows(self, limit: int = 100) -> list[dict[str, Any]]:
+        """Dead rows without their payloads (which hold personal data), newest first."""
+        i = t.inbox
+        async with self.db.read() as conn:
+            rows = await conn.execute(
+                select(i.c.id, i.c.bot, i.c.update_id, i.c.attempts, i.c.last_error,
+                       i.c.received_at)
+                .where(i.c.status == "dead").order_by(i.c.id.desc()).limit(limit))
+            return [dict(r) for r in rows.mappings()]
+
+    async def retry_dead(self) -> int:
+        """Put every dead row back in the queue, due now, with a fresh attempt count."""
+        async with self.db.write() as conn:
+            res = await conn.execute(
+                update(t.inbox).where(t.inbox.c.status == "dead")
+                .values(status="pending", attempts=0, next_attempt_at=utcnow(),
+                        lease_owner=None, lease_until=None))
+        return res.rowcount or 0
+
 
 @dataclass(frozen=True)
 class OutboxRow:
@@ -257,6 +276,27 @@ class OutboxRepo:
                 delete(t.outbox).where(t.outbox.c.status == "done",
                                        t.outbox.c.done_at < older_than)
             )
+        return res.rowcount or 0
+
+    async def problem_rows(self, stuck_after: int, limit: int = 100) -> list[dict[str, Any]]:
+        """Failed rows and pending rows tried ``stuck_after`` times or more, without payloads."""
+        o = t.outbox
+        async with self.db.read() as conn:
+            rows = await conn.execute(
+                select(o.c.id, o.c.kind, o.c.status, o.c.attempts, o.c.last_error,
+                       o.c.created_at, o.c.next_attempt_at)
+                .where(or_(o.c.status == "failed",
+                           and_(o.c.status == "pending", o.c.attempts >= stuck_after)))
+                .order_by(o.c.id.desc()).limit(limit))
+            return [dict(r) for r in rows.mappings()]
+
+    async def retry_failed(self) -> int:
+        """Put every permanently failed row back in the queue, due now."""
+        async with self.db.write() as conn:
+            res = await conn.execute(
+                update(t.outbox).where(t.outbox.c.status == "failed")
+                .values(status="pending", attempts=0, next_attempt_at=utcnow(),
+                        lease_owner=None, lease_until=None, alerted=False))
         return res.rowcount or 0
 
 

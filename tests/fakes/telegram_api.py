@@ -94,6 +94,8 @@ class FakeTelegram:
         ])
         # file_id -> content, served by getFile and /file/bot{token}/{file_path}
         self.files: dict[str, bytes] = {}
+        # files uploaded by the bots (multipart): (method, field, filename, content)
+        self.uploads: list[tuple[str, str, str | None, bytes]] = []
         # methods a blocked chat answers 403 to (by prefix), as Telegram does
         self.blocked_methods: tuple[str, ...] = ("send", "copyMessage", "forwardMessage")
         # rate enforcement, off unless a test calls enforce_rate()
@@ -168,6 +170,12 @@ class FakeTelegram:
             return json.loads(body) if body else {}
         if "form" in ctype:
             form = await request.form()
+            method = request.path_params.get("method", "")
+            for k, v in form.items():
+                if not isinstance(v, str):
+                    content = await v.read()
+                    with self._lock:
+                        self.uploads.append((method, k, v.filename, content))
             return {k: _decode(v) if isinstance(v, str) else "<file>" for k, v in form.items()}
         return {k: _decode(v) for k, v in request.query_params.items()}
 

@@ -1,0 +1,1 @@
+"""FastAPI routers of the documented HTTP endpoints (Systeme.io webhook, admin endpoints)."""

@@ -1,0 +1,56 @@
+"""Repository of the Systeme.io integration: webhook messages already processed."""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, MetaData, Table, Text, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from shared.storage.db import Database, utcnow
+from shared.storage.platform import upsert
+from shared.storage.schema import UTCDateTime
+
+# the DDL lives in migrations/0003_systeme.sql; this is the query-side definition
+_metadata = MetaData()
+
+systeme_webhook_messages = Table(
+    "systeme_webhook_messages",
+    _metadata,
+    Column("message_id", Text, primary_key=True),
+    Column("event", Text, nullable=False),
+    Column("outcome", Text, nullable=False),
+    Column("received_at", UTCDateTime, nullable=False),
+)
+
+
+class CrmRepo:
+    """Deduplication of Systeme.io's webhook messages."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def claim_message(self, message_id: str, event: str,
+                            conn: AsyncConnection | None = None) -> bool:
+        """Record ``message_id``; False when it was processed already (a re-sent webhook).
+
+        Called inside the transaction of the change the message causes: a crash before the
+        commit leaves the id unrecorded, so Systeme.io's retry is processed again."""
+        m = systeme_webhook_messages
+        stmt = upsert(self.db, m).values(
+            message_id=message_id[:200], event=event[:64], outcome="received",
+            received_at=utcnow(),
+        ).on_conflict_do_nothing(index_elements=["message_id"]).returning(m.c.message_id)
+        async with self.db.write(conn) as c:
+            return (await c.execute(stmt)).first() is not None
+
+    async def set_outcome(self, message_id: str, outcome: str,
+                          conn: AsyncConnection | None = None) -> None:
+        m = systeme_webhook_messages
+        async with self.db.write(conn) as c:
+            await c.execute(update(m).where(m.c.message_id == message_id[:200])
+                            .values(outcome=outcome[:64]))
+
+    async def outcome_of(self, message_id: str) -> str | None:
+        m = systeme_webhook_messages
+        async with self.db.read() as c:
+            row = (await c.execute(m.select().where(m.c.message_id == message_id))).first()
+        return row.outcome if row else None
