@@ -114,7 +114,9 @@ HELP = (
     "📝 Submit assignment — send your work for a module\n"
     "❓ Ask a question — the team answers here\n"
     "🏆 Share a win — tell us what worked\n"
-    "📊 My progress — your modules and questions\n\n"
+    "📊 My progress — your modules and questions\n"
+    "💡 Daily tip — today's tip (/tips_off, /tips_on)\n"
+    "🤝 Find a study partner — get paired with another student (/unmatch leaves)\n\n"
     "/start – main menu, or verify your purchase\n"
     "/cancel – leave what you are doing"
 )
@@ -132,6 +134,10 @@ ADMIN_HELP = (
     "/unanswered – open questions\n"
     "/broadcast – message all students (in private)\n"
     "/stats – numbers of the course\n"
+    "/export – CSV files of students, submissions, questions\n"
+    "/resync_sheets – rewrite the Google Sheets copy\n"
+    "/sync_buyers – pull buyers from Systeme.io\n"
+    "/addtip &lt;text&gt; · /tips · /deltip &lt;n&gt; – daily tips\n"
     "/admins – list, add or remove admins (owners)"
 )
 CANCELLED = "OK, cancelled."
