@@ -2,24 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, MetaData, Table, Text, update
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.storage.db import Database, utcnow
 from shared.storage.platform import upsert
-from shared.storage.schema import UTCDateTime
-
-# the DDL lives in migrations/0003_systeme.sql; this is the query-side definition
-_metadata = MetaData()
-
-systeme_webhook_messages = Table(
-    "systeme_webhook_messages",
-    _metadata,
-    Column("message_id", Text, primary_key=True),
-    Column("event", Text, nullable=False),
-    Column("outcome", Text, nullable=False),
-    Column("received_at", UTCDateTime, nullable=False),
-)
+from shared.storage.schema import systeme_webhook_messages
 
 
 class CrmRepo:

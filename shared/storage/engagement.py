@@ -12,11 +12,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
-    BigInteger,
-    Column,
-    MetaData,
-    Table,
-    Text,
     and_,
     delete,
     func,
@@ -31,60 +26,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from shared.storage import schema as t
 from shared.storage.db import Database, utcnow
 from shared.storage.platform import upsert
-from shared.storage.schema import UTCDateTime
 
 Row = dict[str, Any]
 
-metadata = MetaData()
-
-tips = Table(
-    "tips", metadata,
-    Column("id", BigInteger, primary_key=True, autoincrement=True),
-    Column("text", Text, nullable=False),
-    Column("file_id", Text),
-    Column("created_by", BigInteger),
-    Column("source_chat_id", BigInteger),
-    Column("source_message_id", BigInteger),
-    Column("created_at", UTCDateTime, nullable=False),
-)
-
-tip_days = Table(
-    "tip_days", metadata,
-    Column("day", Text, primary_key=True),
-    Column("tip_id", BigInteger),
-    Column("text", Text, nullable=False),
-    Column("file_id", Text),
-    Column("broadcast_id", BigInteger),
-    Column("created_at", UTCDateTime, nullable=False),
-)
-
-tip_optouts = Table(
-    "tip_optouts", metadata,
-    Column("telegram_id", BigInteger, primary_key=True),
-    Column("created_at", UTCDateTime, nullable=False),
-)
-
-match_pool = Table(
-    "match_pool", metadata,
-    Column("telegram_id", BigInteger, primary_key=True),
-    Column("name", Text, nullable=False),
-    Column("username", Text),
-    Column("module", Text),
-    Column("joined_at", UTCDateTime, nullable=False),
-)
-
-match_pairs = Table(
-    "match_pairs", metadata,
-    Column("id", BigInteger, primary_key=True, autoincrement=True),
-    Column("user_a", BigInteger, nullable=False),
-    Column("user_b", BigInteger, nullable=False),
-    Column("name_a", Text, nullable=False),
-    Column("name_b", Text, nullable=False),
-    Column("username_a", Text),
-    Column("username_b", Text),
-    Column("module", Text),
-    Column("created_at", UTCDateTime, nullable=False),
-)
+tips, tip_days, tip_optouts = t.tips, t.tip_days, t.tip_optouts
+match_pool, match_pairs = t.match_pool, t.match_pairs
 
 # PostgreSQL transaction-scoped advisory lock: two students joining at once on two instances
 # see each other (SQLite serialises write transactions with BEGIN IMMEDIATE already).

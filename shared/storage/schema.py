@@ -300,6 +300,71 @@ broadcast_deliveries = Table(
     Column("updated_at", UTCDateTime, nullable=False),
 )
 
+# --- Systeme.io (migrations/0003) ---
+systeme_webhook_messages = Table(
+    "systeme_webhook_messages",
+    metadata,
+    Column("message_id", Text, primary_key=True),
+    Column("event", Text, nullable=False),
+    Column("outcome", Text, nullable=False),
+    Column("received_at", UTCDateTime, nullable=False),
+)
+
+# --- engagement (migrations/0004) ---
+tips = Table(
+    "tips",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("text", Text, nullable=False),
+    Column("file_id", Text),
+    Column("created_by", BigInteger),
+    Column("source_chat_id", BigInteger),
+    Column("source_message_id", BigInteger),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+tip_days = Table(
+    "tip_days",
+    metadata,
+    Column("day", Text, primary_key=True),
+    Column("tip_id", BigInteger),
+    Column("text", Text, nullable=False),
+    Column("file_id", Text),
+    Column("broadcast_id", BigInteger),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+tip_optouts = Table(
+    "tip_optouts",
+    metadata,
+    Column("telegram_id", BigInteger, primary_key=True),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+match_pool = Table(
+    "match_pool",
+    metadata,
+    Column("telegram_id", BigInteger, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("username", Text),
+    Column("module", Text),
+    Column("joined_at", UTCDateTime, nullable=False),
+)
+
+match_pairs = Table(
+    "match_pairs",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("user_a", BigInteger, nullable=False),
+    Column("user_b", BigInteger, nullable=False),
+    Column("name_a", Text, nullable=False),
+    Column("name_b", Text, nullable=False),
+    Column("username_a", Text),
+    Column("username_b", Text),
+    Column("module", Text),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
 schema_migrations = Table(
     "schema_migrations",
     metadata,
