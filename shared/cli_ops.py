@@ -663,7 +663,17 @@ def _systeme_base(settings: Settings) -> str:
 
 
 async def _check_systeme(settings: Settings, report: _Report) -> None:
-    """GET /contacts with the key: accepted, rejected, or unreachable."""
+    """GET /contacts with the key: accepted, rejected, or unreachable; and whether the inbound
+    webhook can add buyers at all."""
+    secret = settings.systeme_webhook_secret
+    if secret is not None and secret.get_secret_value().strip():
+        if settings.systeme_product_ids:
+            report.line("OK", "systeme webhook", "sales of products "
+                        + ", ".join(map(str, settings.systeme_product_ids)) + " add buyers")
+        else:
+            report.line("WARN", "systeme webhook",
+                        "SYSTEME_PRODUCT_IDS is not set: no sale adds a buyer (set the course's "
+                        "product ids)")
     if settings.systeme_api_key is None or not settings.systeme_api_key.get_secret_value().strip():
         report.line("SKIP", "systeme", "SYSTEME_API_KEY not set")
         return
@@ -709,8 +719,41 @@ async def _check_google(settings: Settings, report: _Report) -> None:
         return
     report.line("OK", "google", f"service account {data['client_email']} parses; share the "
                                 f"sheet {settings.google_sheet_name} with it")
-    report.line("SKIP", "google sheets", "not contacted here: Sheets is checked when the "
-                                         "feature is used")
+    await _check_spreadsheet(settings, report, data["client_email"])
+
+
+async def _check_spreadsheet(settings: Settings, report: _Report, client_email: str) -> None:
+    """Sign in as the service account and open GOOGLE_SHEET_NAME (read only: nothing changes)."""
+    from shared.services import sheets
+
+    name = settings.google_sheet_name
+
+    def open_book() -> list[str]:
+        client = sheets.default_client(settings)
+        return [ws.title for ws in client.open(name).worksheets()]
+
+    try:
+        titles = await asyncio.wait_for(asyncio.to_thread(open_book), 60)
+    except TimeoutError:
+        report.line("FAIL", "google sheets", "Google did not answer within 60 s")
+        return
+    except Exception as exc:  # noqa: BLE001 - classified like a delivery: never a traceback
+        import gspread
+
+        if isinstance(exc, gspread.exceptions.SpreadsheetNotFound):
+            report.line("FAIL", "google sheets",
+                        f"no spreadsheet named {name!r} is shared with {client_email}: create "
+                        "it (or fix GOOGLE_SHEET_NAME) and share it with that address as an "
+                        "editor")
+            return
+        reason = str(sheets._classify(exc))
+        report.line("FAIL", "google sheets", reason[:300])
+        return
+    missing = [t for t in sheets.COLUMNS if t not in titles]
+    detail = f"{name!r} opens" + (
+        f"; worksheets created on first use: {', '.join(missing)}" if missing else
+        "; every worksheet is there")
+    report.line("OK", "google sheets", detail)
 
 
 def _load_service_account(report: _Report, raw: str) -> dict[str, Any] | None:

@@ -3,7 +3,8 @@
 Checks, in order: a secret configured (else 404), the ``X-Webhook-Signature`` (hex HMAC-SHA256
 of the raw body, compared in constant time; else 401), a JSON object (else 400). Each
 ``X-Webhook-Message-Id`` is processed once: it is recorded in the transaction of the change it
-causes. SALE_NEW of one of SYSTEME_PRODUCT_IDS (every sale when the list is empty) and
+causes. SALE_NEW of one of SYSTEME_PRODUCT_IDS (no sale at all while the list is empty: the
+operators are alerted once a day, so that another product's buyers never get in) and
 CONTACT_TAG_ADDED of SYSTEME_BUYER_TAG add or update the buyer (source "systeme");
 SALE_CANCELED tells the admins in the verification group. Other events: 200, ignored.
 """
@@ -27,6 +28,11 @@ log = logging.getLogger(__name__)
 MAX_BODY = 1024 * 1024
 
 router = APIRouter(tags=["systeme"])
+
+NO_PRODUCTS_ALERT = ("Systeme.io sent a sale, but SYSTEME_PRODUCT_IDS is not set, so no sale "
+                     "adds a buyer (a sale of another product must not open the course). Set it "
+                     "to the course's product ids; meanwhile /sync_buyers or /addstudent add "
+                     "buyers.")
 
 SALE_NEW = "SALE_NEW"
 SALE_CANCELED = "SALE_CANCELED"
@@ -101,7 +107,10 @@ async def process_event(platform: Any, event: str, message_id: str,
         alert: str | None = None
         if event == SALE_NEW:
             wanted = set(settings.systeme_product_ids)
-            if wanted and not (product_ids_of(payload) & wanted):
+            if not wanted:
+                outcome = "SYSTEME_PRODUCT_IDS not set"
+                alert = NO_PRODUCTS_ALERT
+            elif not (product_ids_of(payload) & wanted):
                 outcome = "other product"
             else:
                 outcome = await _add_buyer(storage, person, email, phone, conn)
@@ -120,7 +129,9 @@ async def process_event(platform: Any, event: str, message_id: str,
                 outcome = "cancel flagged"
                 alert = await _flag_cancel(platform, person, email, phone, conn)
         await storage.crm.set_outcome(message_id, outcome, conn=conn)
-    if alert is not None:
+    if alert is NO_PRODUCTS_ALERT:
+        await platform.alerts.send("systeme-no-products", alert, cooldown_seconds=86400)
+    elif alert is not None:
         # after the commit: the alerts use transactions of their own
         await platform.alerts.send(f"systeme-cancel:{message_id}", alert)
     return outcome

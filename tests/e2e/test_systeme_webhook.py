@@ -127,3 +127,24 @@ def test_without_a_secret_the_route_is_off(fake_telegram: FakeTelegram,
     assert post(srv, sale("a@example.com")).status_code == 404
     # the Telegram webhooks are unaffected
     assert httpx.post(f"{srv.url}/webhook/avap", content=b"{}", timeout=5).status_code == 401
+
+
+def test_without_product_ids_no_sale_adds_a_buyer_and_the_admins_hear_it_once(
+        fake_telegram: FakeTelegram, make_server: Any) -> None:
+    srv = avap_server(make_server, **{**ENV, "SYSTEME_PRODUCT_IDS": ""})
+    first = post(srv, sale("a@example.com"), message_id="np-1")
+    second = post(srv, sale("b@example.com"), message_id="np-2")
+    assert [first.status_code, second.status_code] == [200, 200]
+    assert first.json()["outcome"] == second.json()["outcome"] == "SYSTEME_PRODUCT_IDS not set"
+    assert buyers(srv) == []
+    alerts = fake_telegram.wait_for(lambda: [
+        t for t in fake_telegram.sent_texts(ADMIN_ID, AVAP_TOKEN) if "SYSTEME_PRODUCT_IDS" in t])
+    # the buyer tag still works: that tag is the course's own
+    tagged = post(srv, {"type": "CONTACT_TAG_ADDED", "data": {
+        "contact": {"id": 5, "email": "c@example.com", "fields": {"first_name": "Cy"}},
+        "tag": {"id": 3, "name": "AVAP buyer"}}}, message_id="np-3")
+    assert tagged.json()["outcome"] == "added"
+    assert [b[1] for b in buyers(srv)] == ["c@example.com"]
+    assert len(alerts) == 1
+    assert len([t for t in fake_telegram.sent_texts(ADMIN_ID, AVAP_TOKEN)
+                if "SYSTEME_PRODUCT_IDS" in t]) == 1

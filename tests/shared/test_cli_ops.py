@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
+import responses
 import respx
 from pydantic import AliasChoices
 
@@ -21,6 +22,7 @@ from shared.config import Settings
 from shared.services import ChatDirectory
 from shared.storage import open_storage
 from shared.storage.migrate import latest_version
+from tests.fakes.google_sheets import FakeGoogleSheets, fake_service_account
 from tests.fakes.telegram_api import Action, FakeTelegram, free_port
 
 LATEST = latest_version()
@@ -34,8 +36,7 @@ CHANNEL = -1001000000003
 OPENAI_KEY = "sk-test-0123456789abcdef"
 SYSTEME_KEY = "systeme-key-0123456789"
 DB_PASSWORD = "hunter2-Very-Secret"
-SERVICE_ACCOUNT = {"type": "service_account", "client_email": "bot@project.iam.gserviceaccount.com",
-                   "private_key": "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n"}
+SERVICE_ACCOUNT = fake_service_account()
 
 
 @pytest.fixture(autouse=True)
@@ -161,9 +162,19 @@ async def test_set_webhooks_survives_a_chat_the_bot_cannot_reach(
 
 # --- check: a healthy setup -----------------------------------------------------------------
 
+@pytest.fixture
+def google() -> Iterator[FakeGoogleSheets]:
+    """Google's APIs (sign-in, Drive, Sheets) faked behind ``responses``; the default sheet."""
+    fake = FakeGoogleSheets()
+    fake.add_spreadsheet(Settings.model_fields["google_sheet_name"].default)
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        fake.install(mock)
+        yield fake
+
+
 async def test_check_reports_ok_for_a_healthy_setup(
         fake: FakeTelegram, tmp_path: Path, capsys: pytest.CaptureFixture[str],
-        monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch: pytest.MonkeyPatch, google: FakeGoogleSheets) -> None:
     monkeypatch.setattr(cli_ops, "SYSTEME_API_BASE", "https://systeme.test/api")
     settings = make_settings(fake, tmp_path, ALERT_CHAT_ID="9001", OPENAI_API_KEY=OPENAI_KEY,
                              SYSTEME_API_KEY=SYSTEME_KEY,
@@ -190,7 +201,10 @@ async def test_check_reports_ok_for_a_healthy_setup(
     for name in ("avap VERIFICATION_GROUP_ID", "avap SUPPORT_GROUP_ID", "avap ALERT_CHAT_ID",
                  "shopping SHOPPING_CHANNEL_ID", "openai", "systeme", "google"):
         assert line_about(out, name).startswith("OK    ")
-    assert line_about(out, "google sheets").startswith("SKIP  ")
+    assert line_about(out, "google sheets") == (
+        f"OK    google sheets: {Settings.model_fields['google_sheet_name'].default!r} opens; "
+        "worksheets created on first use: verified_users, submissions, wins, questions")
+    assert google.calls("POST") == []  # read only
     ok = len(lines_of(out, "OK"))
     assert out.splitlines()[-1] == f"{ok} ok, 0 warnings, 0 failed"
     # the bot asked about itself in each group
@@ -390,7 +404,7 @@ async def test_check_google_service_account_errors(
 
 
 async def test_check_google_service_account_from_a_file(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], google: FakeGoogleSheets) -> None:
     path = tmp_path / "key.json"
     path.write_text(json.dumps(SERVICE_ACCOUNT))
     settings = make_settings(None, tmp_path, AVAP_BOT_TOKEN=None, SHOPPING_BOT_TOKEN=None,
@@ -398,7 +412,7 @@ async def test_check_google_service_account_from_a_file(
     assert await check(settings) == 0
     out = capsys.readouterr().out
     assert line_about(out, "google").startswith(
-        "OK    google: service account bot@project.iam.gserviceaccount.com")
+        f"OK    google: service account {SERVICE_ACCOUNT['client_email']}")
     assert "BEGIN PRIVATE KEY" not in out
 
 
@@ -470,3 +484,21 @@ async def test_check_reports_postgresql_with_the_password_masked(
     line = line_about(capsys.readouterr().out, "storage")
     assert line.startswith("OK    ") and line.endswith(
         f"answers, schema version {LATEST} of {LATEST}")
+
+
+async def test_check_google_sheet_not_shared_or_google_down(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], google: FakeGoogleSheets) -> None:
+    settings = make_settings(None, tmp_path, AVAP_BOT_TOKEN=None, SHOPPING_BOT_TOKEN=None,
+                             GOOGLE_SERVICE_ACCOUNT_JSON=json.dumps(SERVICE_ACCOUNT),
+                             GOOGLE_SHEET_NAME="Not Shared")
+    assert await check(settings) == 1
+    assert line_about(capsys.readouterr().out, "google sheets") == (
+        "FAIL  google sheets: no spreadsheet named 'Not Shared' is shared with "
+        f"{SERVICE_ACCOUNT['client_email']}: create it (or fix GOOGLE_SHEET_NAME) and share it "
+        "with that address as an editor")
+    google.fail_next(5, 503)
+    settings = make_settings(None, tmp_path, AVAP_BOT_TOKEN=None, SHOPPING_BOT_TOKEN=None,
+                             GOOGLE_SERVICE_ACCOUNT_JSON=json.dumps(SERVICE_ACCOUNT))
+    assert await check(settings) == 1
+    assert line_about(capsys.readouterr().out, "google sheets").startswith(
+        "FAIL  google sheets: Google Sheets answered 503")
