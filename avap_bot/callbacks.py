@@ -7,48 +7,12 @@ the strings. Data that does not parse (a stale or forged button) goes to the sta
 
 from __future__ import annotations
 
-import dataclasses
-import re
 from dataclasses import dataclass
-from typing import ClassVar, Self, get_type_hints
+from typing import ClassVar
 
+from shared.callbacks import CallbackData
 
-class CallbackData:
-    """Base of every callback: ``prefix:field1:field2``; fields are ints or short strings."""
-
-    prefix: ClassVar[str]
-
-    def pack(self) -> str:
-        values = [str(getattr(self, f.name)) for f in dataclasses.fields(self)]  # type: ignore[arg-type]
-        data = ":".join([self.prefix, *values])
-        if len(data.encode()) > 64:
-            raise ValueError(f"callback data too long: {data!r}")
-        return data
-
-    @classmethod
-    def pattern(cls) -> re.Pattern[str]:
-        n = len(dataclasses.fields(cls))  # type: ignore[arg-type]
-        fields = "".join(r":([^:]{1,40})" for _ in range(n))
-        return re.compile(rf"^{re.escape(cls.prefix)}{fields}$")
-
-    @classmethod
-    def parse(cls, data: str | None) -> Self | None:
-        """The callback, or None when ``data`` is not one of ours or is malformed."""
-        if not data:
-            return None
-        m = cls.pattern().match(data)
-        if not m:
-            return None
-        hints = get_type_hints(cls)
-        values = []
-        for f, raw in zip(dataclasses.fields(cls), m.groups(), strict=True):  # type: ignore[arg-type]
-            if hints[f.name] is int:
-                if not re.fullmatch(r"-?\d{1,19}", raw):
-                    return None
-                values.append(int(raw))
-            else:
-                values.append(raw)
-        return cls(*values)
+__all__ = ["CallbackData"]
 
 
 # --- verification (cards in the verification group) -------------------------------------------

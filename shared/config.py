@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal
@@ -72,6 +73,12 @@ class Settings(BaseSettings):
     shopping_channel_id: int | str | None = Field(None, validation_alias="SHOPPING_CHANNEL_ID")
     scheduler_timezone: str = Field("Asia/Yerevan", validation_alias="SCHEDULER_TIMEZONE")
     avap_timezone: str = Field("UTC", validation_alias="AVAP_TIMEZONE")
+    missed_post_grace: timedelta = Field(timedelta(hours=6), validation_alias="MISSED_POST_GRACE")
+    publish_check_seconds: int = Field(15, validation_alias="PUBLISH_CHECK_SECONDS", ge=1,
+                                       le=3600)
+    publish_attempts: int = Field(3, validation_alias="PUBLISH_ATTEMPTS", ge=1, le=20)
+    openai_timeout_seconds: float = Field(15.0, validation_alias="OPENAI_TIMEOUT_SECONDS", gt=0,
+                                          le=300)
 
     # --- the course (AVAP support bot) -------------------------------------------------------
     avap_modules: Annotated[list[str], NoDecode] = Field(
@@ -178,6 +185,21 @@ class Settings(BaseSettings):
         value = value.strip().rstrip("/")
         if not value.startswith(("http://", "https://")):
             raise ValueError("expected an http:// or https:// URL")
+        return value
+
+    @field_validator("missed_post_grace", mode="before")
+    @classmethod
+    def _duration(cls, value: object) -> object:
+        """Seconds ("21600"), "6h" / "90m", or HH:MM:SS."""
+        if isinstance(value, str):
+            raw = value.strip().lower()
+            units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+            if raw.isdigit():
+                return timedelta(seconds=int(raw))
+            if raw[:-1].isdigit() and raw[-1:] in units:
+                return timedelta(seconds=int(raw[:-1]) * units[raw[-1]])
+            if raw.count(":") == 2 and len(raw.split(":")[0]) == 1:
+                return "0" + raw
         return value
 
     @field_validator("scheduler_timezone", "avap_timezone")

@@ -258,7 +258,9 @@ class SplittingBot(ExtBot):
     async def send_message(self, chat_id: int | str, text: str, *args: Any,
                            **kwargs: Any) -> Message:
         pieces = split_text(text)
-        if len(pieces) == 1:
+        # an explicit parse mode (a shopping post): markup cannot be cut safely, and the caller
+        # checked the length Telegram counts
+        if len(pieces) == 1 or kwargs.get("parse_mode"):
             return await super().send_message(chat_id, text, *args, **kwargs)
         markup = kwargs.pop("reply_markup", None)
         message: Message | None = None
@@ -279,6 +281,20 @@ class SplittingBot(ExtBot):
 def is_message_not_modified(exc: TelegramError) -> bool:
     """Editing a message to the text it already has (a double click on a button)."""
     return isinstance(exc, BadRequest) and "message is not modified" in exc.message.lower()
+
+
+def is_cant_parse_entities(exc: TelegramError) -> bool:
+    """A text whose HTML/Markdown Telegram cannot parse (unbalanced tags, say)."""
+    return isinstance(exc, BadRequest) and "can't parse entities" in exc.message.lower()
+
+
+def is_message_cant_be_deleted(exc: TelegramError) -> bool:
+    """deleteMessage of a message Telegram no longer lets the bot delete (older than 48 h)."""
+    return isinstance(exc, BadRequest) and "message can't be deleted" in exc.message.lower()
+
+
+def is_message_to_delete_not_found(exc: TelegramError) -> bool:
+    return isinstance(exc, BadRequest) and "message to delete not found" in exc.message.lower()
 
 
 def is_chat_not_found(exc: TelegramError) -> bool:

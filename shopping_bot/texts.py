@@ -20,3 +20,31 @@ COMMANDS = [
     ("help", "Հրամանների ցանկը"),
     ("cancel", "Չեղարկել ընթացիկ գործողությունը"),
 ]
+
+# --- the main menu (reply keyboard) and the post actions (shared by the features) -------------
+MENU_NEW = "➕ Նոր գրառում"
+MENU_SCHEDULED = "🗓 Պլանավորված"
+MENU_DRAFTS = "📝 Սևագրեր"
+MENU_POSTS = "📰 Հրապարակված"
+MENU_HELP = "ℹ️ Օգնություն"
+
+BTN_PUBLISH_NOW = "🚀 Հրապարակել հիմա"
+BTN_SCHEDULE = "🗓 Պլանավորել"
+BTN_RESCHEDULE = "🗓 Փոխել ժամը"
+BTN_SAVE_DRAFT = "💾 Պահել սևագիր"
+BTN_EDIT = "✏️ Խմբագրել"
+BTN_CANCEL = "✖️ Չեղարկել"
+BTN_UNSCHEDULE = "↩️ Հանել պլանից"
+BTN_PREVIEW = "👁 Նախադիտում"
+BTN_UPDATE_CHANNEL = "🔄 Թարմացնել ալիքում"
+BTN_DELETE = "🗑 Ջնջել ալիքից"
+BTN_RETRY = "🔁 Հրապարակել հիմա"
+
+# post statuses as the editors read them
+STATUS = {"draft": "📝 սևագիր", "scheduled": "🗓 պլանավորված", "publishing": "⏳ հրապարակվում է",
+          "published": "✅ հրապարակված", "failed": "❌ ձախողված", "missed": "⚠️ բաց թողնված",
+          "deleted": "🗑 ջնջված"}
+FORMAT_NAMES = {"product": "🛍 Ապրանք", "sale": "🔥 Զեղչ", "collection": "🧺 Հավաքածու",
+                "tip": "💡 Խորհուրդ"}
+STALE_BUTTON = "Այս կոճակն այլևս գործող չէ։"
+POST_NOT_FOUND = "Գրառումը չի գտնվել (գուցե ջնջվել է)։"

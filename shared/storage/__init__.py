@@ -16,6 +16,7 @@ from shared.storage.platform import (
     LockRepo,
     OutboxRepo,
 )
+from shared.storage.shopping import ShoppingRepo
 
 __all__ = ["Storage", "open_storage", "utcnow"]
 
@@ -35,6 +36,7 @@ class Storage:
         self.avap = AvapRepo(db, self.outbox)
         self.engagement = EngagementRepo(db)
         self.crm = CrmRepo(db)
+        self.shopping = ShoppingRepo(db)
 
     @property
     def backend(self) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 from telegram import Update
 from telegram.ext import CommandHandler, filters
 
@@ -12,7 +14,7 @@ from shopping_bot import texts
 async def start(update: Update, context: BotContext) -> None:
     """Greet an editor."""
     context.flow.clear()
-    name = update.effective_user.first_name or ""
+    name = html.escape(update.effective_user.first_name or "")
     await update.effective_message.reply_text(texts.WELCOME.format(name=name))
 
 

@@ -58,6 +58,9 @@ def add_verified_student(srv: ServerProcess, telegram_id: int, name: str = "Ann 
 class Chat:
     """Send updates as one user in one chat; update ids are unique per server."""
 
+    BOT = "avap"
+    TOKEN = AVAP_TOKEN
+
     _next_id = 10_000
 
     def __init__(self, fake: FakeTelegram, srv: ServerProcess, user_id: int,
@@ -72,7 +75,7 @@ class Chat:
     def send(self, text: str, **extra: Any) -> int:
         """A text message (or a command); returns its update id."""
         uid = self._uid()
-        r = post_update(self.fake, self.srv, "avap", updates.message(
+        r = post_update(self.fake, self.srv, self.BOT, updates.message(
             uid, text, user_id=self.user_id, chat_id=self.chat_id, **extra))
         assert r.status_code == 200, r.text
         return uid
@@ -83,28 +86,28 @@ class Chat:
         upd = updates.message(uid, "", user_id=self.user_id, chat_id=self.chat_id)
         del upd["message"]["text"]
         upd["message"].update(fields)
-        r = post_update(self.fake, self.srv, "avap", upd)
+        r = post_update(self.fake, self.srv, self.BOT, upd)
         assert r.status_code == 200, r.text
         return uid
 
     def press(self, data: str, message_id: int = 1) -> int:
         """Press an inline button with callback data ``data``."""
         uid = self._uid()
-        r = post_update(self.fake, self.srv, "avap", updates.callback(
+        r = post_update(self.fake, self.srv, self.BOT, updates.callback(
             uid, data, user_id=self.user_id, chat_id=self.chat_id, message_id=message_id))
         assert r.status_code == 200, r.text
         return uid
 
     def texts(self) -> list[str]:
         """What the bot sent to this chat so far."""
-        return self.fake.sent_texts(self.chat_id, AVAP_TOKEN)
+        return self.fake.sent_texts(self.chat_id, self.TOKEN)
 
     def wait_texts(self, n: int, timeout: float = 15) -> list[str]:
         self.fake.wait_for(lambda: len(self.texts()) >= n, timeout=timeout)
         return self.texts()
 
     def last_markup(self) -> dict | None:
-        calls = [c for c in self.fake.calls_of("sendMessage", AVAP_TOKEN)
+        calls = [c for c in self.fake.calls_of("sendMessage", self.TOKEN)
                  if int(c.params.get("chat_id", 0)) == self.chat_id]
         return calls[-1].params.get("reply_markup") if calls else None
 
@@ -118,12 +121,12 @@ def buttons(markup: dict | None) -> list[tuple[str, str]]:
 
 
 def wait_done(fake: FakeTelegram, srv: ServerProcess, update_id: int,
-              timeout: float = 15) -> None:
+              timeout: float = 15, bot: str = "avap") -> None:
     """Wait until the server handled ``update_id`` (done or dead)."""
     def handled() -> bool:
         with db(srv) as conn:
-            row = conn.execute("SELECT status FROM inbox WHERE bot='avap' AND update_id=?",
-                               (update_id,)).fetchone()
+            row = conn.execute("SELECT status FROM inbox WHERE bot=? AND update_id=?",
+                               (bot, update_id)).fetchone()
         return row is not None and row[0] in ("done", "dead")
 
     fake.wait_for(handled, timeout=timeout)

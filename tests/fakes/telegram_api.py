@@ -14,7 +14,9 @@ import argparse
 import asyncio
 import collections
 import contextlib
+import html
 import json
+import re
 import socket
 import threading
 import time
@@ -27,6 +29,53 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+_HTML_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre",
+              "tg-spoiler", "span", "blockquote", "tg-emoji"}
+
+
+def visible_text(raw: str, parse_mode: str | None) -> tuple[str, str | None]:
+    """The text Telegram would show, and why it cannot parse it (None when it can): for HTML,
+    only Telegram's tags, properly nested; entities decoded. Lengths are UTF-16 units."""
+    if (parse_mode or "").upper() != "HTML":
+        return raw, None
+    stack: list[str] = []
+    for m in re.finditer(r"<(/?)([a-zA-Z-]+)[^>]*>|<", raw):
+        if m.group(2) is None:
+            return "", (f"can't parse entities: Unsupported start tag at byte offset "
+                        f"{len(raw[:m.start()].encode())}")
+        closing, tag = m.group(1) == "/", m.group(2).lower()
+        if tag not in _HTML_TAGS:
+            return "", (f"can't parse entities: Unsupported start tag \"{tag}\" at byte offset "
+                        f"{len(raw[:m.start()].encode())}")
+        if not closing:
+            stack.append(tag)
+        elif not stack or stack.pop() != tag:
+            return "", (f"can't parse entities: Can't find end tag corresponding to start tag "
+                        f"\"{tag}\"")
+    if stack:
+        return "", (f"can't parse entities: Can't find end tag corresponding to start tag "
+                    f"\"{stack[-1]}\"")
+    return html.unescape(re.sub(r"<[^>]*>", "", raw)), None
+
+
+def validate_message(method: str, params: dict[str, Any]) -> str | None:
+    """What Telegram would refuse in a send or edit: unparsable markup, too long texts."""
+    if not method.startswith(("send", "edit")):
+        return None
+    for key, limit, too_long in (("text", 4096, "message is too long"),
+                                   ("caption", 1024, "message caption is too long")):
+        value = params.get(key)
+        if not isinstance(value, str):
+            continue
+        shown, problem = visible_text(value, params.get("parse_mode"))
+        if problem is not None:
+            return problem
+        if key == "text" and not shown.strip():
+            return "message text is empty"
+        if len(shown.encode("utf-16-le")) // 2 > limit:
+            return too_long
+    return None
+
 
 @dataclass
 class Call:
@@ -35,6 +84,7 @@ class Call:
     params: dict[str, Any]
     at: float
     result: Any = None
+    error: str | None = None  # the refusal, when the fake refused it as Telegram would
 
 
 @dataclass
@@ -213,6 +263,11 @@ class FakeTelegram:
                                 status_code=403)
         if method == "getUpdates":
             return await self._get_updates(token, params)
+        refusal = validate_message(method, params)
+        if refusal is not None:
+            call.error = refusal
+            return JSONResponse({"ok": False, "error_code": 400,
+                                 "description": f"Bad Request: {refusal}"}, status_code=400)
         result = self._result(token, method, params)
         call.result = result
         return JSONResponse({"ok": True, "result": result})
@@ -290,6 +345,18 @@ class FakeTelegram:
                 message["text"] = params["text"]
             if "caption" in params:
                 message["caption"] = params["caption"]
+            markup = params.get("reply_markup")
+            if isinstance(markup, dict) and "inline_keyboard" in markup:
+                message["reply_markup"] = markup  # Telegram echoes inline keyboards only
+            for kind in ("photo", "video", "animation", "document"):
+                if kind in params and isinstance(params[kind], str):
+                    media = {"file_id": params[kind], "file_unique_id": f"u{params[kind]}"}
+                    if kind == "photo":
+                        message["photo"] = [{**media, "width": 800, "height": 600}]
+                    elif kind == "document":
+                        message["document"] = media
+                    else:
+                        message[kind] = {**media, "width": 640, "height": 360, "duration": 5}
             if method == "copyMessage":
                 return {"message_id": message_id}
             return message
