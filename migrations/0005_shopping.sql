@@ -12,6 +12,9 @@ ALTER TABLE posts {add_column} retry_at {ts};
 ALTER TABLE posts {add_column} last_error TEXT;
 ALTER TABLE posts {add_column} claim_token TEXT;
 ALTER TABLE posts {add_column} claimed_until {ts};
+-- the editor's message that created the post ("chat:message"): a retried update finds it
+ALTER TABLE posts {add_column} source_key TEXT;
+CREATE UNIQUE INDEX IF NOT EXISTS uq_posts_source_key ON posts (source_key);
 CREATE INDEX IF NOT EXISTS idx_posts_created_by ON posts (created_by);
 CREATE INDEX IF NOT EXISTS idx_posts_published_at ON posts (published_at);
 

@@ -36,8 +36,9 @@ def create_api(platform: Platform) -> FastAPI:
     async def root(request: Request) -> dict[str, str]:
         return {"service": "avap-support-and-timetoshopping", "version": __version__}
 
-    from shared.routes import admin, systeme
+    from shared.routes import admin, shopping_admin, systeme
 
     api.include_router(systeme.router)
     api.include_router(admin.router)
+    api.include_router(shopping_admin.router)
     return api

@@ -80,7 +80,10 @@ def new_application(settings: Settings, name: str, services: Any,
     storage = services.storage
 
     async def on_blocked(chat_id: int) -> None:
-        await storage.chats.set_active(name, chat_id, False)
+        # a person who blocked the bot; a group or channel that refuses it is a configuration
+        # matter (reported where it is used), not an audience to skip
+        if chat_id > 0:
+            await storage.chats.set_active(name, chat_id, False)
 
     shared_tls = {"verify": _tls_context()}
     bot = SplittingBot(
@@ -91,7 +94,8 @@ def new_application(settings: Settings, name: str, services: Any,
                              connect_timeout=10, pool_timeout=10, httpx_kwargs=shared_tls),
         get_updates_request=HTTPXRequest(connection_pool_size=2, read_timeout=40,
                                          httpx_kwargs=shared_tls),
-        rate_limiter=SendLimiter(on_blocked=on_blocked),
+        rate_limiter=SendLimiter(on_blocked=on_blocked,
+                                 private_per_second=settings.private_chat_rate),
         defaults=Defaults(block=True, parse_mode=parse_mode),
     )
     app = (

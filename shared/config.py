@@ -116,6 +116,9 @@ class Settings(BaseSettings):
     )
     google_sheet_name: str = Field("AVAPSupport", validation_alias="GOOGLE_SHEET_NAME")
     admin_reset_token: SecretStr | None = Field(None, validation_alias="ADMIN_RESET_TOKEN")
+    shopping_admin_token: SecretStr | None = Field(None, validation_alias="SHOPPING_ADMIN_TOKEN")
+    analytics_retention_days: int = Field(365, validation_alias="ANALYTICS_RETENTION_DAYS",
+                                          ge=1, le=3650)
 
     # --- operations -------------------------------------------------------------------------
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
@@ -127,6 +130,7 @@ class Settings(BaseSettings):
     inbox_concurrency: int = Field(16, validation_alias="INBOX_CONCURRENCY", ge=1, le=256)
     inbox_max_attempts: int = Field(5, validation_alias="INBOX_MAX_ATTEMPTS", ge=1, le=50)
     retry_base_seconds: float = Field(1.0, validation_alias="RETRY_BASE_SECONDS", gt=0, le=600)
+    private_chat_rate: float = Field(1.0, validation_alias="PRIVATE_CHAT_RATE", gt=0, le=30)
     outbox_alert_after: int = Field(8, validation_alias="OUTBOX_ALERT_AFTER", ge=1)
     housekeeping_seconds: int = Field(60, validation_alias="HOUSEKEEPING_SECONDS", ge=1)
     keepalive_seconds: int = Field(540, validation_alias="KEEPALIVE_SECONDS", ge=10)

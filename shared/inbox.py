@@ -23,6 +23,7 @@ from telegram import Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from shared.alerts import Alerts
+from shared.batching import GroupCommit
 from shared.bots import BotRuntime
 from shared.config import Settings
 from shared.errors import StorageUnavailable, TransientError
@@ -66,39 +67,15 @@ class InboxIntake:
 
     def __init__(self, storage: Storage, on_stored: Callable[[int], None] | None = None,
                  max_batch: int = 500) -> None:
-        self._storage = storage
-        self._on_stored = on_stored
-        self._max_batch = max_batch
-        self._queue: list[tuple[tuple[str, int, str, str], asyncio.Future[None]]] = []
-        self._flusher: asyncio.Task | None = None
+        self._commit: GroupCommit[tuple[str, int, str, str]] = GroupCommit(
+            storage.inbox.add_many, max_batch=max_batch, on_stored=on_stored)
 
     async def put(self, bot: str, update_id: int, chat_key: str, payload: str) -> None:
         """Return once the update is stored (or was stored before); raise if storage fails."""
-        fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._queue.append(((bot, update_id, chat_key, payload), fut))
-        if self._flusher is None or self._flusher.done():
-            self._flusher = asyncio.create_task(self._flush())
-        await fut
+        await self._commit.put((bot, update_id, chat_key, payload))
 
     async def put_many(self, rows: Iterable[tuple[str, int, str, str]]) -> None:
         await asyncio.gather(*(self.put(*r) for r in rows))
-
-    async def _flush(self) -> None:
-        while self._queue:
-            batch = self._queue[: self._max_batch]
-            del self._queue[: self._max_batch]
-            try:
-                await self._storage.inbox.add_many([row for row, _ in batch])
-            except Exception as exc:  # noqa: BLE001 - every waiting request must hear of it
-                for _, fut in batch:
-                    if not fut.done():
-                        fut.set_exception(StorageUnavailable(str(exc)))
-                continue
-            for _, fut in batch:
-                if not fut.done():
-                    fut.set_result(None)
-            if self._on_stored is not None:
-                self._on_stored(len(batch))
 
 
 def is_transient(exc: BaseException) -> bool:

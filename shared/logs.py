@@ -97,7 +97,8 @@ def setup_logging(level: str = "INFO", fmt: str = "text") -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     # httpx logs every request URL, and Telegram URLs contain the bot token.
-    for noisy in ("httpx", "httpcore", "apscheduler.executors", "apscheduler.scheduler",
-                  "uvicorn.access", "aiosqlite", "asyncio"):
+    # openai's debug log holds the prompts; httpx2 is its HTTP client
+    for noisy in ("httpx", "httpcore", "httpx2", "openai", "apscheduler.executors",
+                  "apscheduler.scheduler", "uvicorn.access", "aiosqlite", "asyncio"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     logging.getLogger("telegram").setLevel(logging.INFO if level == "DEBUG" else logging.WARNING)

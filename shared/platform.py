@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 import os
 import secrets
@@ -22,6 +23,7 @@ from shared.errors import PermanentError, PlatformError, TransientError
 from shared.inbox import InboxIntake, InboxWorker, chat_key_of
 from shared.jobs import register_platform_jobs
 from shared.outbox import OutboxWorker
+from shared.redirects import Redirector
 from shared.scheduler import Scheduler
 from shared.services import ChatDirectory, Services
 from shared.storage import Storage, open_storage
@@ -57,6 +59,7 @@ class Platform:
         self.storage: Storage
         self.services: Services
         self.intake: InboxIntake
+        self.redirector: Redirector
         self.worker: InboxWorker
         self.outbox: OutboxWorker
         self.alerts: Alerts
@@ -107,6 +110,8 @@ class Platform:
                                   instance=self.instance,
                                   lease_seconds=max(3.0, s.retry_base_seconds * 30))
         self.intake = InboxIntake(self.storage, on_stored=self.worker.wake)
+        salt = hashlib.sha256(f"clicks:{s.secret_for('shopping')}".encode()).digest()
+        self.redirector = Redirector(self.storage, salt)
         if self.mode == "polling":
             await self._check_polling_allowed()
         self.scheduler = Scheduler(self.storage, timezone=s.scheduler_timezone,
@@ -288,9 +293,11 @@ class Platform:
             await self.worker.stop()
         if hasattr(self, "outbox"):
             await self.outbox.stop()
-        if hasattr(self, "services") and "systeme" in self.services.extras:
-            with contextlib.suppress(Exception):
-                await self.services.extras["systeme"].close()
+        if hasattr(self, "services"):
+            for name in ("systeme", "writer"):  # HTTP clients of outside services
+                if name in self.services.extras:
+                    with contextlib.suppress(Exception):
+                        await self.services.extras[name].close()
         for runtime in self.runtimes.values():
             with contextlib.suppress(Exception):
                 if runtime.app.running:

@@ -1,6 +1,7 @@
 """The ASGI application: Telegram webhooks, health and readiness, and the platform's lifespan.
 
-The hot routes (``POST /webhook/{bot}``, ``/health``, ``/ready``) are answered here directly.
+The hot routes (``POST /webhook/{bot}``, ``GET /r/{code}`` (``shared.redirects``), ``/health``,
+``/ready``) are answered here directly.
 Every other path goes to the FastAPI application (``shared.api``: admin endpoints, OpenAPI docs),
 which is imported and built on its first request: FastAPI costs ~7 MB and ~150 ms of start-up
 that a bot which only receives webhooks never needs (Render's free plan has 512 MB, and a cold
@@ -22,6 +23,7 @@ from shared.config import Settings
 from shared.errors import StorageUnavailable
 from shared.inbox import chat_key_of
 from shared.platform import Mode, Platform
+from shared.redirects import PREFIX as REDIRECT_PREFIX
 
 log = logging.getLogger(__name__)
 
@@ -147,6 +149,9 @@ class Service:
             if method == "POST" and path.startswith(_WEBHOOK_PREFIX) and "/" not in path[9:] \
                     and path[9:] and path != SYSTEME_WEBHOOK:
                 await telegram_webhook(self.platform, path[9:], scope, receive, send)
+                return
+            if path.startswith(REDIRECT_PREFIX) and method in ("GET", "HEAD"):
+                await self.platform.redirector(scope, receive, send)
                 return
             if path == "/health" and method in ("GET", "HEAD"):
                 body = orjson.dumps(await health_body(self.platform))

@@ -20,7 +20,7 @@ ALLOWED_UPDATES = ["message", "callback_query"]
 APOLOGY = texts.APOLOGY
 
 # handler modules, in the order their handlers are tried (access runs first, in group -1)
-FEATURES = ("start", "editors", "compose", "schedule", "publishing")
+FEATURES = ("start", "editors", "compose", "schedule", "publishing", "analytics")
 
 
 def build_application(settings: Settings, services: Any) -> Application:
@@ -38,10 +38,12 @@ def build_application(settings: Settings, services: Any) -> Application:
 
 
 def register_jobs(scheduler: Any, app: Application, services: Any) -> None:
-    """The publisher: due posts, missed ones, interrupted publications."""
-    from shopping_bot import publisher
+    """The publisher (due posts, missed ones, interrupted publications) and the nightly folding
+    of old analytics events."""
+    from shopping_bot import publisher, retention
 
     publisher.register_jobs(scheduler, app, services)
+    retention.register_jobs(scheduler, app, services)
 
 
 async def on_ready(app: Application, services: Any) -> None:

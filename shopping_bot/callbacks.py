@@ -91,3 +91,187 @@ class DeletePost(CallbackData):
 
     prefix: ClassVar[str] = "pk"
     post_id: int
+
+
+# --- editors (handlers/editors.py) ------------------------------------------------------------
+@dataclass(frozen=True)
+class RemoveEditor(CallbackData):
+    """An owner takes the editor right away from a user added from the bot (/editors)."""
+
+    prefix: ClassVar[str] = "er"
+    telegram_id: int
+
+
+# --- compose (handlers/compose.py): the steps of writing a post -------------------------------
+@dataclass(frozen=True)
+class ComposeFormat(CallbackData):
+    """The format picked (``post_id`` 0 for a new post, else the post whose format changes)."""
+
+    prefix: ClassVar[str] = "cf"
+    post_id: int
+    post_format: str
+
+
+@dataclass(frozen=True)
+class ComposeText(CallbackData):
+    """A choice of the text round: ok, regen, improve, own, tpl, review, or a language."""
+
+    prefix: ClassVar[str] = "ct"
+    post_id: int
+    action: str
+
+
+@dataclass(frozen=True)
+class ComposeMedia(CallbackData):
+    """The kind of media: photo, video, animation or none."""
+
+    prefix: ClassVar[str] = "cm"
+    post_id: int
+    kind: str
+
+
+@dataclass(frozen=True)
+class ComposeFit(CallbackData):
+    """A caption too long for its media: shorten, separate or own."""
+
+    prefix: ClassVar[str] = "cl"
+    post_id: int
+    choice: str
+
+
+@dataclass(frozen=True)
+class ComposeButtons(CallbackData):
+    """The CTA step: suggested, none, done or clear."""
+
+    prefix: ClassVar[str] = "cb"
+    post_id: int
+    choice: str
+
+
+@dataclass(frozen=True)
+class ComposeTitle(CallbackData):
+    """Use the title made from the first line of the text."""
+
+    prefix: ClassVar[str] = "cn"
+    post_id: int
+
+
+@dataclass(frozen=True)
+class ComposeEdit(CallbackData):
+    """The edit menu: go back to one step (format, keywords, text, media, buttons, title)."""
+
+    prefix: ClassVar[str] = "ce"
+    post_id: int
+    field: str
+
+
+# --- schedule / publishing / manage (handlers/schedule.py, handlers/publishing.py) ------------
+@dataclass(frozen=True)
+class ScheduleMonth(CallbackData):
+    """Show the calendar of a month (``month`` is YYYYMM)."""
+
+    prefix: ClassVar[str] = "sm"
+    post_id: int
+    month: str
+
+
+@dataclass(frozen=True)
+class ScheduleDay(CallbackData):
+    """A day picked in the calendar (``day`` is YYYYMMDD): show the hours."""
+
+    prefix: ClassVar[str] = "sd"
+    post_id: int
+    day: str
+
+
+@dataclass(frozen=True)
+class ScheduleHour(CallbackData):
+    """An hour picked: show the minutes (steps of 5)."""
+
+    prefix: ClassVar[str] = "sh"
+    post_id: int
+    day: str
+    hour: int
+
+
+@dataclass(frozen=True)
+class ScheduleAt(CallbackData):
+    """The publication time picked (``at`` is YYYYMMDDHHMM in SCHEDULER_TIMEZONE)."""
+
+    prefix: ClassVar[str] = "st"
+    post_id: int
+    at: str
+
+
+@dataclass(frozen=True)
+class ScheduleNoop(CallbackData):
+    """A calendar cell that does nothing (a past day, a weekday name, the month's title)."""
+
+    prefix: ClassVar[str] = "sx"
+
+
+@dataclass(frozen=True)
+class SchedulerCleanup(CallbackData):
+    """/scheduler's "clean up": failed posts go back to the drafts."""
+
+    prefix: ClassVar[str] = "sc"
+
+
+@dataclass(frozen=True)
+class ManagePost(CallbackData):
+    """A post's card from a list: its summary and every action."""
+
+    prefix: ClassVar[str] = "mp"
+    post_id: int
+
+
+@dataclass(frozen=True)
+class ConfirmDelete(CallbackData):
+    """The confirmation of DeletePost: delete every message of the post in the channel."""
+
+    prefix: ClassVar[str] = "md"
+    post_id: int
+
+
+@dataclass(frozen=True)
+class KeepPost(CallbackData):
+    """The "no" of the delete confirmation."""
+
+    prefix: ClassVar[str] = "mk"
+    post_id: int
+
+
+# --- analytics (handlers/analytics.py): prefixes starting with a ---------------------------
+@dataclass(frozen=True)
+class StatsPeriod(CallbackData):
+    """Show the dashboard of a period (today, 7d, 30d)."""
+
+    prefix: ClassVar[str] = "ap"
+    key: str
+
+
+@dataclass(frozen=True)
+class StatsChart(CallbackData):
+    prefix: ClassVar[str] = "ac"
+    key: str
+
+
+@dataclass(frozen=True)
+class ExportKind(CallbackData):
+    prefix: ClassVar[str] = "ak"
+    kind: str
+
+
+@dataclass(frozen=True)
+class ExportPeriod(CallbackData):
+    prefix: ClassVar[str] = "aq"
+    kind: str
+    key: str
+
+
+@dataclass(frozen=True)
+class ExportFile(CallbackData):
+    prefix: ClassVar[str] = "af"
+    kind: str
+    key: str
+    fmt: str

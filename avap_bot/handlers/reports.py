@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
-from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -13,36 +10,17 @@ from telegram.ext import CommandHandler, filters
 
 from avap_bot import texts
 from avap_bot.access import admin_only
+from shared import csv_export
 from shared.flows import BotContext
 from shared.services import sheets
 from shared.storage import utcnow
 
 EXPORTED = ("verified_users", "submissions", "questions")
-# a spreadsheet treats these first characters as a formula (tab and CR too, in some versions)
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value: Any, zone: ZoneInfo) -> Any:
-    """One CSV cell: dates in the course's time zone, formula-like text neutralised."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
-    if isinstance(value, bool | int | float):
-        return value
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def csv_bytes(table: str, rows: list[dict[str, Any]], zone: ZoneInfo) -> bytes:
-    """UTF-8 with a BOM (Excel then reads Armenian and other non-Latin text correctly)."""
-    out = io.StringIO(newline="")
-    writer = csv.writer(out, lineterminator="\r\n")
-    columns = sheets.COLUMNS[table]
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow([safe_cell(row.get(name), zone) for name in columns])
-    return out.getvalue().encode("utf-8-sig")
+    """The table's Sheets columns as a CSV file for Excel (see ``shared.csv_export``)."""
+    return csv_export.csv_bytes(sheets.COLUMNS[table], rows, zone)
 
 
 @admin_only

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from shared.storage.analytics import AnalyticsRepo
 from shared.storage.avap import AvapRepo
 from shared.storage.crm import CrmRepo
 from shared.storage.db import Database, utcnow
@@ -37,6 +38,7 @@ class Storage:
         self.engagement = EngagementRepo(db)
         self.crm = CrmRepo(db)
         self.shopping = ShoppingRepo(db)
+        self.analytics = AnalyticsRepo(db)
 
     @property
     def backend(self) -> str:

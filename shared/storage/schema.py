@@ -412,6 +412,7 @@ posts = Table(
     Column("last_error", Text),
     Column("claim_token", Text),
     Column("claimed_until", UTCDateTime),
+    Column("source_key", Text, unique=True),
 )
 
 analytics = Table(
@@ -423,6 +424,19 @@ analytics = Table(
     Column("user_id", BigInteger),
     Column("metadata", JSON),
     Column("created_at", UTCDateTime, nullable=False),
+    Column("link_id", BigInteger),
+    Column("visitor", Text),
+)
+
+analytics_daily = Table(
+    "analytics_daily",
+    metadata,
+    Column("day", Text, primary_key=True),
+    Column("post_id", BigInteger, primary_key=True),
+    Column("action", Text, primary_key=True),
+    Column("link_id", BigInteger, primary_key=True),
+    Column("events", Integer, nullable=False),
+    Column("visitors", Integer, nullable=False),
 )
 
 post_links = Table(

@@ -101,14 +101,21 @@ class ShoppingRepo:
     # --- posts --------------------------------------------------------------------------------
     async def create_post(self, *, created_by: int, post_format: str,
                           keywords: str | None = None, text: str | None = None,
-                          title: str | None = None) -> int:
-        """A new draft; returns its id (logged as ``created``)."""
+                          title: str | None = None, source_key: str | None = None) -> int:
+        """A new draft; returns its id (logged as ``created``). The same ``source_key`` (the
+        editor's message, "chat:message") returns the post it created the first time, so a
+        retried update never makes a second draft."""
         now = utcnow()
         async with self.db.write() as c:
+            if source_key is not None:
+                found = (await c.execute(select(posts.c.id).where(
+                    posts.c.source_key == source_key))).scalar()
+                if found is not None:
+                    return int(found)
             post_id = (await c.execute(insert(posts).values(
                 title=title, keywords=keywords, text=text, status=DRAFT, post_format=post_format,
                 created_by=created_by, created_at=now, updated_at=now, separate_text=False,
-                attempts=0).returning(posts.c.id))).scalar_one()
+                attempts=0, source_key=source_key).returning(posts.c.id))).scalar_one()
             await self._log(c, post_id, "created", created_by, {"format": post_format})
             return int(post_id)
 
@@ -258,11 +265,13 @@ class ShoppingRepo:
             return done
 
     async def mark_missed(self, post_id: int, late_before: datetime) -> bool:
-        """A scheduled post never attempted whose time is older than ``late_before``."""
+        """A scheduled post whose time (or retry time) is older than ``late_before``: the
+        process slept through it."""
+        due = func.coalesce(posts.c.retry_at, posts.c.publish_at)
         async with self.db.write() as c:
             done = (await c.execute(update(posts).where(
-                posts.c.id == post_id, posts.c.status == SCHEDULED, posts.c.attempts == 0,
-                posts.c.publish_at < late_before).values(
+                posts.c.id == post_id, posts.c.status == SCHEDULED,
+                due < late_before).values(
                 status=MISSED, updated_at=utcnow()))).rowcount > 0
             if done:
                 await self._log(c, post_id, "missed", None, {})

@@ -10,7 +10,8 @@ from tests.e2e.conftest import EDITOR_ID, SHOP_TOKEN, ServerProcess
 from tests.fakes.telegram_api import Call, FakeTelegram
 
 CHANNEL_ID = -1002000000001
-SHOP_ENV = {"SHOPPING_CHANNEL_ID": str(CHANNEL_ID)}
+# the fake Bot API has no per-chat limit: a step-by-step flow need not wait a second per message
+SHOP_ENV = {"SHOPPING_CHANNEL_ID": str(CHANNEL_ID), "PRIVATE_CHAT_RATE": "20"}
 
 
 def shop_server(make_server: Any, name: str = "server", **env: str) -> ServerProcess:

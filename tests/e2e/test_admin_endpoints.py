@@ -101,7 +101,8 @@ ODD_IDS = ["0", "-1", "abc", "1.5", "99999999999999999999999", "%00", "1e3", " 1
 def test_malformed_requests_to_every_admin_route_never_5xx(fake_telegram: FakeTelegram,
                                                           make_server: Any) -> None:
     """Property-style: odd bodies, params, headers and path ids on every route, no 5xx."""
-    srv = avap_server(make_server, ADMIN_RESET_TOKEN=TOKEN, SYSTEME_WEBHOOK_SECRET="s")
+    srv = avap_server(make_server, ADMIN_RESET_TOKEN=TOKEN, SHOPPING_ADMIN_TOKEN=TOKEN,
+                      SYSTEME_WEBHOOK_SECRET="s")
     schema = httpx.get(f"{srv.url}/openapi.json", timeout=10).json()
     seen = 0
     for path, item in schema["paths"].items():
@@ -122,7 +123,9 @@ def test_malformed_requests_to_every_admin_route_never_5xx(fake_telegram: FakeTe
 def test_schemathesis_finds_no_server_error(fake_telegram: FakeTelegram,
                                             make_server: Any) -> None:
     pytest.importorskip("schemathesis")
-    srv = avap_server(make_server, ADMIN_RESET_TOKEN=TOKEN, SYSTEME_WEBHOOK_SECRET="s")
+    # one bearer token for both sets of endpoints, so that the fuzzer gets past both checks
+    srv = avap_server(make_server, ADMIN_RESET_TOKEN=TOKEN, SHOPPING_ADMIN_TOKEN=TOKEN,
+                      SYSTEME_WEBHOOK_SECRET="s")
     result = subprocess.run(
         [sys.executable, "-m", "schemathesis.cli", "run", f"{srv.url}/openapi.json",
          "--checks", "not_a_server_error", "--max-examples", "25",

@@ -1,0 +1,48 @@
+"""Group commit: many concurrent requests that each need one row stored before they answer share
+one transaction. The first caller starts a flush; everyone who arrives while it runs joins the
+next one. Each caller returns once its own row is committed, or gets ``StorageUnavailable``."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Generic, TypeVar
+
+from shared.errors import StorageUnavailable
+
+T = TypeVar("T")
+
+
+class GroupCommit(Generic[T]):
+    def __init__(self, write: Callable[[list[T]], Awaitable[None]], *, max_batch: int = 500,
+                 on_stored: Callable[[int], None] | None = None) -> None:
+        self._write = write
+        self._max_batch = max_batch
+        self._on_stored = on_stored
+        self._queue: list[tuple[T, asyncio.Future[None]]] = []
+        self._flusher: asyncio.Task | None = None
+
+    async def put(self, item: T) -> None:
+        """Return once ``item`` is stored; raise StorageUnavailable if the write failed."""
+        fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._queue.append((item, fut))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush())
+        await fut
+
+    async def _flush(self) -> None:
+        while self._queue:
+            batch = self._queue[: self._max_batch]
+            del self._queue[: self._max_batch]
+            try:
+                await self._write([item for item, _ in batch])
+            except Exception as exc:  # noqa: BLE001 - every waiting request must hear of it
+                for _, fut in batch:
+                    if not fut.done():
+                        fut.set_exception(StorageUnavailable(str(exc)))
+                continue
+            for _, fut in batch:
+                if not fut.done():
+                    fut.set_result(None)
+            if self._on_stored is not None:
+                self._on_stored(len(batch))
