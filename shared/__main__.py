@@ -1,4 +1,4 @@
-"""The command line: ``python -m shared [serve|migrate|sql|set-webhooks|check]``."""
+"""The command line: ``python -m shared [serve|migrate|sql|set-webhooks|check|copy-data]``."""
 
 from __future__ import annotations
 
@@ -31,6 +31,17 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("sql", help="print the PostgreSQL schema for Supabase's SQL editor")
     sub.add_parser("set-webhooks", help="register both bots' webhooks at PUBLIC_URL")
     sub.add_parser("check", help="validate settings and try every configured connection")
+    copy = sub.add_parser(
+        "copy-data", help="copy every table to another database (SQLite <-> PostgreSQL)",
+        description="Copy every table from one database to another (SQLite -> PostgreSQL/"
+                    "Supabase, and back), idempotently; the target is migrated first. "
+                    "Copying to a new SQLite file is a backup.")
+    copy.add_argument("--from", dest="source", required=True, metavar="URL",
+                      help="sqlite:///path/bot.db, a file path, or postgresql://...")
+    copy.add_argument("--to", dest="target", required=True, metavar="URL",
+                      help="sqlite:///path/backup.db, a file path, or postgresql://...")
+    copy.add_argument("--batch-size", type=int, default=1000, metavar="N",
+                      help="rows per write transaction (default 1000)")
     return p
 
 
@@ -103,6 +114,10 @@ def main(argv: list[str] | None = None) -> int:
         from shared.cli_ops import check
 
         return asyncio.run(check(_settings()))
+    if command == "copy-data":
+        from shared.copy_data import run as copy_data
+
+        return asyncio.run(copy_data(args.source, args.target, batch_size=args.batch_size))
     return 2
 
 

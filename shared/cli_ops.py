@@ -8,6 +8,8 @@ even when a library puts one in its error message (PTB puts the token in ``Inval
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import json
 import os
 import re
@@ -225,6 +227,7 @@ async def check(settings: Settings) -> int:
     report = _Report(_Redactor(_secrets(settings)))
     await _guarded(report, "settings", _check_settings(settings, report))
     await _guarded(report, "storage", _check_storage(settings, report))
+    await _guarded(report, "supabase key", _check_supabase_key(settings, report))
     for name in BOT_NAMES:
         await _guarded(report, f"{name} bot", _check_bot(settings, report, name))
     await _guarded(report, "people", _check_people(settings, report))
@@ -386,6 +389,64 @@ def _sqlite_exists_or_creatable(report: _Report, where: str, url: str) -> bool:
                     f"{where} cannot be created: {parent} is not writable; set DATA_DIR or "
                     "DATABASE_URL")
     return False
+
+
+_SUPABASE_KEY_PLACE = ("take the secret key instead: Supabase > Project Settings > API Keys > "
+                       "a secret key (sb_secret_...) or, among the legacy keys, service_role")
+
+
+def _jwt_claims(key: str) -> dict[str, Any] | None:
+    """The payload of a JWT (its middle segment, base64url JSON), unverified; None when ``key``
+    is not a JWT."""
+    parts = key.split(".")
+    if len(parts) != 3 or not parts[1]:
+        return None
+    try:
+        payload = base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4))
+        claims = json.loads(payload)
+    except (binascii.Error, ValueError):  # ValueError covers bad JSON and bad UTF-8
+        return None
+    return claims if isinstance(claims, dict) else None
+
+
+async def _check_supabase_key(settings: Settings, report: _Report) -> None:
+    """SUPABASE_KEY must be the project's secret key: the public one (anon, publishable) can read
+    nothing, since the migrations close every table to it with row-level security. No network
+    call; never prints the key."""
+    name = "supabase key"
+    secret = settings.supabase_key
+    key = secret.get_secret_value().strip() if secret is not None else ""
+    if not key:
+        report.line("SKIP", name, "SUPABASE_KEY not set")
+        return
+    if key.startswith("sb_publishable_"):
+        report.line("FAIL", name, "SUPABASE_KEY is the public (publishable) key, which row-level "
+                                  f"security locks out of every table; {_SUPABASE_KEY_PLACE}")
+        return
+    if key.startswith("sb_secret_"):
+        report.line("OK", name, "SUPABASE_KEY is a secret key (sb_secret_...)")
+        return
+    claims = _jwt_claims(key)
+    role = claims.get("role") if claims is not None else None
+    if not isinstance(role, str):
+        report.line("WARN", name, "SUPABASE_KEY is neither a secret key (sb_secret_...) nor a "
+                                  f"JWT with a role: check it; {_SUPABASE_KEY_PLACE}")
+        return
+    if role in ("anon", "authenticated"):
+        report.line("FAIL", name, f"SUPABASE_KEY is a public key (JWT role {role}), which "
+                                  "row-level security locks out of every table; "
+                                  f"{_SUPABASE_KEY_PLACE}")
+        return
+    if role != "service_role":
+        report.line("WARN", name, f"SUPABASE_KEY is a JWT with the unexpected role {role[:40]!r}; "
+                                  f"{_SUPABASE_KEY_PLACE}")
+        return
+    ref, host = claims.get("ref"), urlsplit(settings.supabase_url or "").hostname or ""
+    if isinstance(ref, str) and host.endswith(".supabase.co") and host.split(".")[0] != ref:
+        report.line("WARN", name, f"SUPABASE_KEY is a service_role key of the project {ref[:40]}, "
+                                  f"but SUPABASE_URL is {host}: take the key of that project")
+        return
+    report.line("OK", name, "SUPABASE_KEY is a secret key (JWT role service_role)")
 
 
 # --- Telegram -------------------------------------------------------------------------------

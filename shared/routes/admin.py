@@ -7,35 +7,19 @@ effect's payload (they hold personal data).
 
 from __future__ import annotations
 
-import hmac
 import importlib
 import logging
 from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from shared.routes.auth import bearer_guard
 from shared.storage import utcnow
 
 log = logging.getLogger(__name__)
 
-_bearer = HTTPBearer(auto_error=False, description="ADMIN_RESET_TOKEN")
-
-
-async def require_admin(
-        request: Request,
-        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)] = None,
-) -> None:
-    """404 when ADMIN_RESET_TOKEN is unset, 401 unless the bearer token matches it."""
-    secret = request.app.state.platform.settings.admin_reset_token
-    expected = secret.get_secret_value().strip() if secret is not None else ""
-    if not expected:
-        raise HTTPException(404, "Not Found")
-    given = credentials.credentials if credentials is not None else ""
-    if not hmac.compare_digest(given.encode(), expected.encode()):
-        raise HTTPException(401, "wrong or missing bearer token",
-                            headers={"WWW-Authenticate": "Bearer"})
+require_admin = bearer_guard("admin_reset_token")
 
 
 router = APIRouter(prefix="/admin", tags=["admin"], dependencies=[Depends(require_admin)],

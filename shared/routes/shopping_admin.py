@@ -7,31 +7,16 @@ the bot's /stats and /export.
 
 from __future__ import annotations
 
-import hmac
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-_bearer = HTTPBearer(auto_error=False, description="SHOPPING_ADMIN_TOKEN")
+from shared.routes.auth import bearer_guard
 
 MAX_DAYS = 366
 
-
-async def require_shopping_admin(
-        request: Request,
-        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)] = None,
-) -> None:
-    """404 when SHOPPING_ADMIN_TOKEN is unset, 401 unless the bearer token matches it."""
-    secret = request.app.state.platform.settings.shopping_admin_token
-    expected = secret.get_secret_value().strip() if secret is not None else ""
-    if not expected:
-        raise HTTPException(404, "Not Found")
-    given = credentials.credentials if credentials is not None else ""
-    if not hmac.compare_digest(given.encode(), expected.encode()):
-        raise HTTPException(401, "wrong or missing bearer token",
-                            headers={"WWW-Authenticate": "Bearer"})
+require_shopping_admin = bearer_guard("shopping_admin_token")
 
 
 router = APIRouter(prefix="/admin/shopping", tags=["shopping analytics"],

@@ -15,7 +15,6 @@ The default reads the first user message (a regeneration adds a corrective one a
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import html
 import json
@@ -26,12 +25,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from tests.fakes.server import ThreadedServer
 from tests.fakes.telegram_api import free_port
 
 DEFAULT_MODEL = "gpt-4o-mini"
@@ -136,7 +135,7 @@ def default_content(body: dict[str, Any]) -> str:
     return json.dumps({"text": text, "buttons": buttons}, ensure_ascii=False)
 
 
-class FakeOpenAI:
+class FakeOpenAI(ThreadedServer):
     """The fake server and what it saw."""
 
     def __init__(self, api_key: str = "sk-test-openai", port: int | None = None) -> None:
@@ -146,8 +145,6 @@ class FakeOpenAI:
         self.responder: Callable[[dict[str, Any]], str] | None = None
         self._queue: list[Reply] = []
         self._lock = threading.Lock()
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
         self._next_id = 0
         self.app = Starlette(routes=[
             Route("/v1/chat/completions", self._chat, methods=["POST"]),
@@ -224,36 +221,3 @@ class FakeOpenAI:
             {"id": DEFAULT_MODEL, "object": "model", "created": 1700000000,
              "owned_by": "openai"}]})
 
-    # --- lifecycle --------------------------------------------------------------------------
-    def start(self) -> FakeOpenAI:
-        config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning",
-                                access_log=False, lifespan="off")
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self._server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("fake OpenAI did not start")
-            time.sleep(0.02)
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.should_exit = True
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--port", type=int, default=8082)
-    parser.add_argument("--api-key", default="sk-test-openai")
-    args = parser.parse_args()
-    fake = FakeOpenAI(args.api_key, args.port)
-    uvicorn.run(fake.app, host="127.0.0.1", port=args.port, log_level="warning",
-                access_log=False)
-
-
-if __name__ == "__main__":
-    main()

@@ -4,20 +4,18 @@ the ``X-API-Key`` header checked, and scripted failures."""
 
 from __future__ import annotations
 
-import threading
-import time
 from typing import Any
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from tests.fakes.server import ThreadedServer
 from tests.fakes.telegram_api import free_port
 
 
-class FakeSystemeAPI:
+class FakeSystemeAPI(ThreadedServer):
     def __init__(self, api_key: str) -> None:
         self.api_key = api_key
         self.port = free_port()
@@ -29,7 +27,6 @@ class FakeSystemeAPI:
             Route("/api/tags", self._tags, methods=["GET"]),
             Route("/api/contacts", self._contacts, methods=["GET"]),
         ])
-        self._server: uvicorn.Server | None = None
 
     @property
     def url(self) -> str:
@@ -85,16 +82,3 @@ class FakeSystemeAPI:
             items = [c for c in items if c["email"] == request.query_params["email"]]
         return self._page(items, request)
 
-    def start(self) -> FakeSystemeAPI:
-        config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning",
-                                lifespan="off")
-        self._server = uvicorn.Server(config)
-        threading.Thread(target=self._server.run, daemon=True).start()
-        deadline = time.monotonic() + 10
-        while not self._server.started and time.monotonic() < deadline:
-            time.sleep(0.02)
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.should_exit = True

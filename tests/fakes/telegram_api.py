@@ -10,24 +10,23 @@ Run it in a thread of the test process (``FakeTelegram().start()``) or as a proc
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import collections
 import contextlib
 import html
 import json
 import re
-import socket
 import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+from tests.fakes.server import ThreadedServer, free_port
 
 _HTML_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre",
               "tg-spoiler", "span", "blockquote", "tg-emoji"}
@@ -110,10 +109,6 @@ class BotState:
     last_error_message: str | None = None
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _decode(value: Any) -> Any:
@@ -123,7 +118,7 @@ def _decode(value: Any) -> Any:
     return value
 
 
-class FakeTelegram:
+class FakeTelegram(ThreadedServer):
     """The fake server and what it saw."""
 
     def __init__(self, port: int | None = None) -> None:
@@ -136,8 +131,6 @@ class FakeTelegram:
         # the fields are merged over the default answer, an administrator with every right
         self.member_overrides: dict[int | str, dict[str, Any]] = {}
         self._lock = threading.Lock()
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
         self.app = Starlette(routes=[
             Route("/bot{token}/{method}", self._handle, methods=["GET", "POST"]),
             Route("/file/bot{token}/{path:path}", self._download, methods=["GET"]),
@@ -394,67 +387,3 @@ class FakeTelegram:
                 "can_edit_stories": False, "can_delete_stories": False}
 
     # --- lifecycle --------------------------------------------------------------------------
-    def start(self) -> FakeTelegram:
-        config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning",
-                                access_log=False, lifespan="off")
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self._server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("fake Telegram did not start")
-            time.sleep(0.02)
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.should_exit = True
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-
-    # --- statistics, for a benchmark driving the fake as a process ---------------------------
-    def stats(self) -> dict[str, Any]:
-        """Successful calls per method (count, first and last arrival, arrivals per second of
-        the rate-limited methods), the calls refused with 429 by ``enforce_rate``."""
-        with self._lock:
-            calls = [c for c in self.calls if c.result is not None]
-            refusals = self.rate_refusals
-        methods: dict[str, dict[str, Any]] = {}
-        for c in calls:
-            m = methods.setdefault(c.method, {"count": 0, "first": c.at, "last": c.at,
-                                              "per_second": {}})
-            m["count"] += 1
-            m["first"] = min(m["first"], c.at)
-            m["last"] = max(m["last"], c.at)
-            if c.method.startswith(self.rate_methods or ("send", "copyMessage",
-                                                         "forwardMessage")):
-                sec = str(int(c.at))
-                m["per_second"][sec] = m["per_second"].get(sec, 0) + 1
-        return {"methods": methods, "rate_refusals": refusals,
-                "rate_per_second": self.rate_per_second, "calls": len(self.calls)}
-
-    async def _stats(self, request: Request) -> JSONResponse:
-        return JSONResponse(self.stats())
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--port", type=int, default=8081)
-    parser.add_argument("--rate", type=int, default=None,
-                        help="answer 429 above this many messages in any 1-second window")
-    parser.add_argument("--stats", action="store_true",
-                        help="serve GET /_stats: successful calls per method, 429 refusals")
-    args = parser.parse_args()
-    fake = FakeTelegram(args.port)
-    if args.rate is not None:
-        fake.enforce_rate(per_second=args.rate)
-    if args.stats:
-        fake.app.router.routes.append(Route("/_stats", fake._stats, methods=["GET"]))
-    uvicorn.run(fake.app, host="127.0.0.1", port=args.port, log_level="warning",
-                access_log=False)
-
-
-if __name__ == "__main__":
-    main()

@@ -502,3 +502,70 @@ async def test_check_google_sheet_not_shared_or_google_down(
     assert await check(settings) == 1
     assert line_about(capsys.readouterr().out, "google sheets").startswith(
         "FAIL  google sheets: Google Sheets answered 503")
+
+
+# --- check: the Supabase key ----------------------------------------------------------------
+
+def supabase_jwt(role: str, ref: str = "abcdefghijklmnop") -> str:
+    """A key shaped like Supabase's legacy JWT keys (the signature is never checked)."""
+    import base64
+
+    def segment(data: dict[str, Any]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
+
+    payload = {"iss": "supabase", "ref": ref, "role": role, "iat": 1700000000,
+               "exp": 2000000000}
+    return f"{segment({'alg': 'HS256', 'typ': 'JWT'})}.{segment(payload)}.c2lnbmF0dXJlLXNpZw"
+
+
+@pytest.mark.parametrize(("key", "expected"), [
+    (supabase_jwt("service_role"),
+     "OK    supabase key: SUPABASE_KEY is a secret key (JWT role service_role)"),
+    ("sb_secret_0123456789abcdefABCDEF_xyz",
+     "OK    supabase key: SUPABASE_KEY is a secret key (sb_secret_...)"),
+    (supabase_jwt("anon"),
+     "FAIL  supabase key: SUPABASE_KEY is a public key (JWT role anon), which row-level security "
+     "locks out of every table; take the secret key instead: Supabase > Project Settings > API "
+     "Keys > a secret key (sb_secret_...) or, among the legacy keys, service_role"),
+    ("sb_publishable_0123456789abcdefABCDEF_xyz",
+     "FAIL  supabase key: SUPABASE_KEY is the public (publishable) key, which row-level security "
+     "locks out of every table; take the secret key instead: Supabase > Project Settings > API "
+     "Keys > a secret key (sb_secret_...) or, among the legacy keys, service_role"),
+    (supabase_jwt("authenticated"),
+     "FAIL  supabase key: SUPABASE_KEY is a public key (JWT role authenticated)"),
+    (supabase_jwt("supabase_admin"),
+     "WARN  supabase key: SUPABASE_KEY is a JWT with the unexpected role 'supabase_admin'"),
+    ("not-a-supabase-key-0123456789",
+     "WARN  supabase key: SUPABASE_KEY is neither a secret key (sb_secret_...) nor a JWT with a "
+     "role: check it"),
+    ("eyJhbGciOiJIUzI1NiJ9.!!!not-base64!!!.c2ln",
+     "WARN  supabase key: SUPABASE_KEY is neither a secret key"),
+])
+async def test_check_tells_a_public_supabase_key_from_the_secret_one(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], key: str, expected: str) -> None:
+    settings = make_settings(None, tmp_path, AVAP_BOT_TOKEN=None, SHOPPING_BOT_TOKEN=None,
+                             SUPABASE_KEY=f" {key}\n")
+    code = await check(settings)
+    out = capsys.readouterr().out
+    assert line_about(out, "supabase key").startswith(expected)
+    assert code == (1 if expected.startswith("FAIL") else 0)
+    for part in key.split("."):  # neither the key nor any segment of a JWT is printed
+        assert part not in out
+
+
+async def test_check_skips_the_supabase_key_when_unset_and_names_the_other_project(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    settings = make_settings(None, tmp_path, AVAP_BOT_TOKEN=None, SHOPPING_BOT_TOKEN=None)
+    assert await check(settings) == 0
+    assert line_about(capsys.readouterr().out, "supabase key") == (
+        "SKIP  supabase key: SUPABASE_KEY not set")
+    key = supabase_jwt("service_role", ref="otherproject")
+    settings = make_settings(None, tmp_path, AVAP_BOT_TOKEN=None, SHOPPING_BOT_TOKEN=None,
+                             DATABASE_URL=f"sqlite:///{tmp_path}/bot.db",
+                             SUPABASE_URL="https://myproject.supabase.co", SUPABASE_KEY=key)
+    assert await check(settings) == 0
+    out = capsys.readouterr().out
+    assert line_about(out, "supabase key") == (
+        "WARN  supabase key: SUPABASE_KEY is a service_role key of the project otherproject, but "
+        "SUPABASE_URL is myproject.supabase.co: take the key of that project")
+    assert key not in out
