@@ -15,6 +15,7 @@ The default reads the first user message (a regeneration adds a corrective one a
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import html
 import json
@@ -25,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -221,3 +223,16 @@ class FakeOpenAI(ThreadedServer):
             {"id": DEFAULT_MODEL, "object": "model", "created": 1700000000,
              "owned_by": "openai"}]})
 
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, default=8082)
+    parser.add_argument("--api-key", default="sk-test-openai")
+    args = parser.parse_args()
+    fake = FakeOpenAI(args.api_key, args.port)
+    uvicorn.run(fake.app, host="127.0.0.1", port=args.port, log_level="warning",
+                access_log=False)
+
+
+if __name__ == "__main__":
+    main()

@@ -10,6 +10,7 @@ Run it in a thread of the test process (``FakeTelegram().start()``) or as a proc
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import collections
 import contextlib
@@ -21,6 +22,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -386,4 +388,47 @@ class FakeTelegram(ThreadedServer):
                 "can_edit_messages": True, "can_post_stories": False,
                 "can_edit_stories": False, "can_delete_stories": False}
 
-    # --- lifecycle --------------------------------------------------------------------------
+    # --- statistics, for a benchmark driving the fake as a process ---------------------------
+    def stats(self) -> dict[str, Any]:
+        """Successful calls per method (count, first and last arrival, arrivals per second of
+        the rate-limited methods), the calls refused with 429 by ``enforce_rate``."""
+        with self._lock:
+            calls = [c for c in self.calls if c.result is not None]
+            refusals = self.rate_refusals
+        methods: dict[str, dict[str, Any]] = {}
+        for c in calls:
+            m = methods.setdefault(c.method, {"count": 0, "first": c.at, "last": c.at,
+                                              "per_second": {}})
+            m["count"] += 1
+            m["first"] = min(m["first"], c.at)
+            m["last"] = max(m["last"], c.at)
+            if c.method.startswith(self.rate_methods or ("send", "copyMessage",
+                                                         "forwardMessage")):
+                sec = str(int(c.at))
+                m["per_second"][sec] = m["per_second"].get(sec, 0) + 1
+        return {"methods": methods, "rate_refusals": refusals,
+                "rate_per_second": self.rate_per_second, "calls": len(self.calls)}
+
+    async def _stats(self, request: Request) -> JSONResponse:
+        return JSONResponse(self.stats())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, default=8081)
+    parser.add_argument("--rate", type=int, default=None,
+                        help="answer 429 above this many messages in any 1-second window")
+    parser.add_argument("--stats", action="store_true",
+                        help="serve GET /_stats: successful calls per method, 429 refusals")
+    args = parser.parse_args()
+    fake = FakeTelegram(args.port)
+    if args.rate is not None:
+        fake.enforce_rate(per_second=args.rate)
+    if args.stats:
+        fake.app.router.routes.append(Route("/_stats", fake._stats, methods=["GET"]))
+    uvicorn.run(fake.app, host="127.0.0.1", port=args.port, log_level="warning",
+                access_log=False)
+
+
+if __name__ == "__main__":
+    main()
