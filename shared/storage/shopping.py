@@ -331,13 +331,6 @@ class ShoppingRepo:
                 select(post_links).where(post_links.c.post_id == post_id)
                 .order_by(post_links.c.position))).mappings()]
 
-    async def link_by_code(self, code: str) -> Row | None:
-        async with self.db.read() as c:
-            return _row((await c.execute(
-                select(post_links, posts.c.status.label("post_status")).join(
-                    posts, posts.c.id == post_links.c.post_id).where(post_links.c.code == code)
-            )).mappings().first())
-
     # --- the action log -----------------------------------------------------------------------
     async def log(self, post_id: int | None, action: str, user_id: int | None,
                   **metadata: Any) -> None:

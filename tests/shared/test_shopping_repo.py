@@ -188,9 +188,9 @@ async def test_links_unique_and_kept_when_unchanged(storage: Storage) -> None:
     codes = [r["code"] for r in first + other + changed]
     assert len(codes) == len(set(codes)) == 6
     assert len(await repo.links(a)) == 2
-    found = await repo.link_by_code(changed[1]["code"])
+    found = await storage.analytics.link(changed[1]["code"])
     assert found is not None and found["url"] == "https://shop.example/3"
-    assert await repo.link_by_code(first[1]["code"]) is None
+    assert await storage.analytics.link(first[1]["code"]) is None
 
 
 async def test_a_retried_update_finds_the_draft_it_created(storage: Storage) -> None:
