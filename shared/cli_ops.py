@@ -36,6 +36,7 @@ from telegram.request import HTTPXRequest
 
 from shared.bots import bot_module
 from shared.config import BOT_NAMES, Settings
+from shared.errors import MigrationError
 from shared.services import ChatDirectory
 from shared.storage.db import Database
 from shared.storage.migrate import current_version, latest_version
@@ -325,13 +326,34 @@ def _db_reason(exc: BaseException, url: str) -> str:
     return f"{message}{hint}"
 
 
+async def _check_rest_storage(settings: Settings, report: _Report) -> None:
+    """The Supabase REST backend: reachable, the key accepted, the schema at the latest version."""
+    from shared.storage.rest import RestError, RestUnavailable, open_rest_storage
+
+    where = f"Supabase REST API at {settings.supabase_url}"
+    key = settings.supabase_key.get_secret_value() if settings.supabase_key is not None else ""
+    try:
+        storage = await open_rest_storage(settings.supabase_url or "", key, timeout=5.0)
+    except MigrationError as exc:
+        report.line("FAIL", "storage", f"{where}: {exc}")
+        return
+    except RestError as exc:
+        hint = ("; SUPABASE_KEY is not accepted: take the secret key (Project Settings > API "
+                "Keys)") if exc.status in (401, 403) else ""
+        report.line("FAIL", "storage", f"{where}: {exc}{hint}")
+        return
+    except RestUnavailable as exc:
+        report.line("FAIL", "storage", f"{where}: {exc}")
+        return
+    await storage.close()
+    report.line("OK", "storage", f"{where} answers, schema version {latest_version()} of "
+                                 f"{latest_version()} (DATABASE_URL not set: the REST backend)")
+
+
 async def _check_storage(settings: Settings, report: _Report) -> None:
     """Connect, read the schema version; warn about SQLite on Render."""
     if settings.storage_kind == "supabase":
-        report.line("FAIL", "storage",
-                    "SUPABASE_URL and SUPABASE_KEY are set without DATABASE_URL: the REST backend "
-                    "is not available in this version; set DATABASE_URL to the pooler string "
-                    "(Supabase > Connect > Transaction pooler, port 6543)")
+        await _check_rest_storage(settings, report)
         return
     url = settings.sqlalchemy_url()
     where = _describe_storage(url)

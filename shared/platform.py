@@ -44,6 +44,23 @@ def resolve_mode(settings: Settings, requested: str | None) -> Mode:
     return "webhook" if settings.public_url else "polling"
 
 
+async def open_configured_storage(s: Settings) -> Storage:
+    """The storage the settings select; says which (DATABASE_URL wins over SUPABASE_URL)."""
+    if s.storage_kind == "supabase":
+        from shared.storage.rest import open_rest_storage
+
+        log.info("storage: Supabase REST API at SUPABASE_URL (DATABASE_URL is not set)")
+        key = s.supabase_key.get_secret_value() if s.supabase_key is not None else ""
+        return await open_rest_storage(s.supabase_url or "", key)
+    if s.supabase_url and s.supabase_key is not None:
+        log.info("storage: DATABASE_URL (%s); SUPABASE_URL and SUPABASE_KEY are not used for "
+                 "storage because DATABASE_URL is set", s.storage_kind)
+    else:
+        log.info("storage: %s from %s", s.storage_kind,
+                 "DATABASE_URL" if s.database_url is not None else "the embedded default")
+    return await open_storage(s.sqlalchemy_url())
+
+
 class Platform:
     """Owns every long-lived service of the process."""
 
@@ -70,13 +87,7 @@ class Platform:
     # --- start-up ---------------------------------------------------------------------------
     async def start(self) -> None:
         s = self.settings
-        if s.storage_kind == "supabase":
-            raise PlatformError(
-                "SUPABASE_URL and SUPABASE_KEY are set but DATABASE_URL is not: the Supabase REST "
-                "backend is not available in this version. Set DATABASE_URL to the project's "
-                "connection pooler string (Supabase > Connect > Transaction pooler, port 6543)."
-            )
-        self.storage = await open_storage(s.sqlalchemy_url())
+        self.storage = await open_configured_storage(s)
         log.info("storage ready", extra={"backend": self.storage.backend})
         if s.render and self.storage.backend == "sqlite":
             msg = ("Storage is SQLite on Render, whose disk is not persistent: every restart "

@@ -9,7 +9,10 @@ import pytest
 
 from shared.config import normalise_database_url
 from shared.storage import Storage, open_storage
+from shared.storage.rest import open_rest_storage
+from tests.fakes.postgrest import FakePostgrest
 from tests.pg import PostgresServer, start_postgres
+from tests.rest_replay import replay_rpc_bodies
 
 
 @pytest.fixture(scope="session")
@@ -45,8 +48,36 @@ def database_url(request: pytest.FixtureRequest, tmp_path) -> str:
 
 
 @pytest.fixture
-async def storage(database_url: str) -> AsyncIterator[Storage]:
-    st = await open_storage(normalise_database_url(database_url))
+def supabase(postgres: PostgresServer) -> Iterator[FakePostgrest]:
+    """A fake Supabase REST API (PostgREST over HTTP) on a fresh, migrated PostgreSQL database."""
+    url = postgres.create_database()
+    fake = FakePostgrest(url).start()
+    try:
+        yield fake
+    finally:
+        fake.stop()
+    # every rpc body the test sent must also work as a plain SQL call (issue 7, acceptance 1)
+    failures = replay_rpc_bodies(url, fake.requests)
+    assert not failures, "rpc bodies that fail as SQL calls:\n" + "\n".join(failures)
+
+
+async def open_supabase_storage(fake: FakePostgrest) -> Storage:
+    """Migrate the fake's database (as `python -m shared sql` would) and open the REST backend."""
+    st = await open_storage(normalise_database_url(fake.database_url))
+    await st.close()
+    return await open_rest_storage(fake.url, FakePostgrest.SERVICE_KEY)
+
+
+@pytest.fixture(params=["sqlite", "postgresql", "supabase"])
+async def storage(request: pytest.FixtureRequest, tmp_path) -> AsyncIterator[Storage]:
+    """A fresh storage of each backend: SQLite, PostgreSQL, and Supabase's REST API."""
+    if request.param == "supabase":
+        st = await open_supabase_storage(request.getfixturevalue("supabase"))
+    elif request.param == "sqlite":
+        st = await open_storage(normalise_database_url(f"sqlite:///{tmp_path}/test.db"))
+    else:
+        server: PostgresServer = request.getfixturevalue("postgres")
+        st = await open_storage(normalise_database_url(server.create_database()))
     try:
         yield st
     finally:

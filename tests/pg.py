@@ -27,6 +27,7 @@ class PostgresServer:
     def create_database(self) -> str:
         """A new empty database; its plain postgresql:// URL."""
         import asyncio
+        import concurrent.futures
 
         import asyncpg
 
@@ -40,7 +41,9 @@ class PostgresServer:
             finally:
                 await conn.close()
 
-        asyncio.run(create())
+        # a thread of its own: the caller may be inside a running event loop
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            pool.submit(asyncio.run, create()).result()
         return self.url(name)
 
 

@@ -23,26 +23,39 @@ __all__ = ["Storage", "open_storage", "utcnow"]
 
 
 class Storage:
-    """Every repository over one database."""
+    """Every repository over one database.
+
+    The Supabase REST backend (``shared.storage.rest``) is a subclass that swaps in the REST
+    variants of the repositories that need ``rpc`` functions (``REPOSITORIES``).
+    """
+
+    REPOSITORIES: dict[str, type] = {
+        "inbox": InboxRepo, "outbox": OutboxRepo, "flows": FlowRepo, "jobs": JobRunRepo,
+        "locks": LockRepo, "cooldowns": CooldownRepo, "chats": ChatRepo, "avap": AvapRepo,
+        "engagement": EngagementRepo, "crm": CrmRepo, "shopping": ShoppingRepo,
+        "analytics": AnalyticsRepo,
+    }
 
     def __init__(self, db: Database) -> None:
         self.db = db
-        self.inbox = InboxRepo(db)
-        self.outbox = OutboxRepo(db)
-        self.flows = FlowRepo(db)
-        self.jobs = JobRunRepo(db)
-        self.locks = LockRepo(db)
-        self.cooldowns = CooldownRepo(db)
-        self.chats = ChatRepo(db)
-        self.avap = AvapRepo(db, self.outbox)
-        self.engagement = EngagementRepo(db)
-        self.crm = CrmRepo(db)
-        self.shopping = ShoppingRepo(db)
-        self.analytics = AnalyticsRepo(db)
+        repo = self.REPOSITORIES
+        self.inbox: InboxRepo = repo["inbox"](db)
+        self.outbox: OutboxRepo = repo["outbox"](db)
+        self.flows: FlowRepo = repo["flows"](db)
+        self.jobs: JobRunRepo = repo["jobs"](db)
+        self.locks: LockRepo = repo["locks"](db)
+        self.cooldowns: CooldownRepo = repo["cooldowns"](db)
+        self.chats: ChatRepo = repo["chats"](db)
+        self.avap: AvapRepo = repo["avap"](db, self.outbox)
+        self.engagement: EngagementRepo = repo["engagement"](db)
+        self.crm: CrmRepo = repo["crm"](db)
+        self.shopping: ShoppingRepo = repo["shopping"](db)
+        self.analytics: AnalyticsRepo = repo["analytics"](db)
 
     @property
     def backend(self) -> str:
-        return self.db.dialect
+        """"sqlite", "postgresql" or "supabase" (the REST backend)."""
+        return getattr(self.db, "kind", self.db.dialect)
 
     async def ping(self) -> bool:
         return await self.db.ping()

@@ -43,6 +43,11 @@ def new_code() -> str:
     return secrets.token_urlsafe(6)
 
 
+
+def _lock_row(db: Any, query: Any) -> Any:
+    """SELECT ... FOR UPDATE on PostgreSQL (SQLite's write transaction already excludes others)."""
+    return query.with_for_update() if db.dialect == "postgresql" else query
+
 class ShoppingRepo:
     """Editors, posts, CTA links and the analytics log of the shopping bot."""
 
@@ -181,12 +186,18 @@ class ShoppingRepo:
 
     async def delete_draft(self, post_id: int, *, user_id: int | None = None) -> bool:
         """Remove a post that never reached the channel."""
+        deletable = [DRAFT, SCHEDULED, FAILED, MISSED]
         async with self.db.write() as c:
+            # the post is taken (locked) first: its links and log go only with the post itself,
+            # never from a post that was published meanwhile
+            found = (await c.execute(_lock_row(self.db, select(posts.c.id).where(
+                posts.c.id == post_id, posts.c.status.in_(deletable))))).first()
+            if found is None:
+                return False
             await c.execute(delete(post_links).where(post_links.c.post_id == post_id))
             await c.execute(delete(analytics).where(analytics.c.post_id == post_id))
             return (await c.execute(delete(posts).where(
-                posts.c.id == post_id,
-                posts.c.status.in_([DRAFT, SCHEDULED, FAILED, MISSED])))).rowcount > 0
+                posts.c.id == post_id, posts.c.status.in_(deletable)))).rowcount > 0
 
     # --- publication --------------------------------------------------------------------------
     async def due_post_ids(self, now: datetime, *, limit: int = 50) -> list[int]:

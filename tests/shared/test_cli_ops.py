@@ -418,15 +418,30 @@ async def test_check_google_service_account_from_a_file(
 
 # --- check: storage and secrets -------------------------------------------------------------
 
-async def test_check_fails_for_supabase_without_database_url(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    settings = make_settings(None, tmp_path, AVAP_BOT_TOKEN=None, SHOPPING_BOT_TOKEN=None,
-                             SUPABASE_URL="https://abc.supabase.co", SUPABASE_KEY="sb-key-123456")
-    assert await check(settings) == 1
+async def test_check_of_the_supabase_rest_backend(
+        supabase, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Without DATABASE_URL the REST backend is checked: schema missing → FAIL naming the SQL
+    to run; schema applied → OK; the public key → FAIL (row-level security keeps it out)."""
+    from tests.conftest import open_supabase_storage
+    from tests.fakes.postgrest import FakePostgrest
+
+    def rest_settings(key: str) -> Any:
+        return make_settings(None, tmp_path, AVAP_BOT_TOKEN=None, SHOPPING_BOT_TOKEN=None,
+                             SUPABASE_URL=supabase.url, SUPABASE_KEY=key)
+
+    assert await check(rest_settings(FakePostgrest.SERVICE_KEY)) == 1
     line = line_about(capsys.readouterr().out, "storage")
-    assert line.startswith("FAIL  ")
-    assert "REST backend is not available in this version" in line
-    assert "set DATABASE_URL to the pooler string" in line
+    assert line.startswith("FAIL  ") and "python -m shared sql" in line, line
+
+    await (await open_supabase_storage(supabase)).close()     # applies the schema
+    await check(rest_settings(FakePostgrest.SERVICE_KEY))
+    line = line_about(capsys.readouterr().out, "storage")
+    assert line.startswith("OK    storage: Supabase REST API at http://127.0.0.1:"), line
+
+    assert await check(rest_settings(FakePostgrest.ANON_KEY)) == 1
+    out = capsys.readouterr().out
+    assert line_about(out, "storage").startswith("FAIL  ")
+    assert FakePostgrest.ANON_KEY not in out and FakePostgrest.SERVICE_KEY not in out
 
 
 async def test_check_warns_about_sqlite_on_render(

@@ -45,6 +45,8 @@ async def test_effect_happens_once_after_five_failures(storage: Storage) -> None
     worker.register("systeme.tag", add_tag)
     with respx.mock(assert_all_called=True) as mock:
         route = mock.post(TARGET).mock(side_effect=target)
+        if storage.backend == "supabase":
+            mock.route(host="127.0.0.1").pass_through()
         await worker.enqueue("systeme.tag", {"tag": 5, "key": "verified:17"},
                              dedupe_key="verified:17")
         worker.start()

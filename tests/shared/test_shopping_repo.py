@@ -203,3 +203,19 @@ async def test_a_retried_update_finds_the_draft_it_created(storage: Storage) -> 
                                    source_key="7:101")
     assert first == again != other
     assert len(await repo.list_posts(["draft"])) == 2
+
+
+async def test_delete_draft_never_touches_a_post_that_left_the_drafts(storage: Storage) -> None:
+    repo = storage.shopping
+    pid = await _scheduled(storage)
+    await repo.replace_links(pid, [{"label": "Buy", "url": "https://shop.example/1"}])
+    assert await repo.claim_post(pid, token="t", lease_seconds=60) is not None
+    assert await repo.finish_published(pid, "t", user_id=7)
+    assert not await repo.delete_draft(pid, user_id=7)
+    assert (await repo.get_post(pid))["status"] == PUBLISHED
+    assert len(await repo.links(pid)) == 1                     # its links and log are kept
+    assert [h["action"] for h in await repo.history(pid)][-1] == "published"
+    draft = await repo.create_post(created_by=7, post_format="tip", text="x")
+    await repo.replace_links(draft, [{"label": "Go", "url": "https://shop.example/2"}])
+    assert await repo.delete_draft(draft, user_id=7)
+    assert await repo.get_post(draft) is None and await repo.links(draft) == []

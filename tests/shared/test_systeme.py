@@ -121,6 +121,7 @@ async def test_verified_creates_contact_and_tag_with_exact_requests(storage: Sto
     client = SystemeClient(settings())
     deliveries = SystemeDeliveries(client, storage)
     with respx.mock(assert_all_called=False) as mock:
+        mock.route(host="127.0.0.1").pass_through()  # the fake Supabase, when in use
         fake = FakeSysteme(mock)
         await deliveries.verified({"telegram_id": 501})
     await client.close()
@@ -147,6 +148,7 @@ async def test_a_429_then_success_through_the_outbox_gives_one_contact_one_tag(
     worker = OutboxWorker(storage, instance="test", retry_base=0.01)
     SystemeDeliveries(client, storage).register(worker)
     with respx.mock(assert_all_called=False) as mock:
+        mock.route(host="127.0.0.1").pass_through()  # the fake Supabase, when in use
         fake = FakeSysteme(mock)
         fake.fail_next = [429]
         await enqueue_verified(_Services(settings(), worker), 501)
@@ -170,6 +172,7 @@ async def test_existing_contact_and_tag_are_found_across_pages(storage: Storage)
     await _student(storage)
     client = SystemeClient(settings())
     with respx.mock(assert_all_called=False) as mock:
+        mock.route(host="127.0.0.1").pass_through()  # the fake Supabase, when in use
         fake = FakeSysteme(mock)
         fake.tags = [{"id": i, "name": f"tag {i}"} for i in range(1, 151)] + [
             {"id": 151, "name": TAG}]
@@ -190,6 +193,7 @@ async def test_revoked_removes_the_tag_and_a_reverified_student_keeps_it(
     client = SystemeClient(settings())
     deliveries = SystemeDeliveries(client, storage)
     with respx.mock(assert_all_called=False) as mock:
+        mock.route(host="127.0.0.1").pass_through()  # the fake Supabase, when in use
         fake = FakeSysteme(mock)
         fake.tags.append({"id": 55, "name": TAG})
         fake.contacts = [{"id": 7, "email": "ann@example.com", "tags": [{"id": 55, "name": TAG}]}]
@@ -232,6 +236,7 @@ async def test_no_key_means_nothing_is_queued_or_sent(storage: Storage) -> None:
     await enqueue_verified(_Services(plain, worker), 501)
     assert (await storage.outbox.counts(100))["pending"] == 0
     with respx.mock(assert_all_called=False) as mock:
+        mock.route(host="127.0.0.1").pass_through()  # the fake Supabase, when in use
         fake = FakeSysteme(mock)
         await SystemeDeliveries(SystemeClient(plain), storage).verified({"telegram_id": 501})
         await SystemeDeliveries(SystemeClient(plain), storage).revoked({"telegram_id": 501})
@@ -242,6 +247,7 @@ async def test_no_key_means_nothing_is_queued_or_sent(storage: Storage) -> None:
 async def test_contacts_with_tag_paginates() -> None:
     client = SystemeClient(settings())
     with respx.mock(assert_all_called=False) as mock:
+        mock.route(host="127.0.0.1").pass_through()  # the fake Supabase, when in use
         fake = FakeSysteme(mock)
         fake.contacts = [{"id": i, "email": f"b{i}@example.com", "tags": [{"id": 9}]}
                          for i in range(1, 131)]

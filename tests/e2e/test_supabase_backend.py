@@ -1,0 +1,105 @@
+"""The server on Supabase's REST API (issue 7): SUPABASE_URL + SUPABASE_KEY without DATABASE_URL,
+against the fake PostgREST on the CI PostgreSQL, over real HTTP on both sides."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import asyncpg
+
+from avap_bot import callbacks as cb
+from avap_bot import texts
+from shared.config import normalise_database_url
+from shared.storage import open_storage
+from tests.e2e.avap import ADMIN_ID, GROUP_ENV, VERIFICATION_GROUP, Chat, buttons
+from tests.e2e.conftest import AVAP_TOKEN
+from tests.fakes.postgrest import FakePostgrest
+from tests.fakes.telegram_api import FakeTelegram
+
+
+def _migrate(url: str) -> None:
+    async def run() -> None:
+        await (await open_storage(normalise_database_url(url))).close()
+    asyncio.run(run())
+
+
+def _query(url: str, sql: str, *args: Any) -> list[asyncpg.Record]:
+    async def run() -> list[asyncpg.Record]:
+        conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+        try:
+            return await conn.fetch(sql, *args)
+        finally:
+            await conn.close()
+    return asyncio.run(run())
+
+
+def _rest_env(supabase: FakePostgrest, key: str = FakePostgrest.SERVICE_KEY) -> dict[str, str]:
+    return {**GROUP_ENV, "SUPABASE_URL": supabase.url, "SUPABASE_KEY": key}
+
+
+def test_without_the_schema_the_server_refuses_to_start_with_one_line(
+        supabase: FakePostgrest, make_server: Any) -> None:
+    srv = make_server(**_rest_env(supabase))
+    srv.start(wait_ready=False)
+    assert srv.proc is not None
+    code = srv.proc.wait(30)
+    assert code != 0
+    log = srv.log_text()
+    assert "python -m shared sql" in log and "Traceback" not in log
+    assert FakePostgrest.SERVICE_KEY not in log
+
+
+def test_a_student_verifies_on_the_rest_backend(
+        supabase: FakePostgrest, fake_telegram: FakeTelegram, make_server: Any) -> None:
+    _migrate(supabase.database_url)
+    srv = make_server(**_rest_env(supabase)).start()
+    assert "storage: Supabase REST API" in srv.log_text()
+
+    owner = Chat(fake_telegram, srv, ADMIN_ID)
+    owner.send("/addstudent Ann Smith Ann@Example.com")
+    assert owner.wait_texts(1)[0].startswith("✅ Added: Ann Smith (ann@example.com)")
+    ann = Chat(fake_telegram, srv, 301)
+    ann.send("/start")
+    assert ann.wait_texts(1)[0] == texts.WELCOME_NEW
+    ann.send("ann@example.com")
+    assert ann.wait_texts(2)[1] == texts.VERIFY_MATCHED.format(name="Ann Smith")
+
+    def cards() -> list:
+        return [c for c in fake_telegram.calls_of("sendMessage", AVAP_TOKEN)
+                if int(c.params["chat_id"]) == VERIFICATION_GROUP]
+
+    fake_telegram.wait_for(cards)
+    card = cards()[0]
+    data = next(d for _, d in buttons(card.params["reply_markup"])
+                if d.startswith(cb.Approve.prefix))
+    Chat(fake_telegram, srv, ADMIN_ID, chat_id=VERIFICATION_GROUP).press(
+        data, message_id=card.result["message_id"])
+    assert ann.wait_texts(3)[2] == texts.VERIFY_APPROVED.format(name="Ann Smith")
+
+    # the data is in Supabase's database, written through PostgREST as service_role
+    rows = _query(supabase.database_url,
+                  "SELECT status FROM verified_users WHERE telegram_id = 301")
+    assert [r["status"] for r in rows] == ["verified"]
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        pending = _query(supabase.database_url,
+                         "SELECT count(*) AS n FROM inbox WHERE status <> 'done'")[0]["n"]
+        if pending == 0:
+            break
+        time.sleep(0.1)
+    assert pending == 0
+    paths = {r.path for r in supabase.requests}
+    assert {"/rest/v1/rpc/app_inbox_add", "/rest/v1/rpc/app_inbox_claim"} <= paths
+    assert all(r.headers.get("apikey") == FakePostgrest.SERVICE_KEY for r in supabase.requests)
+    assert not [r for r in supabase.requests if r.status >= 500]
+
+
+def test_database_url_wins_and_the_log_says_so(
+        supabase: FakePostgrest, postgres: Any, make_server: Any) -> None:
+    url = postgres.create_database()
+    srv = make_server(DATABASE_URL=url, **_rest_env(supabase)).start()
+    log = srv.log_text()
+    assert "SUPABASE_URL and SUPABASE_KEY are not used for storage" in log
+    assert not supabase.requests
