@@ -381,6 +381,16 @@ def test_my_progress(fake_telegram: FakeTelegram, make_server) -> None:
 
 
 # --- the repository methods behind it, on SQLite and PostgreSQL --------------------------------
+async def _crash_between_answer_and_message(storage, question_id: int) -> None:
+    try:
+        async with storage.db.write() as conn:
+            await storage.avap.record_answer(question_id, "lost", 7, conn=conn)
+            await storage.outbox.enqueue("telegram.message", {"text": "lost"}, conn=conn)
+            raise RuntimeError("crash before the commit")
+    except RuntimeError:
+        pass
+
+
 async def test_answers_and_wins_in_the_repository(storage) -> None:
     avap = storage.avap
     question = await avap.create_question(telegram_id=1, kind="text", content="?", file_id=None,
@@ -388,14 +398,11 @@ async def test_answers_and_wins_in_the_repository(storage) -> None:
     assert (await avap.question_by_source(1, 10))["id"] == question["id"]
     assert await avap.question_by_source(1, 11) is None
 
-    # an answer commits with the message queued for the student, or not at all
-    try:
-        async with storage.db.write() as conn:
-            await avap.record_answer(question["id"], "lost", 7, conn=conn)
-            await storage.outbox.enqueue("telegram.message", {"text": "lost"}, conn=conn)
-            raise RuntimeError("crash before the commit")
-    except RuntimeError:
-        pass
+    # an answer commits with the message queued for the student, or not at all. Over Supabase's
+    # REST API the answer is one request and the queued message another: a failure between them
+    # is the REST backend's documented limit (README, "Which one?"), so it is not run there.
+    if storage.backend != "supabase":
+        await _crash_between_answer_and_message(storage, question["id"])
     assert [q["id"] for q in await avap.unanswered()] == [question["id"]]
     assert await storage.outbox.claim("t", 10, 60) == []
 

@@ -103,3 +103,55 @@ def test_database_url_wins_and_the_log_says_so(
     log = srv.log_text()
     assert "SUPABASE_URL and SUPABASE_KEY are not used for storage" in log
     assert not supabase.requests
+
+
+def test_a_scheduled_post_is_published_and_its_clicks_counted_over_rest(
+        supabase: FakePostgrest, fake_telegram: FakeTelegram, make_server: Any) -> None:
+    from datetime import timedelta
+
+    import httpx
+
+    from shared.storage import utcnow
+    from tests.conftest import open_supabase_storage
+    from tests.e2e.conftest import EDITOR_ID
+    from tests.e2e.shopping import SHOP_ENV, channel_calls
+
+    async def prepare() -> tuple[int, str]:
+        st = await open_supabase_storage(supabase)
+        try:
+            repo = st.shopping
+            pid = await repo.create_post(created_by=EDITOR_ID, post_format="sale",
+                                         text="Մեծ զեղչ", title="Sale")
+            buttons = [{"label": "Գնել", "url": "https://shop.example/sale"}]
+            assert await repo.update_post(pid, buttons=buttons)
+            [link] = await repo.replace_links(pid, buttons)
+            assert await repo.schedule_post(pid, utcnow() - timedelta(seconds=5),
+                                            user_id=EDITOR_ID)
+            return pid, link["code"]
+        finally:
+            await st.close()
+
+    post_id, code = asyncio.run(prepare())
+    srv = make_server(**SHOP_ENV, **_rest_env(supabase)).start()
+    fake_telegram.wait_for(lambda: channel_calls(fake_telegram), timeout=20)
+    [sent] = channel_calls(fake_telegram)
+    assert "Մեծ զեղչ" in sent.params["text"] and code in str(sent.params["reply_markup"])
+
+    async def click(n: int) -> list[httpx.Response]:
+        async with httpx.AsyncClient(timeout=20) as client:
+            return await asyncio.gather(*(client.get(f"{srv.url}/r/{code}") for _ in range(n)))
+
+    def published() -> bool:
+        rows = _query(supabase.database_url, "SELECT status FROM posts WHERE id = $1", post_id)
+        return rows[0]["status"] == "published"
+
+    fake_telegram.wait_for(published, timeout=10)
+    responses = asyncio.run(click(30))
+    assert [r.status_code for r in responses] == [302] * 30
+    assert {r.headers["location"] for r in responses} == {"https://shop.example/sale"}
+    rows = _query(supabase.database_url,
+                  "SELECT count(*) AS n FROM analytics WHERE action = 'click' AND post_id = $1",
+                  post_id)
+    assert rows[0]["n"] == 30
+    time.sleep(1)
+    assert len(channel_calls(fake_telegram)) == 1          # published once

@@ -210,3 +210,18 @@ async def test_a_write_block_commits_its_queued_rows_together_or_not_at_all(
     assert apply.body["p_ops"][2]["resolution"] == "merge"
     assert (await rest.outbox.counts(3))["pending"] == 1
     assert await rest.flows.load("avap", 7, 7) == ("step", {"a": 1})
+
+
+async def test_queued_rows_are_safe_to_send_again_after_a_lost_answer(
+        rest: Storage, supabase: FakePostgrest) -> None:
+    rest.db.client.policy = RetryPolicy(attempts=3, base_delay=0.01, budget=2)
+    # a 500 may come after the database applied the request: only requests that are safe to
+    # repeat are sent again. Rows queued without a dedupe key get a random one for that.
+    supabase.fail_next(500, code="XX000", path_contains="app_apply_writes")
+    async with rest.db.write() as conn:
+        await rest.outbox.enqueue("telegram.message", {"text": "hi"}, conn=conn)
+        await rest.flows.save("avap", 9, 9, "asked", {}, conn=conn)
+    sent = [r for r in supabase.requests if r.path.endswith("app_apply_writes")]
+    assert [r.status for r in sent] == [500, 200]
+    [claimed] = await rest.outbox.claim("me", 10, 30)
+    assert claimed.payload == {"text": "hi"} and claimed.dedupe_key.startswith("rest:")

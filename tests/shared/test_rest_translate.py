@@ -90,6 +90,16 @@ def test_upserts_map_to_resolution_preferences() -> None:
     assert req.body[0]["data"] == {"a": 1}
 
 
+def test_an_upsert_with_a_null_conflict_key_is_not_safe_to_repeat() -> None:
+    def enqueue(key):
+        return translate(insert(t.outbox).values(
+            kind="k", payload={}, dedupe_key=key, status="pending", attempts=0,
+            next_attempt_at=NOW, alerted=False, created_at=NOW,
+        ).on_conflict_do_nothing(index_elements=["dedupe_key"]))
+    assert enqueue("verified:1").idempotent
+    assert not enqueue(None).idempotent
+
+
 def test_rows_passed_to_execute_are_one_bulk_insert() -> None:
     rows = [{"bot": "b", "update_id": n, "chat_key": "c", "payload": "{}", "status": "pending",
              "attempts": 0, "next_attempt_at": NOW, "received_at": NOW} for n in range(3)]

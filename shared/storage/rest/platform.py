@@ -5,6 +5,8 @@ inherited and runs through the statement translator."""
 from __future__ import annotations
 
 import secrets
+from typing import Any
+from uuid import uuid4
 
 from shared.storage import schema as t
 from shared.storage.db import utcnow
@@ -46,6 +48,13 @@ class RestInboxRepo(InboxRepo):
 
 class RestOutboxRepo(OutboxRepo):
     db: RestDatabase  # type: ignore[assignment]
+
+    async def enqueue(self, kind: str, payload: dict[str, Any], *, dedupe_key: str | None = None,
+                      conn: Any = None) -> None:
+        """As on SQL; a row without a dedupe key gets a random one, so that the request that
+        carries it can be sent again after a lost answer without queuing the effect twice."""
+        await super().enqueue(kind, payload, dedupe_key=dedupe_key or f"rest:{uuid4().hex}",
+                              conn=conn)
 
     async def claim(self, owner: str, limit: int, lease_seconds: float) -> list[OutboxRow]:
         """Lease due rows with ``app_outbox_claim``."""

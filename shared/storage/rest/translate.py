@@ -408,7 +408,9 @@ def translate_insert(stmt: Insert, rows: list[dict[str, Any]] | None) -> RestReq
         else:
             raise NotTranslatable(f"{kind}")
         params.append(("on_conflict", ",".join(target)))
-        idempotent = True       # sending it twice leaves the same rows
+        # sending it twice leaves the same rows, unless a conflict key is NULL (NULLs never
+        # conflict: a repeated row without its dedupe key would be inserted twice)
+        idempotent = all(r.get(c) is not None for r in body for c in target)
     returning = _returning(stmt, table)
     pk = [c for c in table.primary_key.columns]
     cols = returning or pk
