@@ -181,7 +181,8 @@ class InboxWorker:
                 task.add_done_callback(lambda _t, rid=row.id: self._finished(rid))
             if not rows or len(rows) >= free:
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=1.0)
+                    await asyncio.wait_for(self._wake.wait(),
+                                           timeout=self.storage.db.idle_poll_seconds)
 
     def _finished(self, row_id: int) -> None:
         self._inflight.pop(row_id, None)
@@ -255,6 +256,8 @@ class InboxWorker:
         except Exception:
             log.exception("inbox: could not record a failure", extra={"row": row.id})
             return
+        if retry_at is not None:  # wake for the retry itself, not at the next idle poll
+            asyncio.get_running_loop().call_later(delay, self._wake.set)
         self._log(row, outcome, started, "retry" if retry else "dead", exc=exc)
         if retry:
             return

@@ -51,6 +51,8 @@ class OutboxWorker:
         self._task: asyncio.Task | None = None
         self._stopping = False
         self.on_stuck: Callable[[OutboxRow, str], Awaitable[None]] | None = None
+        # a row queued inside a transaction becomes deliverable at its commit: wake then too
+        storage.db.after_commit.append(self.wake)
 
     def register(self, kind: str, deliver: Deliver) -> None:
         """Deliver rows of ``kind`` with ``deliver(payload)``."""
@@ -86,7 +88,8 @@ class OutboxWorker:
                 delivered = 0
             if delivered == 0:
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=1.0)
+                    await asyncio.wait_for(self._wake.wait(),
+                                           timeout=self.storage.db.idle_poll_seconds)
 
     async def drain_once(self) -> int:
         """Deliver the rows due now (one batch); returns how many were attempted."""
@@ -133,6 +136,8 @@ class OutboxWorker:
             "kind": row.kind, "row": row.id, "attempt": row.attempts,
             "retry_in_s": round(delay, 1), "error": error[:300]})
         await self.storage.outbox.mark_failed(row.id, self.instance, error, retry_at)
+        if retry:  # wake for the retry itself, not at the next idle poll
+            asyncio.get_running_loop().call_later(delay, self._wake.set)
         if row.attempts >= self.alert_after:
             await self._report(row, error)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -51,6 +51,12 @@ class Database:
         # SQLite allows one writer: writes in this process queue here instead of failing busy.
         self._write_lock = asyncio.Lock() if self.dialect == "sqlite" else None
         self.engine: AsyncEngine = self._create_engine(url)
+        # called after each committed write transaction (the outbox worker wakes on it, so that
+        # rows queued inside a transaction are delivered as soon as they are visible)
+        self.after_commit: list[Callable[[], None]] = []
+
+    # an idle queue worker looks for due rows (retries, other instances' rows) this often
+    idle_poll_seconds = 1.0
 
     def _create_engine(self, url: str) -> AsyncEngine:
         if self.dialect == "sqlite":
@@ -102,6 +108,8 @@ class Database:
                         yield c
             except OSError as exc:
                 raise StorageUnavailable(str(exc)) from exc
+        for hook in self.after_commit:
+            hook()
 
     @contextlib.asynccontextmanager
     async def read(self, conn: AsyncConnection | None = None) -> AsyncIterator[AsyncConnection]:

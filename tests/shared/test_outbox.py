@@ -115,3 +115,30 @@ async def test_unknown_kind_is_retried_not_dropped(storage: Storage, kind: str) 
     await worker.enqueue(kind, {"n": 1})
     assert await worker.drain_once() == 1
     assert (await storage.outbox.counts(100))["pending"] == 1
+
+
+async def test_a_row_queued_in_a_transaction_is_delivered_at_its_commit(storage: Storage) -> None:
+    """The worker wakes when the transaction commits, not only on its idle poll."""
+    storage.db.idle_poll_seconds = 60            # only the commit can wake it in time
+    delivered: list[float] = []
+    worker = OutboxWorker(storage, instance="test")
+
+    async def deliver(payload: dict[str, Any]) -> None:
+        delivered.append(asyncio.get_running_loop().time())
+
+    worker.register("note", deliver)
+    worker.start()
+    try:
+        await asyncio.sleep(0.1)                 # the worker is idle, waiting
+        async with storage.db.write() as conn:
+            await worker.enqueue("note", {"n": 1}, conn=conn)
+            await asyncio.sleep(0.3)             # the early wake finds nothing committed yet
+        committed = asyncio.get_running_loop().time()
+
+        async def done() -> bool:
+            return bool(delivered)
+
+        await _wait(done, timeout=5)
+        assert delivered[0] - committed < 2
+    finally:
+        await worker.stop()

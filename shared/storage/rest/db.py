@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -177,9 +177,14 @@ class RestDatabase:
     dialect = "postgresql"      # the SQL the repositories build is PostgreSQL's
     kind = "supabase"
 
+    # each poll of an idle queue is an HTTPS request (and egress on Supabase's plan): local work
+    # wakes the workers at once, so the polls only pick up retries and other instances' rows
+    idle_poll_seconds = 5.0
+
     def __init__(self, client: RestClient) -> None:
         self.client = client
         self.url = client.url
+        self.after_commit: list[Callable[[], None]] = []
 
     # --- requests ------------------------------------------------------------------------------
     def _config(self, request: RestRequest, params: list[tuple[str, str]]) -> Any:
@@ -254,6 +259,8 @@ class RestDatabase:
         unit = RestConnection(self, hold_writes=True)
         yield unit
         await unit.flush()
+        for hook in self.after_commit:
+            hook()
 
     @contextlib.asynccontextmanager
     async def read(self, conn: RestConnection | None = None) -> AsyncIterator[RestConnection]:
