@@ -155,3 +155,31 @@ def test_a_scheduled_post_is_published_and_its_clicks_counted_over_rest(
     assert rows[0]["n"] == 30
     time.sleep(1)
     assert len(channel_calls(fake_telegram)) == 1          # published once
+
+
+def test_kill_9_and_a_duplicate_delivery_lose_nothing_over_rest(
+        supabase: FakePostgrest, fake_telegram: FakeTelegram, make_server: Any) -> None:
+    from tests.e2e.conftest import post_update
+    from tests.fakes import updates
+    from tests.fakes.telegram_api import Action
+
+    _migrate(supabase.database_url)
+    srv = make_server(**_rest_env(supabase)).start()
+    # the reply hangs in the Bot API: the handler is still running when the server is killed
+    fake_telegram.script("sendMessage", Action(delay=60))
+    update = updates.message(1, "/start", user_id=611)
+    assert post_update(fake_telegram, srv, "avap", update).status_code == 200
+    assert post_update(fake_telegram, srv, "avap", update).status_code == 200   # Telegram resends
+    fake_telegram.wait_for(lambda: fake_telegram.calls_of("sendMessage"))
+    srv.kill9()
+
+    srv.start()
+    fake_telegram.wait_for(lambda: len(fake_telegram.sent_texts(611)) >= 2, timeout=30)
+
+    def status() -> list[str]:
+        return [r["status"] for r in _query(
+            supabase.database_url,
+            "SELECT status FROM inbox WHERE bot = 'avap' AND update_id = 1")]
+
+    fake_telegram.wait_for(lambda: status() == ["done"], timeout=15)
+    assert fake_telegram.sent_texts(611) == [texts.WELCOME_NEW, texts.WELCOME_NEW]
