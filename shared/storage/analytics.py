@@ -178,13 +178,18 @@ class AnalyticsRepo:
 
     async def fold_day(self, day: date, tz: ZoneInfo) -> int:
         """Fold every event of local ``day`` into ``analytics_daily`` and delete it, in one
-        transaction (so a crash folds all or nothing). Returns the events folded."""
+        transaction (so a crash folds all or nothing). Returns the events folded.
+
+        The events are deleted first and counted from what the DELETE returns: two folds of one
+        day running at once (two instances, a job retried) lock the same rows, the second finds
+        them gone once the first commits, and no event is counted twice."""
         start, end = day_bounds(day, day, tz)
         async with self.db.write() as c:
             rows = (await c.execute(
-                select(analytics.c.post_id, analytics.c.action, analytics.c.link_id,
-                       analytics.c.visitor).where(analytics.c.created_at >= start,
-                                                  analytics.c.created_at < end))).all()
+                delete(analytics).where(analytics.c.created_at >= start,
+                                        analytics.c.created_at < end)
+                .returning(analytics.c.post_id, analytics.c.action, analytics.c.link_id,
+                           analytics.c.visitor))).all()
             if not rows:
                 return 0
             groups: dict[tuple[int, str, int], tuple[int, set[str]]] = {}
@@ -202,6 +207,4 @@ class AnalyticsRepo:
                     index_elements=["day", "post_id", "action", "link_id"],
                     set_={"events": analytics_daily.c.events + n,
                           "visitors": analytics_daily.c.visitors + len(seen)}))
-            await c.execute(delete(analytics).where(analytics.c.created_at >= start,
-                                                    analytics.c.created_at < end))
             return len(rows)

@@ -69,22 +69,25 @@ class ShoppingRepo:
                       "last_activity": now}))
 
     async def set_editor(self, telegram_id: int, authorized: bool) -> bool:
-        """Grant or take away the editor right; True when something changed."""
+        """Grant or take away the editor right; True when something changed.
+
+        One conditional UPDATE, then (granting someone never seen) an INSERT that ignores a row
+        created meanwhile: two owners adding the same editor at once get one True, never an error.
+        """
         now = utcnow()
         async with self.db.write() as c:
-            current = (await c.execute(select(users.c.is_authorized).where(
-                users.c.telegram_id == telegram_id))).scalar()
-            if current is None:
-                if not authorized:
-                    return False
-                await c.execute(insert(users).values(
-                    telegram_id=telegram_id, is_authorized=True, created_at=now))
+            changed = await c.execute(update(users).where(
+                users.c.telegram_id == telegram_id,
+                users.c.is_authorized.is_distinct_from(authorized)).values(
+                    is_authorized=authorized))
+            if (changed.rowcount or 0) == 1:
                 return True
-            if bool(current) == authorized:
+            if not authorized:
                 return False
-            await c.execute(update(users).where(users.c.telegram_id == telegram_id)
-                            .values(is_authorized=authorized))
-            return True
+            added = await c.execute(upsert(self.db, users).values(
+                telegram_id=telegram_id, is_authorized=True, created_at=now,
+            ).on_conflict_do_nothing(index_elements=["telegram_id"]))
+            return (added.rowcount or 0) == 1
 
     async def editor_ids(self) -> set[int]:
         """Editors added from the bot (the owners of AUTHORIZED_USERS are not listed here)."""

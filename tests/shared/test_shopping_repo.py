@@ -6,10 +6,11 @@ unique and kept while the buttons do not change."""
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from shared.config import normalise_database_url
 from shared.storage import Storage, open_storage, utcnow
+from shared.storage.analytics import Click
 from shared.storage.shopping import (
     DELETED,
     DRAFT,
@@ -127,6 +128,43 @@ async def test_two_storages_on_one_database_one_winner(database_url: str) -> Non
                                       due_before=utcnow())
                 for i in range(3) for name, s in (("a", a), ("b", b))])
             assert sum(r is not None for r in got) == 1, pid
+    finally:
+        await a.close()
+        await b.close()
+
+
+async def test_racing_folds_of_one_day_count_each_event_once(database_url: str) -> None:
+    """Two instances folding the same day at once (the retention job) never count twice."""
+    url = normalise_database_url(database_url)
+    a = await open_storage(url)
+    b = await open_storage(url)
+    try:
+        pid = await a.shopping.create_post(created_by=7, post_format="sale", text="s")
+        link = (await a.shopping.replace_links(pid, [{"label": "x", "url": "https://x.ex"}]))[0]
+        at = datetime(2026, 11, 10, 12, tzinfo=UTC)
+        await a.analytics.record_clicks([Click(pid, link["id"], f"v{i % 3}",
+                                               at + timedelta(seconds=i)) for i in range(300)])
+        day = date(2026, 11, 10)
+        got = await asyncio.gather(*[s.analytics.fold_day(day, UTC) for s in (a, b, a, b)])
+        assert sum(got) == 300
+        assert await b.analytics.daily_totals(day, day) == [(day, pid, link["id"], 300)]
+        assert await a.analytics.post_clicks(pid) == {link["id"]: 300}
+    finally:
+        await a.close()
+        await b.close()
+
+
+async def test_two_owners_adding_one_editor_at_once_get_one_change(database_url: str) -> None:
+    url = normalise_database_url(database_url)
+    a = await open_storage(url)
+    b = await open_storage(url)
+    try:
+        for uid in (501, 502, 503):
+            got = await asyncio.gather(*[s.shopping.set_editor(uid, True) for s in (a, b, a, b)])
+            assert got.count(True) == 1, got
+        got = await asyncio.gather(*[s.shopping.set_editor(502, False) for s in (a, b)])
+        assert got.count(True) == 1
+        assert await b.shopping.editor_ids() == {501, 503}
     finally:
         await a.close()
         await b.close()
