@@ -179,10 +179,13 @@ class InboxWorker:
                 task = asyncio.create_task(self._process(row), name=f"update-{row.id}")
                 self._inflight[row.id] = task
                 task.add_done_callback(lambda _t, rid=row.id: self._finished(rid))
-            if not rows or len(rows) >= free:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(),
-                                           timeout=self.storage.db.idle_poll_seconds)
+            # A claim takes every row that can be taken now (the oldest pending one of each
+            # chat, up to the free slots), so the next one waits for news: an update stored, a
+            # handler finished (its chat's next row, a free slot), or the idle poll (retries,
+            # other instances). A wake during the claim is kept: the wait then returns at once.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(),
+                                       timeout=self.storage.db.idle_poll_seconds)
 
     def _finished(self, row_id: int) -> None:
         self._inflight.pop(row_id, None)

@@ -51,8 +51,8 @@ class OutboxWorker:
         self._task: asyncio.Task | None = None
         self._stopping = False
         self.on_stuck: Callable[[OutboxRow, str], Awaitable[None]] | None = None
-        # a row queued inside a transaction becomes deliverable at its commit: wake then too
-        storage.db.after_commit.append(self.wake)
+        # a row queued inside a transaction becomes deliverable at its commit: wake then
+        storage.outbox.listeners.append(self.wake)
 
     def register(self, kind: str, deliver: Deliver) -> None:
         """Deliver rows of ``kind`` with ``deliver(payload)``."""

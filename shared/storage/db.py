@@ -17,6 +17,8 @@ from sqlalchemy.pool import NullPool
 
 from shared.errors import StorageUnavailable
 
+_ON_COMMIT = "app_on_commit"  # key of a connection's ``info``: callbacks for its commit
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -51,9 +53,6 @@ class Database:
         # SQLite allows one writer: writes in this process queue here instead of failing busy.
         self._write_lock = asyncio.Lock() if self.dialect == "sqlite" else None
         self.engine: AsyncEngine = self._create_engine(url)
-        # called after each committed write transaction (the outbox worker wakes on it, so that
-        # rows queued inside a transaction are delivered as soon as they are visible)
-        self.after_commit: list[Callable[[], None]] = []
 
     # an idle queue worker looks for due rows (retries, other instances' rows) this often
     idle_poll_seconds = 1.0
@@ -99,17 +98,27 @@ class Database:
             yield conn
             return
         lock = self._write_lock or contextlib.nullcontext()
+        callbacks: list[Callable[[], None]] = []
         async with lock:
             try:
                 async with self.engine.connect() as c:
                     if self.dialect == "sqlite":
                         await c.execution_options(sqlite_begin="BEGIN IMMEDIATE")
-                    async with c.begin():
-                        yield c
+                    try:
+                        async with c.begin():
+                            yield c
+                    finally:
+                        # the connection goes back to the pool: its callbacks must not stay
+                        callbacks = c.info.pop(_ON_COMMIT, [])
             except OSError as exc:
                 raise StorageUnavailable(str(exc)) from exc
-        for hook in self.after_commit:
-            hook()
+        for callback in callbacks:  # reached only when the transaction committed
+            callback()
+
+    def on_commit(self, conn: AsyncConnection, callback: Callable[[], None]) -> None:
+        """Call ``callback`` once the write transaction of ``conn`` has committed (never when it
+        rolls back): the outbox worker wakes when a row queued inside it becomes visible."""
+        conn.info.setdefault(_ON_COMMIT, []).append(callback)
 
     @contextlib.asynccontextmanager
     async def read(self, conn: AsyncConnection | None = None) -> AsyncIterator[AsyncConnection]:

@@ -9,6 +9,7 @@ by a write, so that two instances cannot both win.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -196,6 +197,8 @@ class OutboxRepo:
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        # called when a transaction that queued a row commits (the worker wakes on it)
+        self.listeners: list[Callable[[], None]] = []
 
     async def enqueue(self, kind: str, payload: dict[str, Any], *, dedupe_key: str | None = None,
                       conn: AsyncConnection | None = None) -> None:
@@ -207,6 +210,8 @@ class OutboxRepo:
         ).on_conflict_do_nothing(index_elements=["dedupe_key"])
         async with self.db.write(conn) as c:
             await c.execute(stmt)
+            for listener in self.listeners:
+                self.db.on_commit(c, listener)
 
     async def claim(self, owner: str, limit: int, lease_seconds: float) -> list[OutboxRow]:
         now = utcnow()

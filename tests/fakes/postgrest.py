@@ -496,8 +496,10 @@ class FakePostgrest(ThreadedServer):
     ANON_KEY = "sb_publishable_fake_anon_key_0123456789"
 
     def __init__(self, database_url: str, *, max_rows: int = 1000,
-                 port: int | None = None) -> None:
+                 port: int | None = None, latency: float = 0.0) -> None:
         self.database_url = database_url
+        # seconds added to every answer: the network between the server and Supabase (bench)
+        self.latency = latency
         self._dsn = re.sub(r"^postgres(ql)?(\+asyncpg)?://", "postgresql://", database_url)
         self.max_rows = max_rows
         self.port = port or free_port()
@@ -559,6 +561,8 @@ class FakePostgrest(ThreadedServer):
 
     async def _endpoint(self, request: Request) -> Response:
         raw = await request.body()
+        if self.latency:
+            await asyncio.sleep(self.latency)
         method = request.method
         path = request.url.path
         params = list(request.query_params.multi_items())

@@ -142,3 +142,42 @@ async def test_a_row_queued_in_a_transaction_is_delivered_at_its_commit(storage:
         assert delivered[0] - committed < 2
     finally:
         await worker.stop()
+
+
+async def test_only_a_commit_that_queued_a_row_wakes_the_worker(storage: Storage) -> None:
+    """Other writes (scheduler runs, flow state) and a rolled-back queuing cost no claim: on
+    the REST backend every claim is a request to Supabase."""
+    storage.db.idle_poll_seconds = 60
+    claims = 0
+    claim = storage.outbox.claim
+
+    async def counting_claim(*args: Any, **kwargs: Any) -> Any:
+        nonlocal claims
+        claims += 1
+        return await claim(*args, **kwargs)
+
+    storage.outbox.claim = counting_claim  # type: ignore[method-assign]
+    worker = OutboxWorker(storage, instance="test")
+    worker.register("note", lambda payload: asyncio.sleep(0))
+    worker.start()
+    try:
+        await asyncio.sleep(0.2)
+        assert claims == 1                       # the first look at start
+        for i in range(3):                       # writes that queue nothing
+            await storage.flows.save("avap", 1, i, "step", {})
+        with pytest.raises(RuntimeError):        # a queuing that rolls back
+            async with storage.db.write() as conn:
+                await storage.outbox.enqueue("note", {"n": 1}, conn=conn)
+                raise RuntimeError("the handler failed")
+        await asyncio.sleep(0.3)
+        assert claims == 1
+        async with storage.db.write() as conn:   # a queuing that commits
+            await storage.outbox.enqueue("note", {"n": 2}, conn=conn)
+
+        async def woke() -> bool:
+            return claims >= 2
+
+        await _wait(woke, timeout=5)
+        assert await storage.outbox.counts(8) == {"pending": 0, "stuck": 0, "failed": 0}
+    finally:
+        await worker.stop()

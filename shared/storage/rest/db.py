@@ -184,7 +184,6 @@ class RestDatabase:
     def __init__(self, client: RestClient) -> None:
         self.client = client
         self.url = client.url
-        self.after_commit: list[Callable[[], None]] = []
 
     # --- requests ------------------------------------------------------------------------------
     def _config(self, request: RestRequest, params: list[tuple[str, str]]) -> Any:
@@ -259,8 +258,12 @@ class RestDatabase:
         unit = RestConnection(self, hold_writes=True)
         yield unit
         await unit.flush()
-        for hook in self.after_commit:
-            hook()
+        for callback in unit.on_commit:
+            callback()
+
+    def on_commit(self, conn: RestConnection, callback: Callable[[], None]) -> None:
+        """Call ``callback`` once the unit of work of ``conn`` has been committed."""
+        conn.on_commit.append(callback)
 
     @contextlib.asynccontextmanager
     async def read(self, conn: RestConnection | None = None) -> AsyncIterator[RestConnection]:
@@ -294,6 +297,7 @@ class RestConnection:
         self.db = db
         self._hold = hold_writes
         self._held: list[RestRequest] = []
+        self.on_commit: list[Callable[[], None]] = []  # run by RestDatabase.write at the end
 
     async def flush(self) -> None:
         """Commit the held inserts: one request, atomic (``app_apply_writes`` for several)."""
