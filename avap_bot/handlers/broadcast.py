@@ -304,6 +304,9 @@ class _Sender:
         self.attempts: dict[int, int] = {}
         self.retry_at: dict[int, float] = {}  # chat -> monotonic time of its next try
         self.unrecorded: dict[int, str] = {}  # outcomes known but not stored yet (db error)
+        # recipients this run has an outcome for: a list of pending recipients read while their
+        # copies were finishing still names them, and must not send to them again
+        self.settled: set[int] = set()
         # the copies wait behind the bot's other messages; when this run stops, those not
         # sent yet are dropped (NotSent) and stay pending
         self.bulk = Bulk(going=lambda: self.going)
@@ -353,7 +356,7 @@ class _Sender:
                 if not pending and not running:
                     return True
                 now = time.monotonic()
-                due = [c for c in pending if c not in running and c not in self.unrecorded
+                due = [c for c in pending if c not in running and c not in self.settled
                        and self.retry_at.get(c, 0.0) <= now][:BATCH]
                 for chat_id in due:
                     task = asyncio.create_task(self._deliver(chat_id, slots))
@@ -381,6 +384,7 @@ class _Sender:
             outcome = await self._copy(chat_id)
         if outcome is None:
             return
+        self.settled.add(chat_id)
         self.retry_at.pop(chat_id, None)
         try:
             await self.avap.record_delivery(self.id, chat_id, outcome)

@@ -67,6 +67,17 @@ def faked(srv: ServerProcess, at: str) -> ServerProcess:
     return srv
 
 
+def start_together(servers: list[ServerProcess], at: str) -> None:
+    """Start ``servers`` one after the other with one clock starting at ``at``: each later one
+    starts that much later, as instances on NTP-synchronised hosts would (a clock behind by the
+    first one's start-up would see its locks expire early and take them over)."""
+    t0 = time.monotonic()
+    start = datetime.strptime(at, "%Y-%m-%d %H:%M:%S")
+    for srv in servers:
+        later = start + timedelta(seconds=round(time.monotonic() - t0))
+        faked(srv, later.strftime("%Y-%m-%d %H:%M:%S")).start()
+
+
 def _daily(c: Any, key: str) -> bool:
     """A daily tip (the menu's "Daily tip" answer carries the menu keyboard; the daily send
     has none)."""
@@ -203,8 +214,8 @@ def test_daily_tip_once_with_two_instances_on_postgres(fake_telegram: FakeTelegr
     fake = fake_telegram
     url = postgres.create_database()
     env = {**GROUP_ENV, "DATABASE_URL": url, "TIP_TIME": "09:00"}
-    a = faked(make_server("a", **env), "2026-11-23 08:59:40").start()
-    b = faked(make_server("b", **env), "2026-11-23 08:59:40").start()
+    a, b = make_server("a", **env), make_server("b", **env)
+    start_together([a, b], "2026-11-23 08:59:40")
     now = datetime.now(UTC)
     students = list(range(600, 620))
     _pg(url, *[("INSERT INTO verified_users (telegram_id, name, status, created_at, updated_at) "
@@ -219,8 +230,7 @@ def test_daily_tip_once_with_two_instances_on_postgres(fake_telegram: FakeTelegr
     a.stop()
     b.stop()
     # the next day, both again: the second tip, once each
-    faked(a, "2026-11-24 08:59:50").start()
-    faked(b, "2026-11-24 08:59:50").start()
+    start_together([a, b], "2026-11-24 08:59:50")
     fake.wait_for(lambda: sum(tips_to(fake).values()) >= 2 * len(expected), timeout=40)
     time.sleep(3)
     got = tips_to(fake)
