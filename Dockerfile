@@ -13,6 +13,9 @@ COPY avap_bot ./avap_bot
 COPY shopping_bot ./shopping_bot
 COPY shared ./shared
 COPY migrations ./migrations
+# bytecode compiled once here: PYTHONDONTWRITEBYTECODE stops the server from writing it, and
+# compiling our modules at every start costs about 0.2 s of start-up
+RUN python -m compileall -q avap_bot shopping_bot shared
 
 RUN useradd --create-home --uid 10001 app && mkdir -p /app/data && chown app:app /app/data
 USER app

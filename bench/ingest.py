@@ -151,6 +151,10 @@ def production_python(name: str, extras: list[str]) -> str:
         subprocess.run([str(python), "-m", "pip", "install", "-q", "-r",
                         str(REPO / "requirements.txt"), *extras], check=True)
         stamp.write_text(wanted)
+    # our modules' bytecode, as the Dockerfile and render.yaml's build compile it (a deployment
+    # with PYTHONDONTWRITEBYTECODE would otherwise compile them at every start)
+    subprocess.run([str(python), "-m", "compileall", "-q", "avap_bot", "shopping_bot", "shared"],
+                   cwd=REPO, check=True, stdout=subprocess.DEVNULL)
     return str(python)
 
 
