@@ -81,6 +81,6 @@ def register_platform_jobs(platform: Platform) -> None:
     sched = platform.scheduler
     sched.every("housekeeping", s.housekeeping_seconds, housekeeping, platform)
     sched.every("outbox", 30, drain_outbox, platform)
-    sched.every("memory", 60, memory_check, platform)
+    sched.every("memory", 60, memory_check, platform, each_instance=True)
     if s.public_url:
         sched.every("keepalive", s.keepalive_seconds, keepalive, platform)

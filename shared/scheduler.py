@@ -85,9 +85,15 @@ class Scheduler:
         )
         self.runs = 0
         self.skips = 0
+        self._each_instance: set[str] = set()  # jobs every instance runs for itself, unclaimed
 
-    def every(self, job_id: str, seconds: float, func: JobFunc, *args: Any) -> None:
-        """Run ``func(*args)`` every ``seconds``, on a grid shared by all instances."""
+    def every(self, job_id: str, seconds: float, func: JobFunc, *args: Any,
+              each_instance: bool = False) -> None:
+        """Run ``func(*args)`` every ``seconds``, on a grid shared by all instances: on one of
+        them per fire time, or (``each_instance``: about this process, like its memory) on
+        every instance, without a claim."""
+        if each_instance:
+            self._each_instance.add(job_id)
         self.add(job_id, IntervalTrigger(seconds=seconds, start_date=ANCHOR), func, *args)
 
     def cron(self, job_id: str, func: JobFunc, *args: Any, timezone: str | None = None,
@@ -133,6 +139,9 @@ class Scheduler:
     async def _run_claimed(self, job_id: str, fire_time: datetime, func: JobFunc, args: tuple,
                            kwargs: dict) -> Any:
         fire_utc = fire_time.astimezone(UTC)
+        if job_id in self._each_instance:
+            self.runs += 1
+            return await func(*args, **kwargs)
         run_id = await self.storage.jobs.claim(job_id, fire_utc, self.instance)
         if run_id is None:
             self.skips += 1

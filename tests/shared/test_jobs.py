@@ -99,3 +99,25 @@ async def test_two_schedulers_share_fire_times(storage: Storage) -> None:
     assert len(runs) == len(ran) >= 3
     assert a.runs + b.runs == len(ran) and a.skips + b.skips >= 2
     assert len({r["fire_time"] for r in runs}) == len(runs)
+
+
+async def test_a_job_about_each_instance_runs_on_every_instance_unclaimed(
+        storage: Storage) -> None:
+    """The memory check is about the process it runs in: each instance runs it, no claim."""
+    ran: list[str] = []
+
+    async def tick(name: str) -> None:
+        ran.append(name)
+
+    a = Scheduler(storage, timezone="UTC", instance="a")
+    b = Scheduler(storage, timezone="UTC", instance="b")
+    a.every("mine", 1, tick, "a", each_instance=True)
+    b.every("mine", 1, tick, "b", each_instance=True)
+    a.start()
+    b.start()
+    await asyncio.sleep(2.5)
+    await a.stop()
+    await b.stop()
+    assert ran.count("a") >= 2 and ran.count("b") >= 2
+    assert await storage.jobs.list("mine") == []
+    assert a.skips == b.skips == 0
