@@ -10,6 +10,7 @@ from telegram.constants import ParseMode
 from telegram.ext import Application
 
 from avap_bot import texts
+from avap_bot.cards import CardDelivery
 from shared.bots import CommandMenus, add_handlers, new_application, record_error
 from shared.config import Settings
 
@@ -28,6 +29,7 @@ FEATURES = ("start", "verification", "buyers", "tips", "matching", "digest", "as
 def build_application(settings: Settings, services: Any) -> Application:
     """The support bot's PTB application with the handlers of every feature."""
     app = new_application(settings, NAME, services, parse_mode=ParseMode.HTML)
+    CardDelivery(app, services).register(services.outbox)
     for name in FEATURES:
         add_handlers(app, importlib.import_module(f"avap_bot.handlers.{name}").HANDLERS)
     start = importlib.import_module("avap_bot.handlers.start")

@@ -1,13 +1,36 @@
-"""Posting cards to the admin groups, and who someone is in one line."""
+"""Cards in the admin groups (a verification request, a submission, a question), and who
+someone is in one line.
+
+A card is queued in the outbox (``queue_card``), not sent by the handler: a group takes 20
+messages a minute, and a handler waiting for that pace would keep the student's answer, and the
+inbox slot, waiting too (a launch day, a deadline). The delivery (``CardDelivery``) posts the
+copy of the student's message and the card under it, then records the card's ids on the row; it
+posts nothing when the row has its card already (a retry) or is no longer open (a request
+replaced by a newer one, a submission graded, a question answered meanwhile).
+"""
 
 from __future__ import annotations
 
 import html
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncConnection
 from telegram import InlineKeyboardMarkup, Message, User
+from telegram.error import BadRequest, Forbidden
+from telegram.ext import Application
 
+from shared.errors import PermanentError, TransientError
 from shared.flows import BotContext
+
+AVAP_CARD = "avap.card"
+
+# what a card is about -> (repository getter, card setter, the row is still waiting when ...)
+CARD_ROWS: dict[str, tuple[str, str, Any]] = {
+    "request": ("get_request", "set_request_card", lambda r: r["status"] == "open"),
+    "submission": ("get_submission", "set_submission_card",
+                   lambda r: r["status"] == "submitted"),
+    "question": ("get_question", "set_question_card", lambda r: not r["answered"]),
+}
 
 
 def who(user: User | None) -> str:
@@ -26,23 +49,65 @@ def admin_label(user: User | None) -> str:
 
 def group_or_owners(context: BotContext, variable: str) -> list[int]:
     """The group configured by ``variable``, or (unset) the owners' private chats."""
-    group = context.services.chats.group(variable)
+    return _places(context.services, variable)
+
+
+def _places(services: Any, variable: str) -> list[int]:
+    group = services.chats.group(variable)
     if group is not None:
         return [group]
-    return sorted(context.services.settings.admin_user_ids)
+    return sorted(services.settings.admin_user_ids)
 
 
-async def post_card(context: BotContext, variable: str, text: str,
-                    markup: InlineKeyboardMarkup | None = None,
-                    copy_from: tuple[int, int] | None = None) -> Message | None:
-    """Post a card (optionally after a copy of the student's message) where ``variable`` says;
-    returns the card message of the first place it reached."""
-    first: Message | None = None
-    for chat_id in group_or_owners(context, variable):
-        reply_to: dict[str, Any] = {}
-        if copy_from is not None:
-            copied = await context.bot.copy_message(chat_id, copy_from[0], copy_from[1])
-            reply_to = {"reply_to_message_id": copied.message_id}
-        msg = await context.bot.send_message(chat_id, text, reply_markup=markup, **reply_to)
-        first = first or msg
-    return first
+async def queue_card(context: BotContext, variable: str, about: tuple[str, int], text: str,
+                     markup: InlineKeyboardMarkup | None = None,
+                     copy_from: tuple[int, int] | None = None,
+                     conn: AsyncConnection | None = None) -> None:
+    """Queue the card of ``about`` (("request" | "submission" | "question"), row id) for the
+    place ``variable`` names, after a copy of the message ``copy_from`` (chat id, message id);
+    queuing it again (a retried update) is a no-op."""
+    kind, row_id = about
+    await context.services.outbox.enqueue(AVAP_CARD, {
+        "variable": variable, "about": [kind, int(row_id)], "text": text,
+        "markup": markup.to_dict() if markup is not None else None,
+        "copy_from": list(copy_from) if copy_from is not None else None,
+    }, dedupe_key=f"{AVAP_CARD}:{kind}:{int(row_id)}", conn=conn)
+
+
+class CardDelivery:
+    """Delivers ``AVAP_CARD`` rows through the support bot (see the module docstring)."""
+
+    def __init__(self, app: Application, services: Any) -> None:
+        self.app = app
+        self.services = services
+
+    def register(self, outbox: Any) -> None:
+        outbox.register(AVAP_CARD, self.deliver)
+
+    async def deliver(self, payload: dict[str, Any]) -> None:
+        kind, row_id = payload["about"]
+        getter, setter, waiting = CARD_ROWS[kind]
+        avap = self.services.storage.avap
+        row = await getattr(avap, getter)(row_id)
+        if row is None or row["card_message_id"] is not None or not waiting(row):
+            return
+        if not self.app.running:
+            raise TransientError("the support bot is not ready")
+        bot = self.app.bot
+        markup = (InlineKeyboardMarkup.de_json(payload["markup"], bot)
+                  if payload.get("markup") else None)
+        first: Message | None = None
+        try:
+            for chat_id in _places(self.services, payload["variable"]):
+                reply_to: dict[str, Any] = {}
+                if payload.get("copy_from"):
+                    copied = await bot.copy_message(chat_id, *payload["copy_from"])
+                    reply_to = {"reply_to_message_id": copied.message_id}
+                msg = await bot.send_message(chat_id, payload["text"], reply_markup=markup,
+                                             **reply_to)
+                first = first or msg
+        except (Forbidden, BadRequest) as exc:
+            # the group removed the bot, a message the bot cannot copy...: the outbox reports it
+            raise PermanentError(f"card {kind} {row_id}: {exc.message}") from exc
+        if first is not None:
+            await getattr(avap, setter)(row_id, first.chat_id, first.message_id)

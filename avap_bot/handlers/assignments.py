@@ -17,7 +17,7 @@ from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 from avap_bot import callbacks as cb
 from avap_bot import keyboards, texts
 from avap_bot.access import student_only
-from avap_bot.cards import post_card
+from avap_bot.cards import queue_card
 from shared.flows import BotContext, in_step
 from shared.storage import utcnow
 from shared.telegram import is_message_not_modified, is_query_too_old
@@ -236,18 +236,16 @@ async def _store(update: Update, context: BotContext, submission: Row | None) ->
 
 
 async def _post_card(context: BotContext, submission: Row) -> None:
-    """A copy of the work, then the card replying to it, in the assignment group (once)."""
+    """Queue a copy of the work with the card replying to it, for the assignment group (once)."""
     if submission["card_message_id"] is not None:
         return
     avap = context.services.storage.avap
     student = await avap.find_student(telegram_id=submission["telegram_id"])
-    card = await post_card(
-        context, "ASSIGNMENT_GROUP_ID",
+    await queue_card(
+        context, "ASSIGNMENT_GROUP_ID", ("submission", submission["id"]),
         card_text(submission, student) + texts.SUBMISSION_CARD_HINT,
         keyboards.submission_card(submission["id"]),
         copy_from=(submission["source_chat_id"], submission["source_message_id"]))
-    if card is not None:
-        await avap.set_submission_card(submission["id"], card.chat_id, card.message_id)
 
 
 # new messages in private only: an edited message is not a new answer to a step

@@ -21,7 +21,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 from avap_bot import callbacks as cb
 from avap_bot import keyboards, texts
 from avap_bot.access import admin_only, student_only
-from avap_bot.cards import admin_label, post_card
+from avap_bot.cards import admin_label, queue_card
 from shared.flows import BotContext, in_step
 from shared.storage import utcnow
 from shared.telegram_outbox import copy_later, edit_later, send_later
@@ -151,12 +151,10 @@ async def _post_card(context: BotContext, question: dict, message: Message) -> N
     """Copy the question to the questions group under a card with an Answer button."""
     avap = context.services.storage.avap
     student = await avap.find_student(telegram_id=question["telegram_id"])
-    card = await post_card(context, "QUESTIONS_GROUP_ID",
-                           _card_text(question, student) + texts.QUESTION_CARD_HINT,
-                           keyboards.answer_question(question["id"]),
-                           copy_from=(message.chat_id, message.message_id))
-    if card is not None:
-        await avap.set_question_card(question["id"], card.chat_id, card.message_id)
+    await queue_card(context, "QUESTIONS_GROUP_ID", ("question", question["id"]),
+                     _card_text(question, student) + texts.QUESTION_CARD_HINT,
+                     keyboards.answer_question(question["id"]),
+                     copy_from=(message.chat_id, message.message_id))
 
 
 @student_only

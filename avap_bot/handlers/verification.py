@@ -16,7 +16,7 @@ from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 from avap_bot import callbacks as cb
 from avap_bot import keyboards, texts
 from avap_bot.access import admin_only
-from avap_bot.cards import admin_label, post_card, who
+from avap_bot.cards import admin_label, queue_card, who
 from avap_bot.validators import mask_email, mask_phone, normalise_email, normalise_phone
 from shared.flows import BotContext, in_step
 from shared.services.systeme import enqueue_verified
@@ -88,19 +88,19 @@ async def _look_up(update: Update, context: BotContext, *, email: str | None,
                                                   reply_markup=keyboards.main_menu())
         return
     conflict = buyer["status"] == "verified" and owner is not None
-    request_id = await avap.create_request(
-        telegram_id=user.id, tg_name=user.full_name, tg_username=user.username,
-        buyer_id=buyer["id"], kind="conflict" if conflict else "match", identifier=matched)
     template = texts.CARD_CONFLICT if conflict else texts.CARD_MATCH
-    card = await post_card(
-        context, "VERIFICATION_GROUP_ID",
-        template.format(id=request_id, buyer=_buyer_line(buyer), owner_id=owner,
-                        tg_name=html.escape(user.full_name), tg_id=user.id,
-                        tg_username="@" + html.escape(user.username) if user.username else "—",
-                        matched=matched),
-        keyboards.verification_card(request_id, conflict=conflict))
-    if card is not None:
-        await avap.set_request_card(request_id, card.chat_id, card.message_id)
+    async with context.services.storage.db.write() as conn:
+        request_id = await avap.create_request(
+            telegram_id=user.id, tg_name=user.full_name, tg_username=user.username,
+            buyer_id=buyer["id"], kind="conflict" if conflict else "match", identifier=matched,
+            conn=conn)
+        await queue_card(
+            context, "VERIFICATION_GROUP_ID", ("request", request_id),
+            template.format(id=request_id, buyer=_buyer_line(buyer), owner_id=owner,
+                            tg_name=html.escape(user.full_name), tg_id=user.id,
+                            tg_username="@" + html.escape(user.username) if user.username
+                            else "—", matched=matched),
+            keyboards.verification_card(request_id, conflict=conflict), conn=conn)
     context.flow.goto(STEP_WAITING)
     await update.effective_message.reply_text(
         texts.VERIFY_CLAIMED if conflict else
@@ -136,18 +136,17 @@ async def manual_review(update: Update, context: BotContext) -> None:
         return
     await query.answer()
     tried = context.flow.data.get("tried")
-    request_id = await avap.create_request(
-        telegram_id=user.id, tg_name=user.full_name, tg_username=user.username, buyer_id=None,
-        kind="manual", identifier=tried)
-    card = await post_card(
-        context, "VERIFICATION_GROUP_ID",
-        texts.CARD_MANUAL.format(
-            id=request_id, tg_name=html.escape(user.full_name), tg_id=user.id,
-            tg_username="@" + html.escape(user.username) if user.username else "—",
-            tried=html.escape(tried) if tried else "—"),
-        keyboards.verification_card(request_id))
-    if card is not None:
-        await avap.set_request_card(request_id, card.chat_id, card.message_id)
+    async with context.services.storage.db.write() as conn:
+        request_id = await avap.create_request(
+            telegram_id=user.id, tg_name=user.full_name, tg_username=user.username,
+            buyer_id=None, kind="manual", identifier=tried, conn=conn)
+        await queue_card(
+            context, "VERIFICATION_GROUP_ID", ("request", request_id),
+            texts.CARD_MANUAL.format(
+                id=request_id, tg_name=html.escape(user.full_name), tg_id=user.id,
+                tg_username="@" + html.escape(user.username) if user.username else "—",
+                tried=html.escape(tried) if tried else "—"),
+            keyboards.verification_card(request_id), conn=conn)
     context.flow.goto(STEP_WAITING)
     await query.message.reply_text(texts.REVIEW_REQUESTED, reply_markup=keyboards.no_keyboard())
 

@@ -48,11 +48,16 @@ def _edits(fake: FakeTelegram, chat_id: int, message_id: int) -> list[Call]:
             and int(c.params.get("message_id", 0)) == message_id]
 
 
-def _card(fake: FakeTelegram, submission_id: int) -> Call:
-    """The card of a submission in the assignment group (the message with its Grade button)."""
-    return next(c for c in _sent(fake, ASSIGNMENT_GROUP)
-                if cb.Revision(submission_id).pack() in
-                [d for _, d in buttons(c.params.get("reply_markup"))])
+def _card(fake: FakeTelegram, srv: ServerProcess, submission_id: int) -> Call:
+    """The card of a submission in the assignment group (the message with its Grade button),
+    once the outbox has posted it and recorded its ids on the submission."""
+    card = fake.wait_for(lambda: next(
+        (c for c in _sent(fake, ASSIGNMENT_GROUP)
+         if cb.Revision(submission_id).pack() in
+         [d for _, d in buttons(c.params.get("reply_markup"))]), None))
+    fake.wait_for(lambda: _row(srv, submission_id)["card_message_id"]
+                  == card.result["message_id"])
+    return card
 
 
 def _answers(fake: FakeTelegram) -> list[str]:
@@ -125,17 +130,18 @@ def test_submit_then_grade_by_replying_to_the_card(fake_telegram: FakeTelegram,
     assert (row["module"], row["type"], row["file_id"], row["content"], row["status"],
             row["attempt"]) == ("1", "voice", "VOICE-FILE-1", "My <b>pitch</b>", "submitted", 1)
     # the work is copied by id (never downloaded), then the card replies to the copy
+    card = _card(fake, srv, sid)
     [copy] = [c for c in fake.calls_of("copyMessage", AVAP_TOKEN)
               if int(c.params["chat_id"]) == ASSIGNMENT_GROUP]
     assert int(copy.params["from_chat_id"]) == 501
     assert int(copy.params["message_id"]) == row["source_message_id"]
     assert not fake.calls_of("getFile", AVAP_TOKEN)
-    card = _card(fake, sid)
     assert card.params["reply_parameters"]["message_id"] == copy.result["message_id"]
     assert f"Submission #{sid}" in card.params["text"]
     assert "Ann &lt;Smith&gt;" in card.params["text"] and "attempt 1" in card.params["text"]
     assert buttons(card.params["reply_markup"]) == [
         (texts.BTN_GRADE, cb.Grade(sid).pack()), (texts.BTN_REVISION, cb.Revision(sid).pack())]
+    row = _row(srv, sid)
     assert (row["card_chat_id"], row["card_message_id"]) == (ASSIGNMENT_GROUP,
                                                             card.result["message_id"])
 
@@ -163,7 +169,7 @@ def test_revision_then_resubmission_then_grade(fake_telegram: FakeTelegram,
     add_verified_student(srv, 502)
     bob = Chat(fake, srv, 502)
     first = _submit(fake, srv, bob, 2, "text", text="My first essay")
-    card = _card(fake, first)
+    card = _card(fake, srv, first)
     admin = Chat(fake, srv, ADMIN_ID, chat_id=ASSIGNMENT_GROUP)
     wait_done(fake, srv, admin.press(cb.Revision(first).pack(),
                                      message_id=card.result["message_id"]))
@@ -197,7 +203,7 @@ def test_revision_then_resubmission_then_grade(fake_telegram: FakeTelegram,
                          text="My essay, with a conclusion")
     second = _confirm(fake, srv, bob, summary)
     assert second != first and _row(srv, second)["attempt"] == 2
-    card2 = _card(fake, second)
+    card2 = _card(fake, srv, second)
     assert "attempt 2" in card2.params["text"]
 
     # Grade button: the admin is asked in the group; bad input keeps the step
@@ -235,7 +241,7 @@ def test_flows_survive_a_restart_in_the_middle(fake_telegram: FakeTelegram,
     sid = _confirm(fake, srv, cleo, summary)
     row = _row(srv, sid)
     assert (row["module"], row["type"], row["file_id"]) == ("5", "photo", "PHOTO-L")
-    card = _card(fake, sid)
+    card = _card(fake, srv, sid)
 
     admin = Chat(fake, srv, ADMIN_ID, chat_id=ASSIGNMENT_GROUP)
     wait_done(fake, srv, admin.press(cb.Grade(sid).pack(), message_id=card.result["message_id"]))
@@ -333,7 +339,7 @@ def test_a_second_grade_asks_to_confirm(fake_telegram: FakeTelegram, make_server
     add_verified_student(srv, 506)
     fay = Chat(fake, srv, 506)
     sid = _submit(fake, srv, fay, 0, "text", text="Work")
-    card = _card(fake, sid)
+    card = _card(fake, srv, sid)
     owner = Chat(fake, srv, ADMIN_ID)  # the owner's private chat: /grade <#> works anywhere
     wait_done(fake, srv, owner.send(f"/grade {sid} 7"))
     assert owner.texts()[-1] == texts.GRADE_DONE.format(id=sid, score=7)
@@ -377,7 +383,7 @@ def test_refusals_and_bad_input_change_nothing(fake_telegram: FakeTelegram,
     add_verified_student(srv, 507)
     gus = Chat(fake, srv, 507)
     sid = _submit(fake, srv, gus, 0, "text", text="Work")
-    card = _card(fake, sid)
+    card = _card(fake, srv, sid)
     before = len(gus.texts())
     # a non-admin in the group (the student himself, and a stranger)
     for user_id in (507, 777):
