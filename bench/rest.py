@@ -15,8 +15,9 @@ Workload, one update in flight at a time so that each one's cost can be counted:
 students each send ``/start`` (the welcome) and then their email, which matches a buyer (the
 "matched" answer, the verification request and its card in the admins' group). For every update
 the script records the time from the webhook POST to the bot's answer at the fake Bot API, and,
-on REST, the PostgREST requests made from the POST until the inbox row is done. Then the server
-sits idle for ``--idle`` seconds and the requests it makes meanwhile (queue polls, scheduler
+on REST, the PostgREST requests made from the POST until the inbox row is done and what the
+update queued (the card, sent by the outbox worker at the group's pace) has been sent. Then the
+server sits idle for ``--idle`` seconds and the requests it makes meanwhile (queue polls, scheduler
 jobs) are counted: what an idle deployment costs in requests (Supabase egress).
 
 Prints a table and writes bench/results/rest.json. The fake PostgREST runs in this process, so
@@ -173,7 +174,9 @@ def run_config(name: str, pg_url: str, users: int, latency_ms: float | None, idl
     samples: dict[str, list[dict[str, Any]]] = {"start": [], "email": []}
     paths: dict[str, collections.Counter] = {"start": collections.Counter(),
                                              "email": collections.Counter()}
-    pending_sql = "SELECT count(*) FROM inbox WHERE status <> 'done'"
+    # an update is over when it is marked done and what it queued (the card) has been sent
+    pending_sql = ("SELECT (SELECT count(*) FROM inbox WHERE status <> 'done')"
+                   " + (SELECT count(*) FROM outbox WHERE status = 'pending')")
     try:
         time.sleep(2)  # start-up jobs (webhook checks, first scheduler ticks) out of the way
         with httpx.Client(timeout=30) as client:
