@@ -6,7 +6,9 @@ messages a minute, and a handler waiting for that pace would keep the student's 
 inbox slot, waiting too (a launch day, a deadline). The delivery (``CardDelivery``) posts the
 copy of the student's message and the card under it, then records the card's ids on the row; it
 posts nothing when the row has its card already (a retry) or is no longer open (a request
-replaced by a newer one, a submission graded, a question answered meanwhile).
+replaced by a newer one, a submission graded, a question answered meanwhile). A card for a group
+at its pace is held back in the outbox (``Deferred``) until its turn, so that it does not keep
+an outbox slot, and the messages behind it, waiting.
 """
 
 from __future__ import annotations
@@ -19,8 +21,9 @@ from telegram import InlineKeyboardMarkup, Message, User
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import Application
 
-from shared.errors import PermanentError, TransientError
+from shared.errors import Deferred, PermanentError, TransientError
 from shared.flows import BotContext
+from shared.telegram import SendLimiter
 
 AVAP_CARD = "avap.card"
 
@@ -94,11 +97,14 @@ class CardDelivery:
         if not self.app.running:
             raise TransientError("the support bot is not ready")
         bot = self.app.bot
+        places = _places(self.services, payload["variable"])
+        self._hold_back(bot, places, f"{AVAP_CARD}:{kind}:{row_id}",
+                        2 if payload.get("copy_from") else 1)
         markup = (InlineKeyboardMarkup.de_json(payload["markup"], bot)
                   if payload.get("markup") else None)
         first: Message | None = None
         try:
-            for chat_id in _places(self.services, payload["variable"]):
+            for chat_id in places:
                 reply_to: dict[str, Any] = {}
                 if payload.get("copy_from"):
                     copied = await bot.copy_message(chat_id, *payload["copy_from"])
@@ -111,3 +117,16 @@ class CardDelivery:
             raise PermanentError(f"card {kind} {row_id}: {exc.message}") from exc
         if first is not None:
             await getattr(avap, setter)(row_id, first.chat_id, first.message_id)
+
+    @staticmethod
+    def _hold_back(bot: Any, places: list[int], key: str, messages: int) -> None:
+        """Raise ``Deferred`` when a group of ``places`` is at its pace (20 messages a minute):
+        the card waits in the outbox for its turn, not in one of the outbox worker's slots,
+        so that the messages queued behind it (a student's approval, an answer) go at once."""
+        limiter = getattr(bot, "rate_limiter", None)
+        if not isinstance(limiter, SendLimiter):
+            return
+        wait = max((limiter.hold_back(chat_id, f"{key}:{chat_id}", messages)
+                    for chat_id in places if chat_id < 0), default=0.0)
+        if wait > 0:
+            raise Deferred(wait, f"{key}: the group is at its pace")

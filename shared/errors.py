@@ -29,3 +29,12 @@ class BotError(PlatformError):
 
 class MigrationError(PlatformError):
     """The schema cannot be brought up to date."""
+
+
+class Deferred(PlatformError):
+    """Not now: deliver this again in ``seconds`` (its chat is at Telegram's pace). Not a
+    failure: the outbox puts the row back without counting an attempt."""
+
+    def __init__(self, seconds: float, reason: str = "") -> None:
+        super().__init__(reason or f"deferred by {seconds:.1f} s")
+        self.seconds = seconds

@@ -2,7 +2,9 @@
 
 A side effect is a row (kind, payload) written in the transaction of the change that causes it.
 Each kind has one delivery function registered here. A delivery that raises
-``PermanentError`` is kept as 'failed' (visible in /health); anything else is retried with
+``PermanentError`` is kept as 'failed' (visible in /health); one that raises ``Deferred`` (its
+chat is at Telegram's pace) goes back in the queue for later without counting an attempt, so
+that it does not hold a slot while it waits; anything else is retried with
 exponential backoff, for ever, and reported to the admins once it has failed
 ``OUTBOX_ALERT_AFTER`` times. Delivery functions must be idempotent at their target (an upsert
 keyed by our record id, a lookup before a create), since a crash after the effect and before the
@@ -19,7 +21,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
-from shared.errors import PermanentError
+from shared.errors import Deferred, PermanentError
 from shared.storage import Storage, utcnow
 from shared.storage.platform import OutboxRow
 
@@ -115,6 +117,14 @@ class OutboxWorker:
             return
         try:
             await deliver(row.payload)
+        except Deferred as exc:
+            # its chat is at Telegram's pace: back in the queue, without holding a slot here
+            await self.storage.outbox.defer(row.id, self.instance, max(0, row.attempts - 1),
+                                            utcnow() + timedelta(seconds=exc.seconds))
+            asyncio.get_running_loop().call_later(exc.seconds, self._wake.set)
+            log.debug("outbox: deferred", extra={"kind": row.kind, "row": row.id,
+                                                 "seconds": round(exc.seconds, 1)})
+            return
         except PermanentError as exc:
             log.warning("outbox: permanent failure", extra={
                 "kind": row.kind, "row": row.id, "error": str(exc)[:300]})

@@ -133,7 +133,11 @@ class SendLimiter(BaseRateLimiter[int | Bulk]):
     look-ups) wait for the group's limit only; Telegram's 30 a second counts messages."""
 
     __slots__ = ("_group_limiters", "_group_rate", "_max_retries", "_on_blocked", "_pacer",
-                 "_private_limiters", "_private_rate")
+                 "_private_limiters", "_private_rate", "_promises", "_tails")
+
+    # a queued message is held back (``hold_back``) rather than left waiting for its group's
+    # limit when that wait would be longer than this
+    HOLD_BACK_AFTER = 1.0
 
     def __init__(self, *, on_blocked: OnBlocked | None = None, max_retries: int = 3,
                  overall_per_second: float = MESSAGES_PER_SECOND,
@@ -145,6 +149,8 @@ class SendLimiter(BaseRateLimiter[int | Bulk]):
         self._private_rate = private_per_second
         self._group_limiters: dict[int | str, AsyncLimiter] = {}
         self._private_limiters: dict[int, AsyncLimiter] = {}
+        self._promises: dict[str, float] = {}       # key -> the loop time of its turn
+        self._tails: dict[int | str, float] = {}    # group -> when its last promised turn ends
 
     async def initialize(self) -> None:
         """Nothing to set up."""
@@ -175,6 +181,41 @@ class SendLimiter(BaseRateLimiter[int | Bulk]):
             return None
         return self._limiter(self._group_limiters, chat_id, lambda: AsyncLimiter(
             max_rate=self._group_rate, time_period=60))
+
+    def hold_back(self, chat_id: int | str, key: str, messages: int = 1) -> float:
+        """Seconds a queued delivery of ``messages`` messages to the group ``chat_id`` should
+        wait before it is tried again, so that it does not sit in a worker waiting for the
+        group's 20 messages a minute; 0 when it may go now.
+
+        ``key`` names the delivery (the same on every try). A delivery held back is promised a
+        turn after the ones promised before it, so that a burst comes back spread along the
+        group's pace instead of all at once; when it comes back at its turn it goes. Private
+        chats (1 a second) are never held back: their waits are short."""
+        loop_now = asyncio.get_running_loop().time()
+        promised = self._promises.pop(key, None)
+        if promised is not None:
+            if loop_now >= promised - self.HOLD_BACK_AFTER:
+                return 0.0                      # its turn
+            self._promises[key] = promised      # early: keep its place
+            return promised - loop_now
+        if isinstance(chat_id, int) and chat_id > 0:
+            return 0.0
+        lim = self._chat_limiter(chat_id, True)
+        if lim is None:
+            return 0.0
+        lim.has_capacity(0)                     # let the bucket leak up to now
+        # the bucket's level and its waiters: aiolimiter 1.2's attributes (pinned)
+        level = lim._level + sum(amount for amount, _, _ in lim._waiters)
+        interval = lim.time_period / lim.max_rate
+        free_at = loop_now + max(0.0, level + messages - lim.max_rate) * interval
+        turn = max(free_at, self._tails.get(chat_id, 0.0))
+        if turn - loop_now <= self.HOLD_BACK_AFTER:
+            return 0.0
+        self._tails[chat_id] = turn + messages * interval
+        if len(self._promises) > 4096:          # forget deliveries that never came back
+            self._promises = {k: t for k, t in self._promises.items() if t > loop_now - 3600}
+        self._promises[key] = turn
+        return turn - loop_now
 
     async def process_request(
         self,

@@ -240,6 +240,16 @@ class OutboxRepo:
                 .values(status="done", done_at=utcnow(), lease_owner=None, lease_until=None)
             )
 
+    async def defer(self, row_id: int, owner: str, attempts: int, due_at: datetime) -> None:
+        """Put a claimed row back, due at ``due_at``, with ``attempts`` (the count before the
+        claim: a deferral is not an attempt)."""
+        async with self.db.write() as conn:
+            await conn.execute(
+                update(t.outbox).where(t.outbox.c.id == row_id, t.outbox.c.lease_owner == owner)
+                .values(next_attempt_at=due_at, attempts=attempts, lease_owner=None,
+                        lease_until=None)
+            )
+
     async def mark_failed(self, row_id: int, owner: str, error: str, retry_at: datetime | None,
                           ) -> None:
         """Retry at ``retry_at``; None means a permanent failure, kept as status 'failed'."""

@@ -313,9 +313,23 @@ def test_a_burst_of_verifications_is_answered_at_once_while_cards_keep_the_group
     # measured: 1.2 s; 15.1 s when each handler posted its card itself (the 21st to 25th
     # waited for the group's pace, and held the inbox slots the others needed)
     assert answered_in < 8, answered_in
-    fake_telegram.wait_for(lambda: len(_cards(fake_telegram)) >= 5)
+    fake_telegram.wait_for(lambda: len(_cards(fake_telegram)) >= 20)
     with db(srv) as conn:
         carded = conn.execute("SELECT count(*) FROM verification_requests "
                               "WHERE card_message_id IS NOT NULL").fetchone()[0]
         queued = conn.execute("SELECT count(*) FROM outbox WHERE kind = 'avap.card'").fetchone()[0]
     assert queued == 25 and carded >= 1
+    # an admin approves the first card while the last five still wait for the group's pace:
+    # the student hears it at once (a paced card does not hold the outbox's slots)
+    first = next(c for c in _cards(fake_telegram) if "7001" in c.params["text"])
+    approved = time.monotonic()
+    _press_on_card(fake_telegram, srv, first, cb.Approve.prefix)
+    assert chats[7001].wait_texts(3, timeout=30)[2] == texts.VERIFY_APPROVED.format(
+        name="Buyer 7001")
+    heard_in = time.monotonic() - approved
+    assert heard_in < 3, heard_in
+    assert len(_cards(fake_telegram)) < 25      # the pace still holds the last cards back
+    fake_telegram.wait_for(lambda: len(_cards(fake_telegram)) == 25, timeout=90)
+    with db(srv) as conn:
+        assert conn.execute("SELECT count(*) FROM verification_requests "
+                            "WHERE card_message_id IS NOT NULL").fetchone()[0] == 25

@@ -8,10 +8,12 @@ from typing import Any
 import httpx
 import pytest
 import respx
+from sqlalchemy import select
 
-from shared.errors import PermanentError
+from shared.errors import Deferred, PermanentError
 from shared.outbox import OutboxWorker, backoff_seconds
 from shared.storage import Storage
+from shared.storage import schema as t
 
 TARGET = "https://api.systeme.io/api/contacts/17/tags"
 
@@ -181,3 +183,49 @@ async def test_only_a_commit_that_queued_a_row_wakes_the_worker(storage: Storage
         assert await storage.outbox.counts(8) == {"pending": 0, "stuck": 0, "failed": 0}
     finally:
         await worker.stop()
+
+
+async def test_a_deferred_row_frees_its_slot_and_comes_back_without_an_attempt(
+        storage: Storage) -> None:
+    """A delivery whose chat is at Telegram's pace raises Deferred: the row goes back in the
+    queue for later, the rows behind it are delivered at once, and no attempt is counted (so a
+    long pace never looks like a failing delivery)."""
+    storage.db.idle_poll_seconds = 60            # the worker must wake for the deferral itself
+    turns: dict[int, int] = {}
+    delivered: list[tuple[int, float]] = []
+    loop = asyncio.get_running_loop()
+
+    async def paced(payload: dict[str, Any]) -> None:
+        n = payload["n"]
+        turns[n] = turns.get(n, 0) + 1
+        if turns[n] <= 2:                        # twice "not now", then it goes
+            raise Deferred(0.4)
+        delivered.append((n, loop.time()))
+
+    async def message(payload: dict[str, Any]) -> None:
+        delivered.append((payload["n"], loop.time()))
+
+    worker = OutboxWorker(storage, instance="test", concurrency=1)
+    worker.register("card", paced)
+    worker.register("message", message)
+    for n in range(4):
+        await worker.enqueue("card", {"n": n})
+    await worker.enqueue("message", {"n": 99})
+    started = loop.time()
+    worker.start()
+    try:
+        async def all_delivered() -> bool:
+            return len(delivered) == 5
+
+        await _wait(all_delivered, timeout=10)
+    finally:
+        await worker.stop()
+    first, at = delivered[0]
+    assert first == 99 and at - started < 0.3    # not behind the four paced cards
+    assert sorted(n for n, _ in delivered[1:]) == [0, 1, 2, 3]
+    assert delivered[-1][1] - started >= 0.8     # each card waited its two turns
+    assert turns == {0: 3, 1: 3, 2: 3, 3: 3}
+    async with storage.db.read() as conn:
+        attempts = (await conn.execute(select(t.outbox.c.attempts))).scalars().all()
+    assert sorted(attempts) == [1] * 5           # the deferrals were not counted as tries
+    assert await storage.outbox.counts(2) == {"pending": 0, "stuck": 0, "failed": 0}
