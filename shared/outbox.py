@@ -18,6 +18,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -37,11 +38,32 @@ def backoff_seconds(attempts: int, base: float, cap: float = MAX_BACKOFF_SECONDS
     return min(cap, base * (2 ** max(0, attempts - 1)))
 
 
+PEOPLE = "people"       # messages to people (Telegram); also every kind no lane names
+SERVICES = "services"   # calls to other services (Google Sheets, Systeme.io)
+
+
+@dataclass
+class _Lane:
+    """One claim loop with its own slots: a slow service never holds a person's message."""
+
+    name: str
+    concurrency: int
+    idle_factor: float          # times the storage's idle poll between claims when idle
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
+    task: asyncio.Task | None = None
+
+
 class OutboxWorker:
-    """Claims due outbox rows and delivers them through the registered functions."""
+    """Claims due outbox rows and delivers them through the registered functions.
+
+    Rows are claimed per lane: ``PEOPLE`` (Telegram messages, copies, edits, cards: somebody
+    waits for them) and ``SERVICES`` (Google Sheets, Systeme.io: a service that may answer
+    slowly, or time out after a minute). Each lane has its own slots, so a hanging
+    spreadsheet never keeps a student's message waiting."""
 
     def __init__(self, storage: Storage, *, instance: str, retry_base: float = 2.0,
-                 alert_after: int = 8, concurrency: int = 4, lease_seconds: float = 120) -> None:
+                 alert_after: int = 8, concurrency: int = 4, service_concurrency: int = 2,
+                 lease_seconds: float = 120) -> None:
         self.storage = storage
         self.instance = instance
         self.retry_base = retry_base
@@ -49,16 +71,25 @@ class OutboxWorker:
         self.concurrency = concurrency
         self.lease_seconds = lease_seconds
         self._deliver: dict[str, Deliver] = {}
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task | None = None
+        self._service_kinds: set[str] = set()
+        # the services lane looks less often when idle: nobody waits on it, and over the REST
+        # backend every look is a request
+        self._lanes = [_Lane(PEOPLE, concurrency, 1.0),
+                       _Lane(SERVICES, service_concurrency, 3.0)]
         self._stopping = False
         self.on_stuck: Callable[[OutboxRow, str], Awaitable[None]] | None = None
         # a row queued inside a transaction becomes deliverable at its commit: wake then
         storage.outbox.listeners.append(self.wake)
 
-    def register(self, kind: str, deliver: Deliver) -> None:
-        """Deliver rows of ``kind`` with ``deliver(payload)``."""
+    def register(self, kind: str, deliver: Deliver, *, lane: str = PEOPLE) -> None:
+        """Deliver rows of ``kind`` with ``deliver(payload)``, in ``lane``."""
+        if lane not in (PEOPLE, SERVICES):
+            raise ValueError(f"unknown outbox lane {lane!r}")
         self._deliver[kind] = deliver
+        if lane == SERVICES:
+            self._service_kinds.add(kind)
+        else:
+            self._service_kinds.discard(kind)
 
     async def enqueue(self, kind: str, payload: dict[str, Any], *, dedupe_key: str | None = None,
                       conn: Any = None) -> None:
@@ -67,39 +98,56 @@ class OutboxWorker:
         self.wake()
 
     def wake(self) -> None:
-        self._wake.set()
+        for lane in self._lanes:
+            lane.wake.set()
 
     def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="outbox-worker")
+        for lane in self._lanes:
+            if lane.task is None:
+                lane.task = asyncio.create_task(self._run(lane), name=f"outbox-{lane.name}")
 
     async def stop(self) -> None:
         self._stopping = True
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.wait([self._task], timeout=10)
-            self._task = None
+        tasks = [lane.task for lane in self._lanes if lane.task is not None]
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.wait(tasks, timeout=10)
+        for lane in self._lanes:
+            lane.task = None
 
-    async def _run(self) -> None:
+    async def _run(self, lane: _Lane) -> None:
         while not self._stopping:
-            self._wake.clear()
+            lane.wake.clear()
             try:
-                delivered = await self.drain_once()
+                delivered = await self._drain(lane)
             except Exception:
-                log.exception("outbox: claiming rows failed; retrying shortly")
+                log.exception("outbox: claiming rows failed; retrying shortly",
+                              extra={"lane": lane.name})
                 delivered = 0
             if delivered == 0:
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(),
-                                           timeout=self.storage.db.idle_poll_seconds)
+                    await asyncio.wait_for(
+                        lane.wake.wait(),
+                        timeout=self.storage.db.idle_poll_seconds * lane.idle_factor)
 
     async def drain_once(self) -> int:
-        """Deliver the rows due now (one batch); returns how many were attempted."""
-        rows = await self.storage.outbox.claim(self.instance, self.concurrency * 4,
-                                               self.lease_seconds)
+        """Deliver the rows due now (one batch per lane); returns how many were attempted."""
+        return sum([await self._drain(lane) for lane in self._lanes])
+
+    async def _drain(self, lane: _Lane) -> int:
+        services = sorted(self._service_kinds)
+        if lane.name == SERVICES:
+            if not services:
+                return 0                        # nothing of this lane is delivered here
+            kinds, exclude = services, False
+        else:
+            kinds, exclude = (services, True) if services else (None, False)
+        rows = await self.storage.outbox.claim(self.instance, lane.concurrency * 4,
+                                               self.lease_seconds, kinds=kinds, exclude=exclude)
         if not rows:
             return 0
-        sem = asyncio.Semaphore(self.concurrency)
+        sem = asyncio.Semaphore(lane.concurrency)
 
         async def one(row: OutboxRow) -> None:
             async with sem:
@@ -121,7 +169,7 @@ class OutboxWorker:
             # its chat is at Telegram's pace: back in the queue, without holding a slot here
             await self.storage.outbox.defer(row.id, self.instance, max(0, row.attempts - 1),
                                             utcnow() + timedelta(seconds=exc.seconds))
-            asyncio.get_running_loop().call_later(exc.seconds, self._wake.set)
+            asyncio.get_running_loop().call_later(exc.seconds, self.wake)
             log.debug("outbox: deferred", extra={"kind": row.kind, "row": row.id,
                                                  "seconds": round(exc.seconds, 1)})
             return
@@ -147,7 +195,7 @@ class OutboxWorker:
             "retry_in_s": round(delay, 1), "error": error[:300]})
         await self.storage.outbox.mark_failed(row.id, self.instance, error, retry_at)
         if retry:  # wake for the retry itself, not at the next idle poll
-            asyncio.get_running_loop().call_later(delay, self._wake.set)
+            asyncio.get_running_loop().call_later(delay, self.wake)
         if row.attempts >= self.alert_after:
             await self._report(row, error)
 

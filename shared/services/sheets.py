@@ -26,6 +26,7 @@ from typing import Any
 
 from shared.config import Settings
 from shared.errors import PermanentError, PlatformError, TransientError
+from shared.outbox import SERVICES
 from shared.storage.avap import REPORTED_TABLES, SHEETS_UPSERT
 
 log = logging.getLogger(__name__)
@@ -240,8 +241,8 @@ class SheetsService:
         self._lock = asyncio.Lock()
 
     def register(self, outbox: Any) -> None:
-        outbox.register(SHEETS_UPSERT, self.deliver_upsert)
-        outbox.register(SHEETS_RESYNC, self.deliver_resync)
+        outbox.register(SHEETS_UPSERT, self.deliver_upsert, lane=SERVICES)
+        outbox.register(SHEETS_RESYNC, self.deliver_resync, lane=SERVICES)
 
     def _open(self) -> _Book:
         if self._book is None:

@@ -22,6 +22,7 @@ import httpx
 
 from shared.config import Settings
 from shared.errors import PermanentError, TransientError
+from shared.outbox import SERVICES
 
 log = logging.getLogger(__name__)
 
@@ -213,8 +214,8 @@ class SystemeDeliveries:
         self.storage = storage
 
     def register(self, outbox: Any) -> None:
-        outbox.register(SYSTEME_VERIFIED, self.verified)
-        outbox.register(SYSTEME_REVOKED, self.revoked)
+        outbox.register(SYSTEME_VERIFIED, self.verified, lane=SERVICES)
+        outbox.register(SYSTEME_REVOKED, self.revoked, lane=SERVICES)
 
     async def verified(self, payload: dict[str, Any]) -> None:
         if not self.client.enabled:

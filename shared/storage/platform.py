@@ -9,7 +9,7 @@ by a write, so that two instances cannot both win.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -213,15 +213,19 @@ class OutboxRepo:
             for listener in self.listeners:
                 self.db.on_commit(c, listener)
 
-    async def claim(self, owner: str, limit: int, lease_seconds: float) -> list[OutboxRow]:
+    async def claim(self, owner: str, limit: int, lease_seconds: float, *,
+                    kinds: Collection[str] | None = None, exclude: bool = False,
+                    ) -> list[OutboxRow]:
+        """Lease up to ``limit`` due rows, oldest due first: of the ``kinds`` named, or (with
+        ``exclude``) of every other kind; of every kind when ``kinds`` is None."""
         now = utcnow()
         o = t.outbox
         free = or_(o.c.lease_until.is_(None), o.c.lease_until < now)
-        candidates = _skip_locked(
-            self.db,
-            select(o.c.id).where(o.c.status == "pending", o.c.next_attempt_at <= now, free)
-            .order_by(o.c.next_attempt_at, o.c.id).limit(limit),
-        )
+        due = select(o.c.id).where(o.c.status == "pending", o.c.next_attempt_at <= now, free)
+        if kinds is not None:
+            due = due.where(o.c.kind.not_in(list(kinds)) if exclude
+                            else o.c.kind.in_(list(kinds)))
+        candidates = _skip_locked(self.db, due.order_by(o.c.next_attempt_at, o.c.id).limit(limit))
         stmt = (
             update(o)
             .where(o.c.id.in_(candidates.scalar_subquery()), o.c.status == "pending", free)

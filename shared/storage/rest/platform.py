@@ -5,6 +5,7 @@ inherited and runs through the statement translator."""
 from __future__ import annotations
 
 import secrets
+from collections.abc import Collection
 from typing import Any
 from uuid import uuid4
 
@@ -56,12 +57,15 @@ class RestOutboxRepo(OutboxRepo):
         await super().enqueue(kind, payload, dedupe_key=dedupe_key or f"rest:{uuid4().hex}",
                               conn=conn)
 
-    async def claim(self, owner: str, limit: int, lease_seconds: float) -> list[OutboxRow]:
-        """Lease due rows with ``app_outbox_claim``."""
-        found = await self.db.rpc("app_outbox_claim", {
-            "p_owner": owner, "p_limit": limit, "p_lease_seconds": lease_seconds,
-            "p_now": utcnow(),
-        }, safe=False)
+    async def claim(self, owner: str, limit: int, lease_seconds: float, *,
+                    kinds: Collection[str] | None = None, exclude: bool = False,
+                    ) -> list[OutboxRow]:
+        """Lease due rows with ``app_outbox_claim`` (of a lane's kinds, as on SQL)."""
+        args: dict[str, Any] = {"p_owner": owner, "p_limit": limit,
+                                "p_lease_seconds": lease_seconds, "p_now": utcnow()}
+        if kinds is not None:
+            args.update(p_kinds=sorted(kinds), p_exclude=exclude)
+        found = await self.db.rpc("app_outbox_claim", args, safe=False)
         rows = decode_rows(list(t.outbox.c), found or [])
         return sorted((OutboxRow(r["id"], r["kind"], r["payload"], r["attempts"],
                                  r["dedupe_key"]) for r in rows), key=lambda r: r.id)
