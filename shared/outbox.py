@@ -95,11 +95,18 @@ class OutboxWorker:
                       conn: Any = None) -> None:
         """Queue a side effect (inside the caller's transaction when ``conn`` is given)."""
         await self.storage.outbox.enqueue(kind, payload, dedupe_key=dedupe_key, conn=conn)
-        self.wake()
+        self.wake(kind)
 
-    def wake(self) -> None:
+    def wake(self, kind: str | None = None) -> None:
+        """Wake the lane that delivers ``kind`` (every lane when None)."""
+        if kind is None:
+            for lane in self._lanes:
+                lane.wake.set()
+            return
+        wanted = SERVICES if kind in self._service_kinds else PEOPLE
         for lane in self._lanes:
-            lane.wake.set()
+            if lane.name == wanted:
+                lane.wake.set()
 
     def start(self) -> None:
         for lane in self._lanes:
@@ -169,7 +176,7 @@ class OutboxWorker:
             # its chat is at Telegram's pace: back in the queue, without holding a slot here
             await self.storage.outbox.defer(row.id, self.instance, max(0, row.attempts - 1),
                                             utcnow() + timedelta(seconds=exc.seconds))
-            asyncio.get_running_loop().call_later(exc.seconds, self.wake)
+            asyncio.get_running_loop().call_later(exc.seconds, self.wake, row.kind)
             log.debug("outbox: deferred", extra={"kind": row.kind, "row": row.id,
                                                  "seconds": round(exc.seconds, 1)})
             return
@@ -195,7 +202,7 @@ class OutboxWorker:
             "retry_in_s": round(delay, 1), "error": error[:300]})
         await self.storage.outbox.mark_failed(row.id, self.instance, error, retry_at)
         if retry:  # wake for the retry itself, not at the next idle poll
-            asyncio.get_running_loop().call_later(delay, self.wake)
+            asyncio.get_running_loop().call_later(delay, self.wake, row.kind)
         if row.attempts >= self.alert_after:
             await self._report(row, error)
 

@@ -8,6 +8,7 @@ by a write, so that two instances cannot both win.
 
 from __future__ import annotations
 
+import functools
 import secrets
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
@@ -198,7 +199,7 @@ class OutboxRepo:
     def __init__(self, db: Database) -> None:
         self.db = db
         # called when a transaction that queued a row commits (the worker wakes on it)
-        self.listeners: list[Callable[[], None]] = []
+        self.listeners: list[Callable[[str], None]] = []     # called with the row's kind
 
     async def enqueue(self, kind: str, payload: dict[str, Any], *, dedupe_key: str | None = None,
                       conn: AsyncConnection | None = None) -> None:
@@ -211,7 +212,7 @@ class OutboxRepo:
         async with self.db.write(conn) as c:
             await c.execute(stmt)
             for listener in self.listeners:
-                self.db.on_commit(c, listener)
+                self.db.on_commit(c, functools.partial(listener, kind))
 
     async def claim(self, owner: str, limit: int, lease_seconds: float, *,
                     kinds: Collection[str] | None = None, exclude: bool = False,
