@@ -199,13 +199,18 @@ class Platform:
         runtime.webhook = url
 
     async def _set_commands(self, runtime: BotRuntime) -> None:
-        for scope, commands in runtime.module.command_menus(self.settings, self.services):
+        """Set every command menu of the bot, all at once (one round trip to Telegram each:
+        one after another they held the bot's readiness back by a round trip per admin)."""
+        async def one(scope: Any, commands: Any) -> None:
             try:
                 await runtime.app.bot.set_my_commands(commands, scope=scope)
             except BadRequest as exc:
                 # a group the bot is not in yet: `python -m shared check` says what to fix
                 log.warning("setMyCommands failed", extra={
                     "bot": runtime.name, "scope": scope.type, "error": exc.message})
+
+        menus = runtime.module.command_menus(self.settings, self.services)
+        await asyncio.gather(*(one(scope, commands) for scope, commands in menus))
 
     async def _poll(self, runtime: BotRuntime) -> None:
         """Long polling for local development: feeds the same inbox as the webhook."""
