@@ -21,9 +21,9 @@ from telegram import InlineKeyboardMarkup, Message, User
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import Application
 
-from shared.errors import Deferred, PermanentError, TransientError
+from shared.errors import PermanentError, TransientError
 from shared.flows import BotContext
-from shared.telegram import SendLimiter
+from shared.telegram_outbox import hold_back_for_pace
 
 AVAP_CARD = "avap.card"
 
@@ -98,8 +98,8 @@ class CardDelivery:
             raise TransientError("the support bot is not ready")
         bot = self.app.bot
         places = _places(self.services, payload["variable"])
-        self._hold_back(bot, places, f"{AVAP_CARD}:{kind}:{row_id}",
-                        2 if payload.get("copy_from") else 1)
+        hold_back_for_pace(bot, places, f"{AVAP_CARD}:{kind}:{row_id}",
+                           2 if payload.get("copy_from") else 1)
         markup = (InlineKeyboardMarkup.de_json(payload["markup"], bot)
                   if payload.get("markup") else None)
         first: Message | None = None
@@ -117,16 +117,3 @@ class CardDelivery:
             raise PermanentError(f"card {kind} {row_id}: {exc.message}") from exc
         if first is not None:
             await getattr(avap, setter)(row_id, first.chat_id, first.message_id)
-
-    @staticmethod
-    def _hold_back(bot: Any, places: list[int], key: str, messages: int) -> None:
-        """Raise ``Deferred`` when a group of ``places`` is at its pace (20 messages a minute):
-        the card waits in the outbox for its turn, not in one of the outbox worker's slots,
-        so that the messages queued behind it (a student's approval, an answer) go at once."""
-        limiter = getattr(bot, "rate_limiter", None)
-        if not isinstance(limiter, SendLimiter):
-            return
-        wait = max((limiter.hold_back(chat_id, f"{key}:{chat_id}", messages)
-                    for chat_id in places if chat_id < 0), default=0.0)
-        if wait > 0:
-            raise Deferred(wait, f"{key}: the group is at its pace")

@@ -18,6 +18,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -37,6 +38,9 @@ def backoff_seconds(attempts: int, base: float, cap: float = MAX_BACKOFF_SECONDS
     """base, 2*base, 4*base, ... capped."""
     return min(cap, base * (2 ** max(0, attempts - 1)))
 
+
+# the row being delivered (for deliveries that need its id: a turn promised to it)
+current_row: ContextVar[OutboxRow | None] = ContextVar("outbox_row", default=None)
 
 PEOPLE = "people"       # messages to people (Telegram); also every kind no lane names
 SERVICES = "services"   # calls to other services (Google Sheets, Systeme.io)
@@ -171,7 +175,7 @@ class OutboxWorker:
             await self._failed(row, f"no delivery registered for kind {row.kind!r}", True)
             return
         try:
-            await deliver(row.payload)
+            await self._call(deliver, row)
         except Deferred as exc:
             # its chat is at Telegram's pace: back in the queue, without holding a slot here
             await self.storage.outbox.defer(row.id, self.instance, max(0, row.attempts - 1),
@@ -193,6 +197,14 @@ class OutboxWorker:
         log.info("outbox: delivered", extra={
             "kind": row.kind, "row": row.id, "attempt": row.attempts,
             "duration_ms": round((time.perf_counter() - started) * 1000, 1)})
+
+    @staticmethod
+    async def _call(deliver: Deliver, row: OutboxRow) -> None:
+        token = current_row.set(row)        # deliveries may read which row they deliver
+        try:
+            await deliver(row.payload)
+        finally:
+            current_row.reset(token)
 
     async def _failed(self, row: OutboxRow, error: str, retry: bool) -> None:
         delay = backoff_seconds(row.attempts, self.retry_base)

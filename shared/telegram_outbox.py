@@ -20,8 +20,9 @@ from telegram import (
 )
 from telegram.error import BadRequest, Forbidden
 
-from shared.errors import PermanentError, TransientError
-from shared.telegram import is_chat_not_found, is_message_not_modified
+from shared.errors import Deferred, PermanentError, TransientError
+from shared.outbox import current_row
+from shared.telegram import SendLimiter, is_chat_not_found, is_message_not_modified
 
 TELEGRAM_MESSAGE = "telegram.message"
 TELEGRAM_COPY = "telegram.copy"
@@ -76,6 +77,21 @@ async def edit_later(services: Any, bot: str, chat_id: int, message_id: int, tex
         "options": _options(reply_markup, {})}, conn=conn)
 
 
+def hold_back_for_pace(bot: Any, chat_ids: list[int], key: str, messages: int = 1) -> None:
+    """Raise ``Deferred`` when a group among ``chat_ids`` is at its pace (20 messages a minute):
+    the row then waits in the outbox for the turn promised to ``key``, not in one of the outbox
+    worker's slots, so that the messages behind it (a student's approval, an answer) go at once.
+    Private chats are never held back; neither is a bot without our ``SendLimiter``."""
+    limiter = getattr(bot, "rate_limiter", None)
+    if not isinstance(limiter, SendLimiter):
+        return
+    wait = max((limiter.hold_back(chat_id, f"{key}:{chat_id}", messages)
+                for chat_id in chat_ids if isinstance(chat_id, int) and chat_id < 0),
+               default=0.0)
+    if wait > 0:
+        raise Deferred(wait, f"{key}: the group is at its pace")
+
+
 class TelegramDeliveries:
     """Delivers the three kinds above through the running bots."""
 
@@ -89,6 +105,9 @@ class TelegramDeliveries:
 
     async def _call(self, payload: dict[str, Any], call: Callable[..., Any]) -> None:
         bot = self._bots(payload["bot"])
+        row = current_row.get()
+        if row is not None:                     # a message or an edit in a group at its pace
+            hold_back_for_pace(bot, [payload["chat_id"]], f"outbox:{row.id}")
         options = dict(payload.get("options") or {})
         if "reply_markup" in options:
             options["reply_markup"] = _markup(options["reply_markup"], bot)
@@ -117,4 +136,4 @@ class TelegramDeliveries:
 
 
 __all__ = ["TELEGRAM_COPY", "TELEGRAM_EDIT", "TELEGRAM_MESSAGE", "TelegramDeliveries",
-           "TransientError", "copy_later", "edit_later", "send_later"]
+           "TransientError", "copy_later", "edit_later", "hold_back_for_pace", "send_later"]

@@ -8,7 +8,11 @@ import itertools
 
 import pytest
 
+from shared.errors import Deferred
+from shared.outbox import current_row
+from shared.storage.platform import OutboxRow
 from shared.telegram import SendLimiter
+from shared.telegram_outbox import TelegramDeliveries
 
 GROUP = -1001000000001
 
@@ -48,3 +52,35 @@ async def test_private_chats_and_non_message_limits_are_never_held_back() -> Non
     await _send(limiter, 42, 3)                                   # the private burst is spent
     assert limiter.hold_back(42, "message:1", 1) == 0
     assert SendLimiter(group_per_minute=0).hold_back(GROUP, "card:1", 1) == 0
+
+
+async def test_an_outbox_message_to_a_group_at_its_pace_is_held_back() -> None:
+    """A card edit or a message queued for a group whose pace is spent raises Deferred (the
+    outbox puts the row back for its turn) instead of waiting in a slot; a private message
+    goes."""
+    limiter = SendLimiter(group_per_minute=30, overall_per_second=1000)    # one each 2 s
+    await _send(limiter, GROUP, 30)
+    sent: list[int] = []
+
+    class Bot:
+        rate_limiter = limiter
+
+        async def edit_message_text(self, text: str, chat_id: int, message_id: int,
+                                    **options: object) -> None:
+            sent.append(chat_id)
+
+        async def send_message(self, chat_id: int, text: str, **options: object) -> None:
+            sent.append(chat_id)
+
+    deliveries = TelegramDeliveries(lambda name: Bot())
+    token = current_row.set(OutboxRow(7, "telegram.edit", {}, 1, None))
+    try:
+        with pytest.raises(Deferred) as held:
+            await deliveries.edit({"bot": "avap", "chat_id": GROUP, "message_id": 5,
+                                   "text": "Approved by @ann", "options": {}})
+        assert held.value.seconds > SendLimiter.HOLD_BACK_AFTER
+        await deliveries.message({"bot": "avap", "chat_id": 42, "text": "You are in!",
+                                  "options": {}})
+    finally:
+        current_row.reset(token)
+    assert sent == [42]
