@@ -159,7 +159,7 @@ class InboxWorker:
         return [n for n, r in self.runtimes.items() if r.state == "ready"]
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             self._wake.clear()
             if self.concurrency > len(self._inflight):
                 await self._yield_to_intake()
@@ -172,6 +172,8 @@ class InboxWorker:
                     rows = await self.storage.inbox.claim(self.instance, free, self.lease_seconds,
                                                          bots=bots)
                 except Exception:
+                    if self._stopping:  # a cancellation turned into an error on the way out
+                        return
                     log.exception("inbox: claiming failed; retrying shortly")
                     await asyncio.sleep(1)
                     continue

@@ -108,8 +108,12 @@ class Database:
                         async with c.begin():
                             yield c
                     finally:
-                        # the connection goes back to the pool: its callbacks must not stay
-                        callbacks = c.info.pop(_ON_COMMIT, [])
+                        # the connection goes back to the pool: its callbacks must not stay.
+                        # An invalidated connection (a cancellation inside the driver) never
+                        # committed, and reading its ``info`` would reconnect outside the
+                        # driver's greenlet, raising MissingGreenlet in place of the
+                        # cancellation that must reach the caller.
+                        callbacks = [] if c.invalidated else c.info.pop(_ON_COMMIT, [])
             except OSError as exc:
                 raise StorageUnavailable(str(exc)) from exc
         for callback in callbacks:  # reached only when the transaction committed

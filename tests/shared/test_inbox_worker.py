@@ -167,3 +167,30 @@ async def test_one_chat_in_order_many_chats_at_once(harness: Harness, fake: Fake
     await harness.settle(timeout=20)
     for user in range(50, 55):
         assert fake.sent_texts(user) == [f"n={n}" for n in range(1, 6)]
+
+
+async def test_stop_ends_the_worker_even_when_a_claim_turns_its_cancellation_into_an_error(
+        harness: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A database driver can answer a cancellation with an error of its own; the worker must
+    still end (before: it logged "claiming failed", slept and claimed again, for ever, and the
+    event loop could not close)."""
+    entered = asyncio.Event()
+    absorbed: list[bool] = []
+
+    async def claim_absorbing_cancel(*args: Any, **kwargs: Any) -> list:
+        entered.set()
+        try:
+            await asyncio.sleep(3600)
+        except asyncio.CancelledError:
+            if absorbed:  # only once, so that a failing run still ends at teardown
+                raise
+            absorbed.append(True)
+            raise RuntimeError("the driver failed while being cancelled") from None
+        return []
+
+    monkeypatch.setattr(harness.storage.inbox, "claim", claim_absorbing_cancel)
+    harness.worker.wake()
+    await asyncio.wait_for(entered.wait(), 5)
+    tasks = list(harness.worker._tasks)
+    await harness.worker.stop(grace=2)
+    assert all(task.done() for task in tasks)

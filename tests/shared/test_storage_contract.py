@@ -168,6 +168,25 @@ async def test_outbox_row_commits_with_the_change_that_caused_it(storage: Storag
     assert (await storage.outbox.counts(3))["pending"] == 1
 
 
+async def test_a_cancellation_inside_a_write_reaches_the_caller(database_url: str) -> None:
+    """A task cancelled inside the driver leaves an invalidated connection behind; the write
+    must re-raise the cancellation (not MissingGreenlet from reconnecting on the way out, which
+    a worker's ``except Exception`` would swallow and keep looping), and the next write works."""
+    st = await open_storage(normalise_database_url(database_url))
+    try:
+        with pytest.raises(asyncio.CancelledError):
+            async with st.db.write() as conn:
+                await st.outbox.enqueue("x", {"n": 1}, conn=conn)
+                await conn.invalidate()
+                raise asyncio.CancelledError()
+        assert (await st.outbox.counts(3))["pending"] == 0
+        async with st.db.write() as conn:
+            await st.outbox.enqueue("x", {"n": 2}, conn=conn)
+        assert (await st.outbox.counts(3))["pending"] == 1
+    finally:
+        await st.close()
+
+
 async def test_flow_state_round_trip(storage: Storage) -> None:
     assert await storage.flows.load("avap", 1, 2) == (None, {})
     await storage.flows.save("avap", 1, 2, "verify.identifier", {"attempts": 1, "n": "Ārmen"})
