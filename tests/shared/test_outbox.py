@@ -180,6 +180,8 @@ async def test_only_a_commit_that_queued_a_row_wakes_the_worker(storage: Storage
             return claims >= 2
 
         await _wait(woke, timeout=5)
+        # the row is marked done just after its delivery: wait for that, not only the claim
+        await _wait(lambda: _pending_is(storage, 0), timeout=5)
         assert await storage.outbox.counts(8) == {"pending": 0, "stuck": 0, "failed": 0}
     finally:
         await worker.stop()
@@ -218,6 +220,9 @@ async def test_a_deferred_row_frees_its_slot_and_comes_back_without_an_attempt(
             return len(delivered) == 5
 
         await _wait(all_delivered, timeout=10)
+        # each row is marked done just after its delivery returns: stopping before that would
+        # leave the last one pending (to be delivered again: at least once)
+        await _wait(lambda: _pending_is(storage, 0), timeout=5)
     finally:
         await worker.stop()
     first, at = delivered[0]
