@@ -330,6 +330,14 @@ def test_a_burst_of_verifications_is_answered_at_once_while_cards_keep_the_group
     assert heard_in < 3, heard_in
     assert len(_cards(fake_telegram)) < 25      # the pace still holds the last cards back
     fake_telegram.wait_for(lambda: len(_cards(fake_telegram)) == 25, timeout=90)
-    with db(srv) as conn:
-        assert conn.execute("SELECT count(*) FROM verification_requests "
-                            "WHERE card_message_id IS NOT NULL").fetchone()[0] == 25
+
+    def carded_count() -> int:
+        with db(srv) as conn:
+            return conn.execute("SELECT count(*) FROM verification_requests "
+                                "WHERE card_message_id IS NOT NULL").fetchone()[0]
+
+    # the last card's message id is recorded just after Telegram answers its sendMessage
+    deadline = time.monotonic() + 10
+    while carded_count() < 25 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert carded_count() == 25
