@@ -65,7 +65,8 @@ def chat_key_of(update: dict[str, Any]) -> str:
 class InboxIntake:
     """Writes incoming updates durably, grouping concurrent writes into one transaction."""
 
-    def __init__(self, storage: Storage, on_stored: Callable[[int], None] | None = None,
+    def __init__(self, storage: Storage,
+                 on_stored: Callable[[list[tuple[str, int, str, str]]], None] | None = None,
                  max_batch: int = 500) -> None:
         self._commit: GroupCommit[tuple[str, int, str, str]] = GroupCommit(
             storage.inbox.add_many, max_batch=max_batch, on_stored=on_stored)
@@ -121,10 +122,39 @@ class InboxWorker:
         self.processed = 0
         self._pressure_until = 0.0
         self._last_claim = 0.0
+        # When to claim again without news. A claim takes every row that can be taken, so the
+        # next one is worth its transaction only when something may have become claimable:
+        # rows stored (the intake wakes the worker), a retry falling due (a timer), a slot
+        # freed while the last claim filled every slot (``_maybe_more``), or a handler done in
+        # a chat that has more rows waiting behind it (``_backlog``: chats with a row stored
+        # while one of theirs was in flight or claimed, kept until a claim finds none of
+        # theirs). What this process cannot know (another instance's rows, a lease that ran
+        # out) is found by the heartbeat's wakes and the idle poll.
+        self._maybe_more = False
+        self._backlog: set[tuple[str, str]] = set()
+        self._inflight_chats: dict[tuple[str, str], int] = {}
+        self._retrying: set[tuple[str, str]] = set()  # chats whose row waits for its retry
+        self._claiming = False
+        self._unknown = True  # rows from before the start may be waiting
+        self._busy = asyncio.Event()  # set while updates are in flight (their leases renew)
 
-    def wake(self, stored: int = 0) -> None:
-        """New work: ``stored`` updates were just committed by the intake (0: other news)."""
-        if stored >= self.pressure_batch:
+    def wake(self) -> None:
+        """Rows may be claimable that this worker did not see stored (a bot became ready,
+        another instance stored them or died): the next claim also treats every chat it
+        takes or has in flight as one that may have more rows behind."""
+        self._unknown = True
+        self._wake.set()
+
+    def stored(self, rows: list[tuple[str, int, str, str]]) -> None:
+        """The intake committed ``rows``: the ones that cannot be claimed at once (their
+        chat is busy, or the batch holds several of one chat) put their chat in the backlog."""
+        seen: set[tuple[str, str]] = set()
+        for bot, _update_id, chat_key, _payload in rows:
+            key = (bot, chat_key)
+            if chat_key and (key in seen or key in self._inflight_chats or self._claiming):
+                self._backlog.add(key)
+            seen.add(key)
+        if len(rows) >= self.pressure_batch:
             self._pressure_until = time.monotonic() + self.pressure_hold
         self._wake.set()
 
@@ -168,6 +198,8 @@ class InboxWorker:
             rows: list[InboxRow] = []
             if free > 0 and bots:
                 self._last_claim = time.monotonic()
+                self._claiming = True
+                unknown, self._unknown = self._unknown, False
                 try:
                     rows = await self.storage.inbox.claim(self.instance, free, self.lease_seconds,
                                                          bots=bots)
@@ -175,26 +207,59 @@ class InboxWorker:
                     if self._stopping:  # a cancellation turned into an error on the way out
                         return
                     log.exception("inbox: claiming failed; retrying shortly")
+                    self._unknown = True
                     await asyncio.sleep(1)
                     continue
-            for row in rows:
-                task = asyncio.create_task(self._process(row), name=f"update-{row.id}")
-                self._inflight[row.id] = task
-                task.add_done_callback(lambda _t, rid=row.id: self._finished(rid))
+                finally:
+                    self._claiming = False
+                self._claimed(rows, free)
+                for row in rows:
+                    self._start(row)
+                if unknown:
+                    self._backlog.update(self._inflight_chats)
             # A claim takes every row that can be taken now (the oldest pending one of each
-            # chat, up to the free slots), so the next one waits for news: an update stored, a
-            # handler finished (its chat's next row, a free slot), or the idle poll (retries,
-            # other instances). A wake during the claim is kept: the wait then returns at once.
-            with contextlib.suppress(TimeoutError):
+            # chat, up to the free slots), so the next one waits for news (see __init__). A
+            # wake during the claim is kept: the wait then returns at once.
+            try:
                 await asyncio.wait_for(self._wake.wait(),
                                        timeout=self.storage.db.idle_poll_seconds)
+            except TimeoutError:
+                self._unknown = True  # the safety poll: whatever another process left
 
-    def _finished(self, row_id: int) -> None:
-        self._inflight.pop(row_id, None)
-        self._wake.set()
+    def _claimed(self, rows: list[InboxRow], free: int) -> None:
+        """Note what a claim found: whether more may be waiting, which chats are done."""
+        self._maybe_more = len(rows) >= free
+        if self._maybe_more:
+            return
+        found = {(r.bot, r.chat_key) for r in rows}
+        self._retrying -= found
+        self._backlog = {k for k in self._backlog
+                         if k in found or k in self._inflight_chats or k in self._retrying}
+
+    def _start(self, row: InboxRow) -> None:
+        key = (row.bot, row.chat_key)
+        self._inflight_chats[key] = self._inflight_chats.get(key, 0) + 1
+        task = asyncio.create_task(self._process(row), name=f"update-{row.id}")
+        self._inflight[row.id] = task
+        self._busy.set()
+        task.add_done_callback(lambda _t, r=row: self._finished(r))
+
+    def _finished(self, row: InboxRow) -> None:
+        self._inflight.pop(row.id, None)
+        key = (row.bot, row.chat_key)
+        left = self._inflight_chats.get(key, 1) - 1
+        if left > 0:
+            self._inflight_chats[key] = left
+        else:
+            self._inflight_chats.pop(key, None)
+        if self._maybe_more or key in self._backlog:
+            self._wake.set()
 
     async def _renew_leases(self) -> None:
         while not self._stopping:
+            if not self._inflight:  # nothing to renew: no timer while idle
+                self._busy.clear()
+                await self._busy.wait()
             await asyncio.sleep(self.lease_seconds / 3)
             if self._inflight:
                 try:
@@ -262,6 +327,9 @@ class InboxWorker:
             log.exception("inbox: could not record a failure", extra={"row": row.id})
             return
         if retry_at is not None:  # wake for the retry itself, not at the next idle poll
+            # the chat's later rows wait behind this one: look for them once it is done
+            self._backlog.add((row.bot, row.chat_key))
+            self._retrying.add((row.bot, row.chat_key))
             asyncio.get_running_loop().call_later(delay, self._wake.set)
         self._log(row, outcome, started, "retry" if retry else "dead", exc=exc)
         if retry:

@@ -7,6 +7,7 @@ from shared.storage.avap import AvapRepo
 from shared.storage.crm import CrmRepo
 from shared.storage.db import Database, utcnow
 from shared.storage.engagement import EngagementRepo
+from shared.storage.instances import InstanceRepo
 from shared.storage.migrate import apply_migrations
 from shared.storage.platform import (
     ChatRepo,
@@ -33,7 +34,7 @@ class Storage:
         "inbox": InboxRepo, "outbox": OutboxRepo, "flows": FlowRepo, "jobs": JobRunRepo,
         "locks": LockRepo, "cooldowns": CooldownRepo, "chats": ChatRepo, "avap": AvapRepo,
         "engagement": EngagementRepo, "crm": CrmRepo, "shopping": ShoppingRepo,
-        "analytics": AnalyticsRepo,
+        "analytics": AnalyticsRepo, "instances": InstanceRepo,
     }
 
     def __init__(self, db: Database) -> None:
@@ -51,6 +52,7 @@ class Storage:
         self.crm: CrmRepo = repo["crm"](db)
         self.shopping: ShoppingRepo = repo["shopping"](db)
         self.analytics: AnalyticsRepo = repo["analytics"](db)
+        self.instances: InstanceRepo = repo["instances"](db)
 
     @property
     def backend(self) -> str:

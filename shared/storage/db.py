@@ -55,8 +55,10 @@ class Database:
         self._write_lock = asyncio.Lock() if self.dialect == "sqlite" else None
         self.engine: AsyncEngine = self._create_engine(url)
 
-    # an idle queue worker looks for due rows (retries, other instances' rows) this often
-    idle_poll_seconds = 1.0
+    # An idle queue worker looks for due rows this often when nothing wakes it. Its own retries
+    # and deferrals wake it on time, the heartbeat wakes it when another instance is alive or
+    # one died (shared/instances.py): this poll is only a safety net.
+    idle_poll_seconds = 60.0
 
     def _create_engine(self, url: str) -> AsyncEngine:
         if self.dialect == "sqlite":

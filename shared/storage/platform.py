@@ -389,15 +389,23 @@ class JobRunRepo:
 
 
 class LockRepo:
-    """Named locks with an owner token and an expiry (acquire, renew, release)."""
+    """Named locks with an owner token and an expiry (acquire, renew, release).
+
+    A token starts with the holding instance's id (``owner``, set by the running process), so
+    that the locks of an instance found dead are freed at once (``InstanceRepo.release``)."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        self.owner = ""
+
+    def new_token(self) -> str:
+        random = secrets.token_hex(16)
+        return f"{self.owner}/{random}" if self.owner else random
 
     async def acquire(self, key: str, ttl_seconds: float) -> str | None:
         """The owner token when the lock was free or expired, else None."""
         now = utcnow()
-        token = secrets.token_hex(16)
+        token = self.new_token()
         stmt = upsert(self.db, t.locks).values(
             key=key, token=token, expires_at=now + timedelta(seconds=ttl_seconds), created_at=now
         )

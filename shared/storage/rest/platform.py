@@ -4,7 +4,6 @@ inherited and runs through the statement translator."""
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Collection
 from typing import Any
 from uuid import uuid4
@@ -81,7 +80,7 @@ class RestLockRepo(LockRepo):
 
     async def acquire(self, key: str, ttl_seconds: float) -> str | None:
         """``app_lock_acquire``: the token when the lock was free or expired."""
-        token = secrets.token_hex(16)
+        token = self.new_token()
         # safe to repeat: a retried call (its answer lost) finds the lock held by this same
         # token and gets it again, never a second holder
         got = await self.db.rpc("app_lock_acquire", {"p_key": key, "p_token": token,
