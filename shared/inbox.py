@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
@@ -31,7 +31,7 @@ from shared.flows import Flow, UpdateOutcome, current_flow, current_outcome
 from shared.outbox import backoff_seconds
 from shared.services import ChatDirectory
 from shared.storage import Storage, utcnow
-from shared.storage.platform import InboxRow
+from shared.storage.platform import ClaimSpec, InboxRow
 
 log = logging.getLogger(__name__)
 
@@ -62,14 +62,35 @@ def chat_key_of(update: dict[str, Any]) -> str:
     return ""
 
 
-class InboxIntake:
-    """Writes incoming updates durably, grouping concurrent writes into one transaction."""
+Row = tuple[str, int, str, str]  # (bot, update_id, chat_key, payload)
 
-    def __init__(self, storage: Storage,
-                 on_stored: Callable[[list[tuple[str, int, str, str]]], None] | None = None,
+
+class InboxIntake:
+    """Writes incoming updates durably, grouping concurrent writes into one transaction.
+
+    With a ``worker``, the transaction that stores a small batch also claims for it what can
+    be claimed (the worker says how many slots it has free), so that an update costs one write
+    transaction less; the worker is then told what was stored and what it got."""
+
+    def __init__(self, storage: Storage, worker: InboxWorker | None = None,
                  max_batch: int = 500) -> None:
-        self._commit: GroupCommit[tuple[str, int, str, str]] = GroupCommit(
-            storage.inbox.add_many, max_batch=max_batch, on_stored=on_stored)
+        self.storage = storage
+        self.worker = worker
+        self._commit: GroupCommit[Row] = GroupCommit(self._write, max_batch=max_batch)
+
+    async def _write(self, rows: list[Row]) -> None:
+        spec = None
+        if self.worker is not None and self.storage.inbox.claims_on_add:
+            spec = self.worker.claim_spec(len(rows))
+        try:
+            claimed = await self.storage.inbox.add_many(rows, claim=spec)
+        except BaseException:
+            if spec is not None and self.worker is not None:
+                self.worker.claim_abandoned()
+            raise
+        if self.worker is not None:
+            self.worker.stored(rows, claimed if spec is not None else None,
+                               spec[1] if spec is not None else 0)
 
     async def put(self, bot: str, update_id: int, chat_key: str, payload: str) -> None:
         """Return once the update is stored (or was stored before); raise if storage fails."""
@@ -145,9 +166,38 @@ class InboxWorker:
         self._unknown = True
         self._wake.set()
 
-    def stored(self, rows: list[tuple[str, int, str, str]]) -> None:
-        """The intake committed ``rows``: the ones that cannot be claimed at once (their
-        chat is busy, or the batch holds several of one chat) put their chat in the backlog."""
+    def claim_spec(self, stored: int) -> ClaimSpec | None:
+        """What the intake may claim for this worker in the transaction that stores
+        ``stored`` updates: nothing while the worker claims itself or the intake is busy."""
+        free = self.concurrency - len(self._inflight)
+        bots = self._ready_bots()
+        if self._claiming or self._stopping or stored >= self.pressure_batch or free <= 0 \
+                or not bots:
+            return None
+        self._claiming = True   # until ``stored``: the worker's own claim waits for this one
+        return self.instance, free, self.lease_seconds, bots
+
+    def claim_abandoned(self) -> None:
+        """The intake's transaction failed: nothing was claimed; the worker looks itself."""
+        self._claiming = False
+        self.wake()
+
+    def stored(self, rows: list[Row], claimed: list[InboxRow] | None, free: int = 0) -> None:
+        """The intake committed ``rows`` and, when it claimed (``claimed`` is not None, with
+        ``free`` slots asked for), took ``claimed``. Rows that could not be claimed at once
+        (their chat busy, several of one chat in the batch) put their chat in the backlog."""
+        if claimed is not None:
+            self._claiming = False
+            self._claimed(claimed, free)
+            for row in claimed:
+                self._start(row)
+            taken = {(r.bot, r.update_id) for r in claimed}
+            if not self._maybe_more:  # every claimable row was taken: the rest are blocked
+                self._backlog.update((b, c) for b, u, c, _ in rows
+                                     if c and (b, u) not in taken)
+            if self._maybe_more or self._unknown:
+                self._wake.set()
+            return
         seen: set[tuple[str, str]] = set()
         for bot, _update_id, chat_key, _payload in rows:
             key = (bot, chat_key)
@@ -196,7 +246,8 @@ class InboxWorker:
             free = self.concurrency - len(self._inflight)
             bots = self._ready_bots()
             rows: list[InboxRow] = []
-            if free > 0 and bots:
+            # (while the intake claims in its transaction, it hands over what it took)
+            if free > 0 and bots and not self._claiming:
                 self._last_claim = time.monotonic()
                 self._claiming = True
                 unknown, self._unknown = self._unknown, False

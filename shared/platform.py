@@ -122,7 +122,7 @@ class Platform:
         self.worker = InboxWorker(self.storage, self.runtimes, s, self.alerts, chats,
                                   instance=self.instance,
                                   lease_seconds=max(3.0, s.retry_base_seconds * 30))
-        self.intake = InboxIntake(self.storage, on_stored=self.worker.stored)
+        self.intake = InboxIntake(self.storage, self.worker)
         self.storage.locks.owner = self.instance
         self.heartbeat = Heartbeat(self.storage, self.instance, interval=s.heartbeat_seconds,
                                    on_freed=self._wake_workers, on_others=self._wake_workers)

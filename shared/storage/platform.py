@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, func, or_, select, update
+from sqlalchemy import Integer, and_, bindparam, delete, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import Insert
 
@@ -47,17 +47,25 @@ class InboxRow:
     attempts: int
 
 
+# what a claim asks for: (owner, limit, lease_seconds, bots)
+ClaimSpec = tuple[str, int, float, list[str] | None]
+
+
 class InboxRepo:
     """The durable queue of incoming updates."""
+
+    claims_on_add = True  # ``add_many`` can claim in its own transaction
 
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def add_many(self, rows: list[tuple[str, int, str, str]]) -> None:
+    async def add_many(self, rows: list[tuple[str, int, str, str]],
+                       claim: ClaimSpec | None = None) -> list[InboxRow]:
         """Store (bot, update_id, chat_key, payload) rows; a repeated (bot, update_id) is
-        ignored."""
+        ignored. With ``claim``, the same transaction then claims what can be claimed (as
+        ``claim`` does), saving the worker a transaction of its own; returns those rows."""
         if not rows:
-            return
+            return []
         now = utcnow()
         values = [
             {"bot": b, "update_id": u, "chat_key": c, "payload": p, "status": "pending",
@@ -69,11 +77,31 @@ class InboxRepo:
         )
         async with self.db.write() as conn:
             await conn.execute(stmt, values)
+            if claim is None:
+                return []
+            return await self._claim(conn, *claim)
 
     async def claim(self, owner: str, limit: int, lease_seconds: float,
                     bots: list[str] | None = None) -> list[InboxRow]:
         """Lease up to ``limit`` due rows, at most the oldest pending one of each chat."""
+        async with self.db.write() as conn:
+            return await self._claim(conn, owner, limit, lease_seconds, bots)
+
+    async def _claim(self, conn: AsyncConnection, owner: str, limit: int, lease_seconds: float,
+                     bots: list[str] | None = None) -> list[InboxRow]:
         now = utcnow()
+        params: dict[str, Any] = {"now": now, "owner": owner, "lim": limit,
+                                  "until": now + timedelta(seconds=lease_seconds)}
+        if bots is not None:
+            params["bots"] = bots
+        rows = (await conn.execute(self._claim_statement(bots is not None), params)).all()
+        return sorted((InboxRow(*r) for r in rows), key=lambda r: r.id)
+
+    @functools.cache  # noqa: B019 - one per repository (two at most), which lives as long
+    def _claim_statement(self, by_bot: bool) -> Any:
+        """The claim, built once with bound parameters (now, owner, lim, until, bots):
+        building and hashing this statement for every claim cost more than running it."""
+        now = bindparam("now")
         i = t.inbox
         j = t.inbox.alias("earlier")
         free = or_(i.c.lease_until.is_(None), i.c.lease_until < now)
@@ -86,21 +114,18 @@ class InboxRepo:
             .where(i.c.status == "pending", i.c.next_attempt_at <= now, free,
                    or_(i.c.chat_key == "", ~earlier_pending))
             .order_by(i.c.id)
-            .limit(limit)
+            .limit(bindparam("lim", type_=Integer))
         )
-        if bots is not None:
-            candidates = candidates.where(i.c.bot.in_(bots))
+        if by_bot:
+            candidates = candidates.where(i.c.bot.in_(bindparam("bots", expanding=True)))
         candidates = _skip_locked(self.db, candidates)
-        stmt = (
+        return (
             update(i)
             .where(i.c.id.in_(candidates.scalar_subquery()), i.c.status == "pending", free)
-            .values(lease_owner=owner, lease_until=now + timedelta(seconds=lease_seconds),
+            .values(lease_owner=bindparam("owner"), lease_until=bindparam("until"),
                     attempts=i.c.attempts + 1)
             .returning(i.c.id, i.c.bot, i.c.update_id, i.c.chat_key, i.c.payload, i.c.attempts)
         )
-        async with self.db.write() as conn:
-            rows = (await conn.execute(stmt)).all()
-        return sorted((InboxRow(*r) for r in rows), key=lambda r: r.id)
 
     async def renew(self, row_ids: list[int], owner: str, lease_seconds: float) -> None:
         """Extend the leases of rows still being handled by ``owner``."""

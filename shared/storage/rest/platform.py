@@ -11,6 +11,7 @@ from uuid import uuid4
 from shared.storage import schema as t
 from shared.storage.db import utcnow
 from shared.storage.platform import (
+    ClaimSpec,
     CooldownRepo,
     InboxRepo,
     InboxRow,
@@ -23,13 +24,16 @@ from shared.storage.rest.db import RestDatabase, decode_rows
 
 class RestInboxRepo(InboxRepo):
     db: RestDatabase  # type: ignore[assignment]
+    claims_on_add = False  # a claim would be a second request either way: the worker claims
 
-    async def add_many(self, rows: list[tuple[str, int, str, str]]) -> None:
+    async def add_many(self, rows: list[tuple[str, int, str, str]],
+                       claim: ClaimSpec | None = None) -> list[InboxRow]:
         """Store updates with ``app_inbox_add`` (insert-if-absent, one transaction)."""
         if not rows:
-            return
+            return []
         body = [{"bot": b, "update_id": u, "chat_key": c, "payload": p} for b, u, c, p in rows]
         await self.db.rpc("app_inbox_add", {"p_rows": body, "p_now": utcnow()})
+        return []
 
     async def claim(self, owner: str, limit: int, lease_seconds: float,
                     bots: list[str] | None = None) -> list[InboxRow]:
