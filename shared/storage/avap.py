@@ -3,10 +3,11 @@ questions, wins and broadcasts."""
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import and_, case, func, insert, or_, select, update
+from sqlalchemy import BigInteger, and_, bindparam, case, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.storage import schema as t
@@ -118,12 +119,16 @@ class AvapRepo:
             return [dict(r) for r in rows], int(total)
 
     # --- students -----------------------------------------------------------------------------
-    async def verified_student(self, telegram_id: int) -> Row | None:
+    @functools.cached_property
+    def _verified(self) -> Any:
+        """Built once: most updates look the student up."""
         v = t.verified_users
+        return select(v).where(v.c.telegram_id == bindparam("tid", type_=BigInteger),
+                               v.c.status == "verified")
+
+    async def verified_student(self, telegram_id: int) -> Row | None:
         async with self.db.read() as c:
-            row = (await c.execute(
-                select(v).where(v.c.telegram_id == telegram_id, v.c.status == "verified")
-            )).mappings().first()
+            row = (await c.execute(self._verified, {"tid": telegram_id})).mappings().first()
         return _one(row)
 
     async def find_student(self, *, telegram_id: int | None = None,
@@ -196,9 +201,11 @@ class AvapRepo:
             return [int(r[0]) for r in await c.execute(q)]
 
     # --- admins ---------------------------------------------------------------------------------
+    _admin_ids = select(t.admins.c.telegram_id)  # built once: every admin check reads it
+
     async def admin_ids(self) -> set[int]:
         async with self.db.read() as c:
-            return {int(r[0]) for r in await c.execute(select(t.admins.c.telegram_id))}
+            return {int(r[0]) for r in await c.execute(self._admin_ids)}
 
     async def list_admins(self) -> list[Row]:
         async with self.db.read() as c:

@@ -15,7 +15,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, and_, bindparam, delete, exists, func, or_, select, update
+from sqlalchemy import (
+    BigInteger,
+    Integer,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import Insert
 
@@ -72,11 +83,8 @@ class InboxRepo:
              "attempts": 0, "next_attempt_at": now, "received_at": now}
             for b, u, c, p in rows
         ]
-        stmt = upsert(self.db, t.inbox).on_conflict_do_nothing(
-            index_elements=["bot", "update_id"]
-        )
         async with self.db.write() as conn:
-            await conn.execute(stmt, values)
+            await conn.execute(self._add, values)
             if claim is None:
                 return []
             return await self._claim(conn, *claim)
@@ -137,16 +145,25 @@ class InboxRepo:
                 .values(lease_until=utcnow() + timedelta(seconds=lease_seconds))
             )
 
+    @functools.cached_property
+    def _done(self) -> Any:
+        """Built once (every update is marked done); the payload holds personal data and is
+        not needed once handled."""
+        i = t.inbox
+        return (update(i).where(i.c.id == bindparam("row", type_=Integer),
+                                i.c.lease_owner == bindparam("owner"))
+                .values(status="done", done_at=bindparam("at", type_=i.c.done_at.type),
+                        lease_owner=None, lease_until=None, payload=""))
+
     async def mark_done(self, row_id: int, owner: str,
                         conn: AsyncConnection | None = None) -> None:
         async with self.db.write(conn) as conn:
-            await conn.execute(
-                update(t.inbox)
-                .where(t.inbox.c.id == row_id, t.inbox.c.lease_owner == owner)
-                .values(status="done", done_at=utcnow(), lease_owner=None, lease_until=None,
-                        payload="")
-                # the payload holds personal data and is not needed once handled
-            )
+            await conn.execute(self._done, {"row": row_id, "owner": owner, "at": utcnow()})
+
+    @functools.cached_property
+    def _add(self) -> Any:
+        return upsert(self.db, t.inbox).on_conflict_do_nothing(
+            index_elements=["bot", "update_id"])
 
     async def mark_failed(self, row_id: int, owner: str, error: str,
                           retry_at: datetime | None) -> None:
@@ -351,13 +368,26 @@ class FlowRepo:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def load(self, bot: str, chat_id: int, user_id: int) -> tuple[str | None, dict]:
+    # built once with bound parameters (each update loads and saves a flow: building and
+    # hashing these statements every time cost more than running them)
+    @functools.cached_property
+    def _load(self) -> Any:
         f = t.flow_state
+        return select(f.c.step, f.c.data).where(
+            f.c.bot == bindparam("b"), f.c.chat_id == bindparam("c", type_=BigInteger),
+            f.c.user_id == bindparam("u", type_=BigInteger))
+
+    @functools.cached_property
+    def _save(self) -> Any:
+        stmt = upsert(self.db, t.flow_state)
+        return stmt.on_conflict_do_update(
+            index_elements=["bot", "chat_id", "user_id"],
+            set_={"step": stmt.excluded.step, "data": stmt.excluded.data,
+                  "updated_at": stmt.excluded.updated_at})
+
+    async def load(self, bot: str, chat_id: int, user_id: int) -> tuple[str | None, dict]:
         async with self.db.read() as conn:
-            row = (await conn.execute(
-                select(f.c.step, f.c.data).where(f.c.bot == bot, f.c.chat_id == chat_id,
-                                                 f.c.user_id == user_id)
-            )).first()
+            row = (await conn.execute(self._load, {"b": bot, "c": chat_id, "u": user_id})).first()
         if row is None:
             return None, {}
         return row[0], dict(row[1] or {})
@@ -370,14 +400,8 @@ class FlowRepo:
                 await c.execute(delete(f).where(f.c.bot == bot, f.c.chat_id == chat_id,
                                                 f.c.user_id == user_id))
                 return
-            stmt = upsert(self.db, f).values(bot=bot, chat_id=chat_id, user_id=user_id, step=step,
-                                             data=data, updated_at=utcnow())
-            stmt = stmt.on_conflict_do_update(
-                index_elements=["bot", "chat_id", "user_id"],
-                set_={"step": stmt.excluded.step, "data": stmt.excluded.data,
-                      "updated_at": stmt.excluded.updated_at},
-            )
-            await c.execute(stmt)
+            await c.execute(self._save, {"bot": bot, "chat_id": chat_id, "user_id": user_id,
+                                         "step": step, "data": data, "updated_at": utcnow()})
 
 
 class JobRunRepo:
