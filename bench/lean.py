@@ -189,7 +189,7 @@ def start_ours(python: str, fake: Fake, workdir: Path, limit: CpuLimit | None) -
 
 def start_peer(python: str, fake: Fake, workdir: Path, limit: CpuLimit | None) -> Server:
     """bench/ptb_peer.py --reply; ready when its webhook is registered with the fake (polled
-    there, not on the peer) and its port answers."""
+    there, not on the peer) and then its port answers (PTB registers the webhook first)."""
     port = free_port()
     cmd = [python, str(BENCH / "ptb_peer.py"), "--port", str(port), "--api", fake.url,
            "--token", PEER_TOKEN, "--secret", PEER_SECRET, "--reply", PEER_REPLY]
@@ -203,8 +203,15 @@ def start_peer(python: str, fake: Fake, workdir: Path, limit: CpuLimit | None) -
             raise RuntimeError(f"peer did not start:\n{(workdir / 'peer.log').read_text()}")
         time.sleep(0.01)
     with httpx.Client(timeout=30) as client:  # any answer: the server is listening
-        client.get(srv.webhook)
-    srv.times["ready_s"] = time.perf_counter() - t0
+        while "ready_s" not in srv.times:
+            with contextlib.suppress(httpx.ConnectError):
+                client.get(srv.webhook)
+                srv.times["ready_s"] = time.perf_counter() - t0
+                continue
+            if proc.poll() is not None or time.monotonic() > deadline:
+                srv.close()
+                raise RuntimeError(f"peer did not listen:\n{(workdir / 'peer.log').read_text()}")
+            time.sleep(0.05 if limit else 0.01)
     return srv
 
 
