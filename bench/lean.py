@@ -27,6 +27,7 @@ import contextlib
 import json
 import os
 import platform
+import shutil
 import sqlite3
 import statistics
 import subprocess
@@ -450,6 +451,11 @@ def table(res: dict[str, Any], rates: list[float]) -> list[tuple[str, str, str, 
     return rows
 
 
+def interpreter(name: str | None) -> str | None:
+    """``--python``'s value as an absolute path (a bare name is looked up in PATH)."""
+    return None if name is None else os.path.abspath(shutil.which(name) or name)
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--only", choices=("ours", "peer"))
@@ -469,9 +475,9 @@ def main() -> int:
     if args.quick:
         args.idle, args.idle_limited, args.updates = 5.0, 5.0, 50
         args.latency_duration, args.students = 5.0, 200
-    pythons = {
-        "ours": lambda: args.python or production_python(".venv", []),
-        "peer": lambda: args.peer_python or production_python(
+    pythons = {  # absolute: the servers run in their own working directories
+        "ours": lambda: interpreter(args.python) or production_python(".venv", []),
+        "peer": lambda: interpreter(args.peer_python) or production_python(
             ".venv-peer", ["python-telegram-bot[webhooks]==22.8"]),
     }
     load = os.getloadavg()
