@@ -44,10 +44,6 @@ def upsert(db: Database, table: Any) -> Insert:
     return insert(table)
 
 
-def _skip_locked(db: Database, query: Any) -> Any:
-    return query.with_for_update(skip_locked=True) if db.dialect == "postgresql" else query
-
-
 @dataclass(frozen=True)
 class InboxRow:
     id: int
@@ -126,10 +122,17 @@ class InboxRepo:
         )
         if by_bot:
             candidates = candidates.where(i.c.bot.in_(bindparam("bots", expanding=True)))
-        candidates = _skip_locked(self.db, candidates)
+        if self.db.dialect == "postgresql":
+            # a CTE, evaluated once: as a sub-query in IN (...), PostgreSQL may run it again for
+            # each row (a generic plan of the prepared statement), and with SKIP LOCKED each
+            # run skips the rows this statement just updated: more than ``lim`` rows claimed
+            picked = candidates.with_for_update(skip_locked=True).cte("picked")
+            chosen = i.c.id == picked.c.id
+        else:
+            chosen = i.c.id.in_(candidates.scalar_subquery())
         return (
             update(i)
-            .where(i.c.id.in_(candidates.scalar_subquery()), i.c.status == "pending", free)
+            .where(chosen, i.c.status == "pending", free)
             .values(lease_owner=bindparam("owner"), lease_until=bindparam("until"),
                     attempts=i.c.attempts + 1)
             .returning(i.c.id, i.c.bot, i.c.update_id, i.c.chat_key, i.c.payload, i.c.attempts)
@@ -268,10 +271,15 @@ class OutboxRepo:
         if kinds is not None:
             due = due.where(o.c.kind.not_in(list(kinds)) if exclude
                             else o.c.kind.in_(list(kinds)))
-        candidates = _skip_locked(self.db, due.order_by(o.c.next_attempt_at, o.c.id).limit(limit))
+        candidates = due.order_by(o.c.next_attempt_at, o.c.id).limit(limit)
+        if self.db.dialect == "postgresql":  # evaluated once (see InboxRepo._claim_statement)
+            picked = candidates.with_for_update(skip_locked=True).cte("picked")
+            chosen = o.c.id == picked.c.id
+        else:
+            chosen = o.c.id.in_(candidates.scalar_subquery())
         stmt = (
             update(o)
-            .where(o.c.id.in_(candidates.scalar_subquery()), o.c.status == "pending", free)
+            .where(chosen, o.c.status == "pending", free)
             .values(lease_owner=owner, lease_until=now + timedelta(seconds=lease_seconds),
                     attempts=o.c.attempts + 1)
             .returning(o.c.id, o.c.kind, o.c.payload, o.c.attempts, o.c.dedupe_key)
