@@ -37,7 +37,9 @@ from shared.storage.migrate import current_version, latest_version
 from shared.storage.platform import upsert
 
 DEFAULT_BATCH = 1000
-SKIPPED_TABLES = frozenset({"schema_migrations"})  # the target's own, written by its migration
+# the target's own (written by its migration), and the running instances of the source (a
+# fact about its processes, not data: shared/instances.py)
+SKIPPED_TABLES = frozenset({"schema_migrations", "instances"})
 
 OK, FAILED, REFUSED = 0, 1, 2
 

@@ -31,11 +31,11 @@ class InstanceRepo:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def beat(self, instance: str, host: str, pid: int,
-                   started_at: datetime) -> list[Instance]:
-        """Say that ``instance`` is alive now (its row is created on the first beat); returns
-        every other instance, read in the same transaction."""
-        now = utcnow()
+    async def beat(self, instance: str, host: str, pid: int, started_at: datetime,
+                   at: datetime | None = None) -> list[Instance]:
+        """Say that ``instance`` is alive (at ``at``, default now; its row is created on the
+        first beat); returns every other instance, read in the same transaction."""
+        now = at or utcnow()
         i = t.instances
         stmt = upsert(self.db, i).values(id=instance, host=host, pid=pid,
                                          started_at=started_at, beat_at=now)
