@@ -1,29 +1,22 @@
-"""The HTTP transport of both bots: PTB's ``BaseRequest`` on asyncio protocols and ``httptools``.
+"""The HTTP client of both bots: PTB's ``BaseRequest`` on asyncio protocols and ``httptools``.
 
-Why not PTB's ``HTTPXRequest``: one ``sendMessage`` through httpx → httpcore → anyio → h11 costs
-several times the CPU of this client (figures: docs/benchmarks.md, "Bot API HTTP client"), and on
-a tenth of a CPU that was a quarter of the cost of a handled update.
+PTB's ``HTTPXRequest`` (httpx → httpcore → anyio → h11) costs about ten times the CPU per Bot
+API call (docs/benchmarks.md, "Bot API HTTP client"). The contract is HTTPXRequest's (PTB 22.8):
 
-The contract, matching ``HTTPXRequest`` (PTB 22.8):
+* parameters go form-encoded (``request_data.json_parameters``), or as multipart/form-data with
+  the files of ``request_data.multipart_data``;
+* a timeout left at ``DEFAULT_NONE`` takes the value given here (an upload's write timeout:
+  ``media_write_timeout``); ``None`` means no limit. ``pool_timeout``: the wait for one of the
+  ``connection_pool_size`` connections → ``TimedOut("Pool timeout: ...")``, nothing sent;
+  ``connect_timeout``: TCP and TLS handshake; ``write_timeout``: each wait for the socket to take
+  more; ``read_timeout``: no byte of the answer for that long → ``TimedOut``; refused, DNS, TLS,
+  protocol errors and a server that hangs up before answering → ``NetworkError``;
+* HTTP/1.1 keep-alive, the most recently used idle connection first, for ``keepalive_expiry``
+  (httpx's 5 s). One found closed before anything was written to it is replaced; a request that
+  was written is never sent again: its failure is raised, as httpx does.
 
-* parameters go as ``application/x-www-form-urlencoded`` (``request_data.json_parameters``), or
-  as ``multipart/form-data`` when the request uploads files (``request_data.multipart_data``);
-* timeouts left at ``DEFAULT_NONE`` take the values given here; an upload's write timeout is
-  ``media_write_timeout``; ``None`` means no limit;
-* ``pool_timeout``: how long to wait for one of the ``connection_pool_size`` connections when
-  all are busy → ``TimedOut`` ("Pool timeout: ... Request was *not* sent");
-* ``connect_timeout`` covers TCP and the TLS handshake, ``write_timeout`` each wait for the
-  socket to take more of the request, ``read_timeout`` each wait for more of the answer (no
-  byte for that long) → ``TimedOut``; refused, unreachable, TLS or protocol failures, and a
-  server that hangs up before answering → ``NetworkError``;
-* HTTP/1.1 keep-alive: an idle connection is reused (the most recent first) within
-  ``keepalive_expiry`` seconds (httpx's 5 s); one found closed before anything was written is
-  dropped and another one used or opened. A request is never sent twice: once written, any
-  failure is raised, as httpx does.
-
-Not supported (not needed for the Bot API; documented): proxies, HTTP/2, response compression
-(``Accept-Encoding: identity`` is sent), streaming of uploads (a file is read into memory,
-at most 50 MB for the Bot API).
+Not supported (not needed for the Bot API): proxies, HTTP/2, compressed answers
+(``Accept-Encoding: identity`` is sent), streamed uploads (a file is read into memory).
 """
 
 from __future__ import annotations
@@ -33,7 +26,7 @@ import mimetypes
 import os
 import ssl
 from collections import deque
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
@@ -42,14 +35,15 @@ from telegram._utils.defaultvalue import DefaultValue
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
-POOL_TIMEOUT = (
-    "Pool timeout: All connections in the connection pool are occupied. Request was *not* "
-    "sent to Telegram. Consider adjusting the connection pool size or the pool timeout."
-)
+POOL_TIMEOUT = ("Pool timeout: All connections in the connection pool are occupied. Request "
+                "was *not* sent to Telegram. Consider adjusting the connection pool size or the "
+                "pool timeout.")
 _FORM = "application/x-www-form-urlencoded"
 _NO_RESPONSE = "RemoteProtocolError: Server disconnected without sending a response."
 _CUT_SHORT = "RemoteProtocolError: peer closed connection without sending complete message body"
 
+_DEFAULT = BaseRequest.DEFAULT_NONE
+_HEADERS = f"User-Agent: {BaseRequest.USER_AGENT}\r\nAccept: */*\r\nAccept-Encoding: identity\r\n"
 Key = tuple[str, str, int]  # scheme, host, port
 
 
@@ -61,17 +55,20 @@ def _split(url: str) -> tuple[Key, str, str]:
     if scheme not in ("http", "https") or not parts.hostname:
         raise NetworkError(f"UnsupportedProtocol: {url[:40]!r}")
     default = 443 if scheme == "https" else 80
-    port = parts.port or default
-    host = parts.hostname
-    target = parts.path or "/"
+    host, port, target = parts.hostname, parts.port or default, parts.path or "/"
     if not target.isascii():
         target = quote(target, safe="/%:@!$&'()*+,;=~")
     if parts.query:
         target = f"{target}?{parts.query}"
-    header = host if ":" not in host else f"[{host}]"
-    if port != default:
-        header = f"{header}:{port}"
+    header = (host if ":" not in host else f"[{host}]") + (f":{port}" if port != default else "")
     return (scheme, host, port), target, header
+
+
+@cache
+def _default_tls() -> ssl.SSLContext:
+    import certifi  # httpx's default too (a dependency of httpx)
+
+    return ssl.create_default_context(cafile=certifi.where())
 
 
 def _form_param(name: str, value: str) -> bytes:
@@ -90,17 +87,14 @@ def _multipart(fields: dict[str, str], files: dict[str, Any]) -> tuple[str, byte
         parts += [sep, b"Content-Disposition: form-data; ", _form_param("name", name),
                   b"\r\n\r\n", value.encode(), b"\r\n"]
     for name, field in files.items():
-        filename, content = field[0], field[1]
-        mimetype = field[2] if len(field) > 2 else None
+        filename, content, mimetype = field  # PTB's InputFile.field_tuple
         header = [b"Content-Disposition: form-data; ", _form_param("name", name)]
         if filename:
             header += [b"; ", _form_param("filename", filename)]
             mimetype = mimetype or mimetypes.guess_type(filename)[0] or "application/octet-stream"
         if mimetype:
             header.append(f"\r\nContent-Type: {mimetype}".encode())
-        if isinstance(content, str):
-            content = content.encode()
-        elif not isinstance(content, bytes | bytearray):
+        if not isinstance(content, bytes):  # a file handle (InputFile(read_file_handle=False))
             if hasattr(content, "seek"):
                 content.seek(0)
             content = content.read()
@@ -113,26 +107,18 @@ class _Connection(asyncio.Protocol):
     """One HTTP/1.1 connection; answers one request at a time."""
 
     def __init__(self, key: Key, pool: TelegramHTTPRequest, loop: asyncio.AbstractEventLoop):
-        self.key = key
-        self.pool = pool
-        self.loop = loop
+        self.key, self.pool, self.loop = key, pool, loop
         self.transport: asyncio.Transport | None = None
         self.parser = httptools.HttpResponseParser(self)
-        self.closed = False
-        self.idle = False
-        self.idle_since = 0.0
-        self.lost: asyncio.Future[None] = loop.create_future()
+        self.closed = self.idle = False
+        self.idle_since = self._last_read = 0.0
+        self.lost: asyncio.Future[None] = loop.create_future()  # set when the socket is closed
         self._response: asyncio.Future[tuple[int, bytes, bool]] | None = None
         self._body: list[bytes] = []
-        self._headers_done = False
-        self._framed = False  # Content-Length or Transfer-Encoding: not a read-until-close body
-        self._keep_alive = False
-        self._paused = False
+        # _framed: Content-Length or Transfer-Encoding seen (not a body that ends with the close)
+        self._headers_done = self._framed = self._keep_alive = self._paused = False
         self._drain: asyncio.Future[None] | None = None
         self._timer: asyncio.TimerHandle | None = None
-        self._last_read = 0.0
-
-    # --- asyncio.Protocol ----------------------------------------------------------------------
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
@@ -147,9 +133,6 @@ class _Connection(asyncio.Protocol):
         except httptools.HttpParserError as exc:
             self._fail(NetworkError(f"RemoteProtocolError: {exc}"))
             self.close()
-
-    def eof_received(self) -> None:
-        return None  # close the transport
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
@@ -170,8 +153,6 @@ class _Connection(asyncio.Protocol):
         self._paused = False
         self._wake_writer()
 
-    # --- httptools callbacks -------------------------------------------------------------------
-
     def on_header(self, name: bytes, value: bytes) -> None:
         if len(name) in (14, 17) and name.lower() in (b"content-length", b"transfer-encoding"):
             self._framed = True
@@ -190,16 +171,12 @@ class _Connection(asyncio.Protocol):
             return
         self._complete(self._keep_alive)
 
-    # --- requests ------------------------------------------------------------------------------
-
     def _complete(self, keep_alive: bool) -> None:
         response, self._response = self._response, None
-        body = b"".join(self._body)
-        self._body.clear()
+        body, self._body = b"".join(self._body), []
         if response is not None and not response.done():
             response.set_result((self.parser.get_status_code(), body, keep_alive))
-        if self._paused:  # answered before taking the whole request
-            self._wake_writer()
+        self._wake_writer()  # in case it answered before taking the whole request
 
     def _fail(self, exc: Exception) -> None:
         response, self._response = self._response, None
@@ -219,15 +196,12 @@ class _Connection(asyncio.Protocol):
             self._timer = None
             self._fail(TimedOut())
 
-    async def request(self, data: bytes | list[bytes], write_timeout: float | None,
+    async def request(self, data: bytes, write_timeout: float | None,
                       read_timeout: float | None) -> tuple[int, bytes, bool]:
         """Send ``data`` (one whole request) and return (status, body, reusable)."""
         response = self._response = self.loop.create_future()
         self._headers_done = self._framed = False
-        if isinstance(data, list):
-            self.transport.writelines(data)  # type: ignore[union-attr]
-        else:
-            self.transport.write(data)  # type: ignore[union-attr]
+        self.transport.write(data)  # type: ignore[union-attr]
         while self._paused and not self.closed and not response.done():
             self._drain = self.loop.create_future()
             try:
@@ -247,10 +221,6 @@ class _Connection(asyncio.Protocol):
                 self._timer.cancel()
                 self._timer = None
 
-    def usable(self, now: float, expiry: float) -> bool:
-        return not self.closed and now - self.idle_since < expiry \
-            and not self.transport.is_closing()  # type: ignore[union-attr]
-
     def close(self) -> None:
         self.idle = False
         if self.transport is not None and not self.transport.is_closing():
@@ -266,14 +236,10 @@ class TelegramHTTPRequest(BaseRequest):
                  ssl_context: ssl.SSLContext | None = None, keepalive_expiry: float = 5.0):
         if connection_pool_size < 1:
             raise ValueError("connection_pool_size must be at least 1")
-        self._max = connection_pool_size
-        self._read_timeout = read_timeout
-        self._write_timeout = write_timeout
-        self._connect_timeout = connect_timeout
-        self._pool_timeout = pool_timeout
+        self._max, self._ssl, self._expiry = connection_pool_size, ssl_context, keepalive_expiry
+        self._read_timeout, self._write_timeout = read_timeout, write_timeout
+        self._connect_timeout, self._pool_timeout = connect_timeout, pool_timeout
         self._media_write_timeout = media_write_timeout
-        self._ssl = ssl_context
-        self._expiry = keepalive_expiry
         self._idle: dict[Key, list[_Connection]] = {}
         self._open: set[_Connection] = set()
         self._slots = 0  # connections open or being opened (at most connection_pool_size)
@@ -292,15 +258,12 @@ class TelegramHTTPRequest(BaseRequest):
         if self._closed:
             return
         self._closed = True
-        for conns in self._idle.values():
-            for conn in conns:
-                conn.close()  # busy connections give their slot back when their request fails
-                self._slots -= 1
+        self._slots -= sum(len(conns) for conns in self._idle.values())  # busy ones: on release
         self._idle.clear()
-        while self._waiters:
-            waiter = self._waiters.popleft()
+        for waiter in self._waiters:
             if not waiter.done():
                 waiter.set_exception(NetworkError("TelegramHTTPRequest shut down"))
+        self._waiters.clear()
         conns = list(self._open)
         for conn in conns:
             conn.close()
@@ -308,62 +271,41 @@ class TelegramHTTPRequest(BaseRequest):
         if pending:
             await asyncio.wait(pending, timeout=1.0)
         for conn in conns:
-            if not conn.lost.done() and conn.transport is not None:
-                conn.transport.abort()
+            if not conn.lost.done():
+                conn.transport.abort()  # type: ignore[union-attr]
 
-    async def do_request(
-        self,
-        url: str,
-        method: str,
-        request_data: RequestData | None = None,
-        read_timeout: Any = BaseRequest.DEFAULT_NONE,
-        write_timeout: Any = BaseRequest.DEFAULT_NONE,
-        connect_timeout: Any = BaseRequest.DEFAULT_NONE,
-        pool_timeout: Any = BaseRequest.DEFAULT_NONE,
-    ) -> tuple[int, bytes]:
+    async def do_request(self, url: str, method: str, request_data: RequestData | None = None,
+                         read_timeout: Any = _DEFAULT, write_timeout: Any = _DEFAULT,
+                         connect_timeout: Any = _DEFAULT,
+                         pool_timeout: Any = _DEFAULT) -> tuple[int, bytes]:
         if self._closed:
             raise RuntimeError("This TelegramHTTPRequest is not initialized!")
         files = request_data.multipart_data if request_data is not None else None
-        if isinstance(read_timeout, DefaultValue):
-            read_timeout = self._read_timeout
-        if isinstance(connect_timeout, DefaultValue):
-            connect_timeout = self._connect_timeout
-        if isinstance(pool_timeout, DefaultValue):
-            pool_timeout = self._pool_timeout
-        if isinstance(write_timeout, DefaultValue):
-            write_timeout = self._media_write_timeout if files else self._write_timeout
-
+        default = DefaultValue
+        read = self._read_timeout if isinstance(read_timeout, default) else read_timeout
+        connect = self._connect_timeout if isinstance(connect_timeout, default) else connect_timeout
+        pool = self._pool_timeout if isinstance(pool_timeout, default) else pool_timeout
+        write = write_timeout if not isinstance(write_timeout, default) else (
+            self._media_write_timeout if files else self._write_timeout)
         key, target, host = _split(url)
-        content_type: str | None = None
-        if files:
-            content_type, body = _multipart(request_data.json_parameters, files)  # type: ignore
-        elif request_data is not None:
-            content_type, body = _FORM, urlencode(request_data.json_parameters).encode()
-        else:
-            body = b""
-        head = (f"{method} {target} HTTP/1.1\r\nHost: {host}\r\n"
-                f"User-Agent: {self.USER_AGENT}\r\nAccept: */*\r\nAccept-Encoding: identity\r\n")
-        if content_type is not None:
+        head = f"{method} {target} HTTP/1.1\r\nHost: {host}\r\n{_HEADERS}"
+        body = b""
+        if request_data is not None:
+            content_type, body = _multipart(request_data.json_parameters, files) if files else (
+                _FORM, urlencode(request_data.json_parameters).encode())
             head += f"Content-Type: {content_type}\r\n"
         if body or method != "GET":
             head += f"Content-Length: {len(body)}\r\n"
-        data: bytes | list[bytes] = (head + "\r\n").encode()
-        if len(body) < 65536:
-            data += body  # type: ignore[operator]
-        else:
-            data = [data, body]  # type: ignore[list-item]
-
+        data = (head + "\r\n").encode() + body
         loop = asyncio.get_running_loop()
-        conn = await self._acquire(loop, key, pool_timeout, connect_timeout)
+        conn = await self._acquire(loop, key, pool, connect)
         try:
-            status, payload, reusable = await conn.request(data, write_timeout, read_timeout)
+            status, payload, reusable = await conn.request(data, write, read)
         except BaseException:
             self._release(conn, False)
             raise
         self._release(conn, reusable)
         return status, payload
-
-    # --- the pool ------------------------------------------------------------------------------
 
     async def _acquire(self, loop: asyncio.AbstractEventLoop, key: Key,
                        pool_timeout: float | None, connect_timeout: float | None) -> _Connection:
@@ -371,7 +313,8 @@ class TelegramHTTPRequest(BaseRequest):
         if idle:
             conn = idle.pop()
             conn.idle = False
-            if conn.usable(loop.time(), self._expiry):
+            if loop.time() - conn.idle_since < self._expiry and not conn.closed \
+                    and not conn.transport.is_closing():  # type: ignore[union-attr]
                 return conn
             conn.close()  # stale: nothing was written to it; its slot is ours
             return await self._connect(loop, key, connect_timeout)
@@ -383,43 +326,31 @@ class TelegramHTTPRequest(BaseRequest):
                 conns.pop().close()
                 return await self._connect(loop, key, connect_timeout)
         waiter: asyncio.Future[_Connection | None] = loop.create_future()
-        self._waiters.append(waiter)
-        timer = None if pool_timeout is None else loop.call_later(
-            pool_timeout, self._pool_timed_out, waiter)
+        self._waiters.append(waiter)  # a cancelled one is skipped when its turn comes
         try:
-            got = await waiter
-        except BaseException:
+            async with asyncio.timeout(pool_timeout):
+                got = await waiter
+        except BaseException as exc:
             if waiter.done() and not waiter.cancelled() and waiter.exception() is None:
-                got = waiter.result()  # handed over just as we were cancelled: give it back
+                got = waiter.result()  # handed over just as we gave up: give it back
                 if got is None:
                     self._free_slot()
                 else:
                     self._release(got, True)
+            if isinstance(exc, TimeoutError):
+                raise TimedOut(POOL_TIMEOUT) from None
             raise
-        finally:
-            if timer is not None:
-                timer.cancel()
         if got is not None and got.key == key and not got.closed:
             return got
         if got is not None:
             got.close()
         return await self._connect(loop, key, connect_timeout)
 
-    def _pool_timed_out(self, waiter: asyncio.Future) -> None:
-        if not waiter.done():
-            waiter.set_exception(TimedOut(POOL_TIMEOUT))
-            try:
-                self._waiters.remove(waiter)
-            except ValueError:
-                pass
-
     async def _connect(self, loop: asyncio.AbstractEventLoop, key: Key,
                        timeout: float | None) -> _Connection:
         """Open a connection on a slot already counted (freed again if this fails)."""
         scheme, host, port = key
-        tls = None
-        if scheme == "https":
-            tls = self._ssl = self._ssl or ssl.create_default_context()
+        tls = (self._ssl or _default_tls()) if scheme == "https" else None
         try:
             if self._closed:
                 raise RuntimeError("This TelegramHTTPRequest is not initialized!")
@@ -440,26 +371,25 @@ class TelegramHTTPRequest(BaseRequest):
 
     def _release(self, conn: _Connection, reusable: bool) -> None:
         if reusable and not conn.closed and not self._closed:
-            while self._waiters:
-                waiter = self._waiters.popleft()
-                if not waiter.done():
-                    waiter.set_result(conn)
-                    return
-            conn.idle = True
-            conn.idle_since = conn.loop.time()
-            self._idle.setdefault(conn.key, []).append(conn)
+            if not self._hand_over(conn):
+                conn.idle, conn.idle_since = True, conn.loop.time()
+                self._idle.setdefault(conn.key, []).append(conn)
             return
         conn.close()
         self._free_slot()
 
     def _free_slot(self) -> None:
         """A slot is free: the first waiter opens a connection on it, or it is given back."""
+        if not self._hand_over(None):
+            self._slots -= 1
+
+    def _hand_over(self, conn: _Connection | None) -> bool:
         while self._waiters:
             waiter = self._waiters.popleft()
             if not waiter.done():
-                waiter.set_result(None)
-                return
-        self._slots -= 1
+                waiter.set_result(conn)
+                return True
+        return False
 
     def _lost(self, conn: _Connection) -> None:
         """``conn`` closed; an idle one is dropped from the pool here (a busy one on release)."""
