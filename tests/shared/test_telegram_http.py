@@ -338,3 +338,16 @@ async def test_tls_against_a_self_signed_server(tmp_path: Path) -> None:
         await untrusting.shutdown()
     finally:
         server.stop()
+
+
+def test_the_bots_use_it_unless_told_to_use_httpx() -> None:
+    from telegram.request import HTTPXRequest
+
+    from shared.bots import bot_api_request
+    from shared.config import load_settings
+
+    chosen = bot_api_request(load_settings(_env_file=None), 8, read_timeout=20)
+    assert isinstance(chosen, TelegramHTTPRequest)
+    assert chosen.read_timeout == 20
+    fallback = load_settings(_env_file=None, TELEGRAM_HTTP_CLIENT="httpx")
+    assert isinstance(bot_api_request(fallback, 8, read_timeout=20), HTTPXRequest)
