@@ -13,11 +13,12 @@ from typing import Any, Protocol
 
 from telegram import BotCommand, BotCommandScope, Update
 from telegram.ext import Application, BaseHandler, ContextTypes, Defaults
-from telegram.request import HTTPXRequest
+from telegram.request import BaseRequest, HTTPXRequest
 
 from shared.config import Settings
 from shared.flows import BotContext, current_outcome
 from shared.telegram import SendLimiter, SplittingBot
+from shared.telegram_http import TelegramHTTPRequest
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +71,20 @@ def _tls_context() -> ssl.SSLContext:
     return ssl.create_default_context(cafile=certifi.where())
 
 
+def bot_api_request(settings: Settings, connection_pool_size: int, read_timeout: float,
+                    write_timeout: float = 5.0, connect_timeout: float = 5.0,
+                    pool_timeout: float = 1.0) -> BaseRequest:
+    """The HTTP client of PTB's calls to the Bot API: TELEGRAM_HTTP_CLIENT's choice."""
+    if settings.telegram_http_client == "httpx":
+        return HTTPXRequest(connection_pool_size=connection_pool_size, read_timeout=read_timeout,
+                            write_timeout=write_timeout, connect_timeout=connect_timeout,
+                            pool_timeout=pool_timeout, httpx_kwargs={"verify": _tls_context()})
+    return TelegramHTTPRequest(connection_pool_size=connection_pool_size,
+                               read_timeout=read_timeout, write_timeout=write_timeout,
+                               connect_timeout=connect_timeout, pool_timeout=pool_timeout,
+                               ssl_context=_tls_context())
+
+
 def new_application(settings: Settings, name: str, services: Any,
                     parse_mode: str | None = None) -> Application:
     """A PTB Application with no updater, pointed at TELEGRAM_API_URL, limits applied."""
@@ -85,15 +100,13 @@ def new_application(settings: Settings, name: str, services: Any,
         if chat_id > 0:
             await storage.chats.set_active(name, chat_id, False)
 
-    shared_tls = {"verify": _tls_context()}
     bot = SplittingBot(
         token=token,
         base_url=f"{api}/bot",
         base_file_url=f"{api}/file/bot",
-        request=HTTPXRequest(connection_pool_size=64, read_timeout=20, write_timeout=20,
-                             connect_timeout=10, pool_timeout=10, httpx_kwargs=shared_tls),
-        get_updates_request=HTTPXRequest(connection_pool_size=2, read_timeout=40,
-                                         httpx_kwargs=shared_tls),
+        request=bot_api_request(settings, 64, read_timeout=20, write_timeout=20,
+                                connect_timeout=10, pool_timeout=10),
+        get_updates_request=bot_api_request(settings, 2, read_timeout=40),
         rate_limiter=SendLimiter(on_blocked=on_blocked,
                                  private_per_second=settings.private_chat_rate),
         defaults=Defaults(block=True, parse_mode=parse_mode),

@@ -32,9 +32,8 @@ from telegram.error import (
     NetworkError,
     TelegramError,
 )
-from telegram.request import HTTPXRequest
 
-from shared.bots import bot_module
+from shared.bots import bot_api_request, bot_module
 from shared.config import BOT_NAMES, Settings
 from shared.errors import MigrationError
 from shared.services import ChatDirectory
@@ -127,8 +126,8 @@ def _first_line(exc: BaseException) -> str:
 def _telegram_bot(settings: Settings, token: str) -> Bot:
     """A plain Bot at TELEGRAM_API_URL whose every call gives up after at most 10 seconds."""
     api = settings.telegram_api_url.rstrip("/")
-    request = HTTPXRequest(connect_timeout=5.0, read_timeout=10.0, write_timeout=10.0,
-                           pool_timeout=5.0)
+    request = bot_api_request(settings, 8, connect_timeout=5.0, read_timeout=10.0,
+                              write_timeout=10.0, pool_timeout=5.0)
     return Bot(token, base_url=f"{api}/bot", base_file_url=f"{api}/file/bot", request=request)
 
 

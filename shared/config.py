@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     )
     shopping_bot_token: SecretStr | None = Field(None, validation_alias="SHOPPING_BOT_TOKEN")
     telegram_api_url: str = Field("https://api.telegram.org", validation_alias="TELEGRAM_API_URL")
+    # the bots' HTTP client: shared/telegram_http.py, or PTB's HTTPXRequest (an escape hatch)
+    telegram_http_client: Literal["builtin", "httpx"] = Field(
+        "builtin", validation_alias="TELEGRAM_HTTP_CLIENT")
     public_url: str | None = Field(
         None, validation_alias=AliasChoices("PUBLIC_URL", "RENDER_EXTERNAL_URL")
     )
