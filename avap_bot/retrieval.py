@@ -28,17 +28,24 @@ GOOD_COVER = 0.6         # least share of the question's concepts that the match
 MARGIN = 0.05            # least lead of the quoted match over the next (else: ambiguous)
 W_QUESTION, W_ANSWER, W_DATABASE = 0.55, 0.15, 0.30
 
-STOP = frozenset("""
-a about above after again against all also am an and any are as at be because been before being
-below between both but by can could did do does doing done down during each either else etc
-ever every few for from further get gets getting got had has have having he her here hers him
-his how i if in into is it its itself just let lets me might mine more most much must my myself
-no nor not now of off on once one only or other our ours out over own per please really same
-shall she should so some such than thank thanks that the their theirs them then there these they
-this those through to too under until up us very was we were what whats when where whether which
-while who whom whose why will with within would yes yet you your yours hi hello hey dear ok okay
-i'm im ive it's dont don't many anyone someone something anything thing things way know tell
-""".split())
+STOP = frozenset([
+    "a", "about", "above", "after", "again", "against", "all", "also", "am", "an", "and",
+    "any", "are", "as", "at", "be", "because", "been", "before", "being", "below", "between",
+    "both", "but", "by", "can", "could", "did", "do", "does", "doing", "done", "down",
+    "during", "each", "either", "else", "etc", "ever", "every", "few", "for", "from",
+    "further", "get", "gets", "getting", "got", "had", "has", "have", "having", "he", "her",
+    "here", "hers", "him", "his", "how", "i", "if", "in", "into", "is", "it", "its", "itself",
+    "just", "let", "lets", "me", "might", "mine", "more", "most", "much", "must", "my",
+    "myself", "no", "nor", "not", "now", "of", "off", "on", "once", "one", "only", "or",
+    "other", "our", "ours", "out", "over", "own", "per", "please", "really", "same", "shall",
+    "she", "should", "so", "some", "such", "than", "thank", "thanks", "that", "the", "their",
+    "theirs", "them", "then", "there", "these", "they", "this", "those", "through", "to",
+    "too", "under", "until", "up", "us", "very", "was", "we", "were", "what", "whats", "when",
+    "where", "whether", "which", "while", "who", "whom", "whose", "why", "will", "with",
+    "within", "would", "yes", "yet", "you", "your", "yours", "hi", "hello", "hey", "dear",
+    "ok", "okay", "i'm", "im", "ive", "it's", "dont", "don't", "many", "anyone", "someone",
+    "something", "anything", "thing", "things", "way", "know", "tell",
+])
 
 # words that mean the same thing in a course's support desk; the first names the concept
 CONCEPTS: tuple[tuple[str, ...], ...] = (
