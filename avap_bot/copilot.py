@@ -1,8 +1,8 @@
 """The support desk's copilot: a suggested answer under each question card.
 
-When a question is carded, ``queue_suggestion`` queues an ``avap.suggest`` outbox row (the
-services lane: nothing here delays the card, the student's confirmation or anyone's message).
-The delivery (``Copilot.deliver``) waits for the card to be posted, then, within
+When a question's card is posted (``cards.CardDelivery``), ``queue_suggestion`` queues an
+``avap.suggest`` outbox row (the services lane: nothing here delays the card, the student's
+confirmation or anyone's message). The delivery (``Copilot.deliver``), within
 COPILOT_SECONDS (15 s; over that the suggestion is dropped):
 
 1. takes the question's text (a voice question is transcribed first, with a key);

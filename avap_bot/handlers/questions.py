@@ -22,7 +22,7 @@ from avap_bot import callbacks as cb
 from avap_bot import keyboards, texts
 from avap_bot.access import admin_only, student_only
 from avap_bot.cards import admin_label, queue_card
-from avap_bot.copilot import queue_suggestion, suggestion_text
+from avap_bot.copilot import suggestion_text
 from shared.flows import BotContext, in_step
 from shared.storage import utcnow
 from shared.telegram_outbox import copy_later, edit_later, send_later
@@ -156,7 +156,6 @@ async def _post_card(context: BotContext, question: dict, message: Message) -> N
                      _card_text(question, student) + texts.QUESTION_CARD_HINT,
                      keyboards.answer_question(question["id"]),
                      copy_from=(message.chat_id, message.message_id))
-    await queue_suggestion(context.services, question["id"])
 
 
 @student_only
