@@ -35,8 +35,10 @@ def redact(text: str | None, names: list[str] = ()) -> str:  # type: ignore[assi
     out = EMAIL.sub("[email]", text or "")
     out = PHONE.sub("[phone]", out)
     parts = {p for name in names for p in re.findall(r"[^\W\d_]{3,}", name or "")}
-    for part in sorted(parts, key=len, reverse=True):
-        out = re.sub(rf"(?<!\w){re.escape(part)}(?!\w)", "[name]", out, flags=re.IGNORECASE)
+    parts |= {name.strip().lstrip("@") for name in names if len((name or "").strip()) >= 3}
+    for part in sorted(parts, key=len, reverse=True):  # "annabel_s" before "annabel"
+        out = re.sub(rf"(?<![^\W\d_]){re.escape(part)}(?![^\W\d_])", "[name]", out,
+                     flags=re.IGNORECASE)
     return out
 
 

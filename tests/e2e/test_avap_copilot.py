@@ -267,3 +267,81 @@ def test_over_the_budget_suggestions_are_search_only_and_slow_ones_are_dropped(
     alerts = [c for c in _sent_to(fake_telegram, "sendMessage", QUESTIONS_GROUP)
               if c.params["text"] == texts.COPILOT_BUDGET_SPENT]
     assert len(alerts) == 1
+
+
+# --- the FAQ ----------------------------------------------------------------------------------
+def _document(file_id: str, name: str, content: bytes, fake: FakeTelegram) -> dict[str, Any]:
+    fake.files[file_id] = content
+    return {"file_id": file_id, "file_unique_id": f"u{file_id}", "file_name": name,
+            "mime_type": {"md": "text/markdown", "txt": "text/plain"}.get(
+                name.rsplit(".", 1)[-1], "image/jpeg"),
+            "file_size": len(content)}
+
+
+def _faq_rows(srv: ServerProcess) -> list[tuple[int, str, str]]:
+    with db(srv) as conn:
+        return [tuple(r) for r in conn.execute(
+            "SELECT id, question, answer FROM faq_entries ORDER BY id")]
+
+
+def test_the_faq_is_kept_from_telegram_and_suggested(fake_telegram: FakeTelegram,
+                                                     make_server) -> None:
+    srv = avap_server(make_server)
+    owner = Chat(fake_telegram, srv, ADMIN_ID)
+    wait_done(fake_telegram, srv, owner.send("/faq"))
+    assert owner.texts()[-1] == texts.FAQ_EMPTY
+
+    # /faq add: the question, then the answer
+    wait_done(fake_telegram, srv, owner.send("/faq add"))
+    assert owner.texts()[-1] == texts.FAQ_ASK_QUESTION
+    wait_done(fake_telegram, srv, owner.send("Is there a final exam?"))
+    assert owner.texts()[-1] == texts.FAQ_ASK_ANSWER
+    wait_done(fake_telegram, srv, owner.send("No: the final project replaces it."))
+    assert owner.texts()[-1] == texts.FAQ_ADDED.format(id=1)
+
+    # /faq import, then a Markdown document; and a text document with the command as caption
+    wait_done(fake_telegram, srv, owner.send("/faq import"))
+    assert owner.texts()[-1] == texts.FAQ_IMPORT_PROMPT
+    markdown = b"## Deadlines\nEvery Sunday at 23:59 Yerevan time.\n\n## Refunds\nWithin 14 days."
+    wait_done(fake_telegram, srv, owner.send_message(
+        document=_document("faq-md", "faq.md", markdown, fake_telegram)))
+    assert owner.texts()[-1] == texts.FAQ_IMPORTED.format(n=2)
+    plain = b"Q: Can I pause the course?\nA: Once, for up to 2 months.\n"
+    wait_done(fake_telegram, srv, owner.send_message(
+        document=_document("faq-txt", "faq.txt", plain, fake_telegram), caption="/faq import"))
+    assert owner.texts()[-1] == texts.FAQ_IMPORTED.format(n=1)
+    wait_done(fake_telegram, srv, owner.send_message(
+        document=_document("faq-bin", "photo.jpg", b"\xff\xd8", fake_telegram),
+        caption="/faq import"))
+    assert owner.texts()[-1] == texts.FAQ_IMPORT_BAD_FILE
+    assert [r[1] for r in _faq_rows(srv)] == ["Is there a final exam?", "Deadlines", "Refunds",
+                                             "Can I pause the course?"]
+
+    # /faq lists them with a remove button each; a non-admin cannot list or remove
+    wait_done(fake_telegram, srv, owner.send("/faq"))
+    listing = owner.texts()[-1]
+    assert listing.startswith(texts.FAQ_HEAD.format(n=4)) and "Deadlines" in listing
+    assert [d for _, d in buttons(owner.last_markup())] == [
+        cb.RemoveFaq(i).pack() for i in (1, 2, 3, 4)]
+    add_verified_student(srv, 401, name="Ann First")
+    student = Chat(fake_telegram, srv, 401)
+    wait_done(fake_telegram, srv, student.send("/faq"))
+    assert student.texts()[-1] == texts.ADMINS_ONLY
+    wait_done(fake_telegram, srv, student.press(cb.RemoveFaq(3).pack()))
+    assert fake_telegram.calls_of("answerCallbackQuery", AVAP_TOKEN)[-1].params["text"] == \
+        texts.ADMINS_ONLY
+    wait_done(fake_telegram, srv, owner.press(cb.RemoveFaq(3).pack()))
+    assert fake_telegram.calls_of("answerCallbackQuery", AVAP_TOKEN)[-1].params["text"] == \
+        texts.FAQ_REMOVED.format(id=3)
+    assert [r[0] for r in _faq_rows(srv)] == [1, 2, 4]
+    edited = fake_telegram.calls_of("editMessageText", AVAP_TOKEN)[-1]
+    assert "Refunds" not in edited.params["text"]
+    wait_done(fake_telegram, srv, owner.press(cb.RemoveFaq(3).pack()))
+    assert fake_telegram.calls_of("answerCallbackQuery", AVAP_TOKEN)[-1].params["text"] == \
+        texts.STALE_BUTTON
+
+    # a student's question is answered from the FAQ
+    _ask(fake_telegram, student, 3, text="When is the deadline?")
+    suggestion = _wait_suggestion(fake_telegram, 1)
+    assert "from FAQ: Deadlines" in suggestion.params["text"]
+    assert "Every Sunday at 23:59 Yerevan time." in suggestion.params["text"]
