@@ -10,6 +10,7 @@ kept up to date by the database itself (migration 0013). Scores are "higher is b
 from __future__ import annotations
 
 import re
+import time
 from datetime import datetime
 from typing import Any
 
@@ -23,6 +24,8 @@ from shared.storage.platform import upsert
 Row = dict[str, Any]
 WORD = re.compile(r"^[^\W_]+$")
 OPEN = "ready"
+COMMON = 0.2          # a word in more than this share of the questions is left out of a search
+COMMON_TTL = 600.0    # seconds a word's count is trusted (SQLite; PostgreSQL has statistics)
 DECIDED = ("sent", "edited", "dismissed", "superseded")
 
 _SQLITE_SEARCH = {
@@ -54,6 +57,7 @@ class CopilotRepo:
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        self._counts: dict[str, tuple[float, int]] = {}   # word -> (when, questions with it)
 
     # --- search ---------------------------------------------------------------------------
     async def search(self, words: list[str], *, exclude: int | None = None,
@@ -69,14 +73,40 @@ class CopilotRepo:
                 rows = (await c.execute(stmt, {"terms": words, "exclude": exclude,
                                                "limit": limit})).mappings()
                 return [dict(r) for r in rows]
-        match = " OR ".join(f'"{w}"' for w in words)
         found: list[Row] = []
         async with self.db.read() as c:
+            common = await self._common(c, words)
+            match = " OR ".join(f'"{w}"' for w in words if w not in common) or \
+                " OR ".join(f'"{w}"' for w in words)
             for stmt in _SQLITE_SEARCH.values():
                 rows = await c.execute(stmt, {"match": match, "exclude": exclude or -1,
                                               "limit": limit})
                 found.extend(dict(r) for r in rows.mappings())
         return found
+
+    async def _common(self, c: AsyncConnection, words: list[str]) -> set[str]:
+        """The words found in more than ``COMMON`` of the questions (SQLite): they tell little,
+        and scoring every question that holds one would cost more than the rest of the search
+        (what PostgreSQL's statistics do in ``app_copilot_search``). Counts are cached."""
+        now = time.monotonic()
+        total = await self._count(c, "", now)
+        if total < 50:
+            return set()
+        return {w for w in words if await self._count(c, w, now) > COMMON * total}
+
+    async def _count(self, c: AsyncConnection, word: str, now: float) -> int:
+        cached = self._counts.get(word)
+        if cached is not None and now - cached[0] < COMMON_TTL:
+            return cached[1]
+        if word:
+            stmt = text("SELECT count(*) FROM questions_fts WHERE questions_fts MATCH :m")
+            n = int((await c.execute(stmt, {"m": f'"{word}"'})).scalar_one())
+        else:
+            n = int((await c.execute(text("SELECT count(*) FROM questions"))).scalar_one())
+        if len(self._counts) > 10_000:
+            self._counts.clear()
+        self._counts[word] = (now, n)
+        return n
 
     # --- FAQ ------------------------------------------------------------------------------
     async def add_faq(self, question: str, answer: str, by: int | None,

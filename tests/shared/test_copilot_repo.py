@@ -75,3 +75,17 @@ async def test_tokens_add_up_and_the_alert_goes_once(storage: Storage) -> None:
     assert await repo.mark_alerted("2026-12-06") is False
     assert await repo.mark_alerted("2026-12-07") is True
     assert await repo.tokens_used("2026-12-07") == 0
+
+
+async def test_a_word_in_most_questions_is_left_out_unless_alone(storage: Storage) -> None:
+    for n in range(60):
+        await _answered(storage, f"Question about module {n}", f"Answer {n}", who=600 + n)
+    pitch = await _answered(storage, "How long is the pitch in module 3?", "Ten minutes.")
+    if storage.backend == "postgresql":  # the column's statistics (autovacuum's job)
+        async with storage.db.write() as conn:
+            await conn.exec_driver_sql("ANALYZE questions")
+    found = await storage.copilot.search(["module", "pitch"])
+    assert found[0]["id"] == pitch
+    if storage.backend != "supabase":  # (no ANALYZE over the REST API)
+        assert [r["id"] for r in found] == [pitch]
+    assert len(await storage.copilot.search(["module"], limit=5)) == 5
