@@ -38,7 +38,7 @@ from shared.errors import Deferred, PermanentError, TransientError
 from shared.outbox import SERVICES
 from shared.storage import utcnow
 from shared.storage.copilot import day_of
-from shared.telegram_outbox import hold_back_for_pace, send_later
+from shared.telegram_outbox import edit_later, hold_back_for_pace, send_later
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +78,20 @@ def suggestion_text(suggestion: dict[str, Any]) -> str:
     return template.format(id=suggestion["question_id"],
                            source=html.escape(suggestion.get("source") or ""),
                            draft=html.escape(suggestion.get("draft") or ""))
+
+
+async def supersede(services: Any, question_id: int, conn: Any = None) -> None:
+    """The question was answered another way: its waiting suggestion is closed and loses its
+    buttons (in the caller's transaction)."""
+    suggestion = await services.storage.copilot.suggestion_for(question_id)
+    if suggestion is None or suggestion["status"] != "ready":
+        return
+    if await services.storage.copilot.decide(suggestion["id"], "superseded", None,
+                                             conn=conn) is None:
+        return
+    if suggestion["message_id"] is not None:
+        await edit_later(services, "avap", suggestion["chat_id"], suggestion["message_id"],
+                         suggestion_text(suggestion) + texts.SUGGESTION_SUPERSEDED, conn=conn)
 
 
 def copilot_ai(services: Any) -> CopilotAI:
@@ -145,6 +159,10 @@ class Copilot:
             sendable=draft.sendable, used_model=draft.used_model)
 
     async def _post(self, question: dict[str, Any], suggestion: dict[str, Any]) -> None:
+        fresh = await self.services.storage.avap.get_question(question["id"])
+        if fresh is None or fresh["answered"]:  # answered while the suggestion was composed
+            await self.services.storage.copilot.decide(suggestion["id"], "superseded", None)
+            return
         bot = self.app.bot
         chat_id, card_id = question["card_chat_id"], question["card_message_id"]
         hold_back_for_pace(bot, [chat_id], f"{AVAP_SUGGEST}:{question['id']}")

@@ -22,7 +22,7 @@ from avap_bot import callbacks as cb
 from avap_bot import keyboards, texts
 from avap_bot.access import admin_only, student_only
 from avap_bot.cards import admin_label, queue_card
-from avap_bot.copilot import suggestion_text
+from avap_bot.copilot import suggestion_text, supersede
 from shared.flows import BotContext, in_step
 from shared.storage import utcnow
 from shared.telegram_outbox import copy_later, edit_later, send_later
@@ -237,6 +237,8 @@ async def _deliver_answer(update: Update, context: BotContext, question_id: int,
             await edit_later(services, BOT, row["card_chat_id"], row["card_message_id"],
                              _card_text(row, student) + answered.format(
                                  admin=admin_label(admin)), conn=conn)
+        if suggestion is None and first:
+            await supersede(services, question_id, conn=conn)
         if suggestion is not None and suggestion[0]["message_id"] is not None:
             done_note = texts.SUGGESTION_SENT if suggestion[1] == "sent" else \
                 texts.SUGGESTION_EDITED

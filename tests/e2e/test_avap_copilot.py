@@ -165,6 +165,18 @@ def test_edit_and_send_and_dismiss(fake_telegram: FakeTelegram, make_server) -> 
         "Dismissed by" in str(e.params["text"])
         for e in _sent_to(fake_telegram, "editMessageText", QUESTIONS_GROUP)))
 
+    # answered by a reply to the card instead: the suggestion is closed and loses its buttons
+    add_verified_student(srv, 404, name="Di Fourth")
+    _ask(fake_telegram, Chat(fake_telegram, srv, 404), 2, text=SECOND)
+    suggestion = _wait_suggestion(fake_telegram, 3)
+    admin.send("One page is enough for the summary.",
+               reply_to_message=_card_message(_wait_card(fake_telegram, 4)))
+    fake_telegram.wait_for(lambda: _suggestion_row(srv, 4)["status"] == "superseded")
+    fake_telegram.wait_for(lambda: any(
+        int(e.params["message_id"]) == suggestion.result["message_id"]
+        and "answered another way" in str(e.params["text"]) and "reply_markup" not in e.params
+        for e in _sent_to(fake_telegram, "editMessageText", QUESTIONS_GROUP)))
+
 
 # --- with OpenAI (a fake over HTTP) -------------------------------------------------------------
 @pytest.fixture
