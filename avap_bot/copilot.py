@@ -33,7 +33,7 @@ from telegram.ext import Application
 
 from avap_bot import keyboards, texts
 from avap_bot.copilot_ai import AIFailed, CopilotAI, not_covered, redact
-from avap_bot.retrieval import Match, find_matches, pick_quote
+from avap_bot.retrieval import WORTH_ASKING, Match, find_matches, pick_quote
 from shared.errors import Deferred, PermanentError, TransientError
 from shared.outbox import SERVICES
 from shared.storage import utcnow
@@ -46,6 +46,7 @@ AVAP_SUGGEST = "avap.suggest"
 MODEL_SOURCES = 3                    # matches given to the model
 CARD_WAIT = timedelta(minutes=10)    # a card not posted by then: no suggestion
 TITLE_CHARS = 60
+DRAFT_CHARS = 3000                   # of the draft shown under the card (Send sends it whole)
 
 
 async def queue_suggestion(services: Any, question_id: int, conn: Any = None) -> None:
@@ -77,7 +78,11 @@ def suggestion_text(suggestion: dict[str, Any]) -> str:
     template = texts.SUGGESTION if suggestion["sendable"] else texts.SUGGESTION_NOT_COVERED
     return template.format(id=suggestion["question_id"],
                            source=html.escape(suggestion.get("source") or ""),
-                           draft=html.escape(suggestion.get("draft") or ""))
+                           draft=html.escape(_clip(suggestion.get("draft") or "")))
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= DRAFT_CHARS else text[:DRAFT_CHARS - 1] + "…"
 
 
 async def supersede(services: Any, question_id: int, conn: Any = None) -> None:
@@ -193,7 +198,7 @@ class Copilot:
                                      exclude=question["id"])
         if not matches:
             return None
-        if use_model:
+        if use_model and matches[0].score >= WORTH_ASKING:  # else nothing to write from
             try:
                 return await self._written(question, text, matches[:MODEL_SOURCES])
             except AIFailed as exc:

@@ -26,6 +26,7 @@ CANDIDATES = 20          # per source, from the database
 GOOD_ENOUGH = 0.45       # least score of a match quoted as is (no model)
 GOOD_COVER = 0.6         # least share of the question's concepts that the match holds
 MARGIN = 0.05            # least lead of the quoted match over the next (else: ambiguous)
+WORTH_ASKING = 0.3       # least score of the best match for the model to be asked at all
 W_QUESTION, W_ANSWER, W_DATABASE = 0.55, 0.15, 0.30
 
 STOP = frozenset([

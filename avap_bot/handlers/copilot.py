@@ -21,7 +21,7 @@ from avap_bot import callbacks as cb
 from avap_bot import keyboards, texts
 from avap_bot.access import admin_only
 from avap_bot.cards import admin_label
-from avap_bot.copilot import suggestion_text
+from avap_bot.copilot import DRAFT_CHARS, suggestion_text
 from avap_bot.handlers.questions import _deliver_answer
 from shared.flows import BotContext, in_step
 from shared.telegram_outbox import edit_later
@@ -88,7 +88,7 @@ async def edit(update: Update, context: BotContext) -> None:
     await context.bot.send_message(
         update.effective_chat.id, texts.SUGGESTION_EDIT_PROMPT.format(
             admin=update.effective_user.mention_html(), id=suggestion["question_id"],
-            draft=html.escape(suggestion["draft"] or "")),
+            draft=html.escape((suggestion["draft"] or "")[:DRAFT_CHARS])),
         reply_markup=keyboards.answer_prompt())
 
 

@@ -28,6 +28,7 @@ STEP_IMPORT = "faq.import"
 STEPS = (STEP_QUESTION, STEP_ANSWER, STEP_IMPORT)
 LIST_LIMIT = 50
 SNIPPET = 80
+MESSAGE_CHARS = 3600
 MAX_BYTES = 1_000_000
 TEXT_TYPES = ("text/plain", "text/markdown", "text/x-markdown")
 NEW = filters.UpdateType.MESSAGE
@@ -44,10 +45,16 @@ async def _list_text(context: BotContext) -> tuple[str, list[int]]:
     if not entries:
         return texts.FAQ_EMPTY, []
     lines = [texts.FAQ_HEAD.format(n=len(entries))]
-    lines += [texts.FAQ_ROW.format(id=e["id"], question=_short(e["question"], SNIPPET),
-                                   answer=_short(e["answer"], SNIPPET)) for e in entries]
+    shown: list[int] = []
+    for e in entries:  # one message (an edit cannot be split): what fits
+        row = texts.FAQ_ROW.format(id=e["id"], question=_short(e["question"], SNIPPET),
+                                   answer=_short(e["answer"], SNIPPET))
+        if sum(len(x) + 1 for x in lines) + len(row) > MESSAGE_CHARS:
+            break
+        lines.append(row)
+        shown.append(int(e["id"]))
     lines.append(texts.FAQ_FOOT)
-    return "\n".join(lines), [int(e["id"]) for e in entries]
+    return "\n".join(lines), shown
 
 
 @admin_only
