@@ -70,7 +70,7 @@ async def faq(update: Update, context: BotContext) -> None:
     elif sub == "import":
         context.flow.clear()
         context.flow.goto(STEP_IMPORT)
-        await message.reply_text(texts.FAQ_IMPORT_PROMPT)
+        await message.reply_text(texts.FAQ_IMPORT_PROMPT, reply_markup=keyboards.answer_prompt())
     elif sub:
         await message.reply_text(texts.FAQ_USAGE)
     else:
