@@ -58,6 +58,7 @@ def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from shared.platform import resolve_mode
+    from shared.serve import LeanServer
     from shared.server import create_app
 
     settings = _settings()
@@ -68,8 +69,9 @@ def serve(args: argparse.Namespace) -> int:
     app = create_app(settings, mode=mode, force=args.force)
     config = uvicorn.Config(app, host=args.host, port=port, log_config=None, access_log=False,
                             proxy_headers=True, forwarded_allow_ips="*",
-                            timeout_graceful_shutdown=15, lifespan="on")
-    server = uvicorn.Server(config)
+                            timeout_graceful_shutdown=15, lifespan="on",
+                            date_header=False)  # shared.server adds it
+    server = LeanServer(config)
     server.run()
     # uvicorn swallows a failed start-up into its own exit; make it a non-zero status
     return 0 if server.started else 1

@@ -15,7 +15,7 @@ T = TypeVar("T")
 
 class GroupCommit(Generic[T]):
     def __init__(self, write: Callable[[list[T]], Awaitable[None]], *, max_batch: int = 500,
-                 on_stored: Callable[[int], None] | None = None) -> None:
+                 on_stored: Callable[[list[T]], None] | None = None) -> None:
         self._write = write
         self._max_batch = max_batch
         self._on_stored = on_stored
@@ -34,8 +34,9 @@ class GroupCommit(Generic[T]):
         while self._queue:
             batch = self._queue[: self._max_batch]
             del self._queue[: self._max_batch]
+            items = [item for item, _ in batch]
             try:
-                await self._write([item for item, _ in batch])
+                await self._write(items)
             except Exception as exc:  # noqa: BLE001 - every waiting request must hear of it
                 for _, fut in batch:
                     if not fut.done():
@@ -45,4 +46,4 @@ class GroupCommit(Generic[T]):
                 if not fut.done():
                     fut.set_result(None)
             if self._on_stored is not None:
-                self._on_stored(len(batch))
+                self._on_stored(items)

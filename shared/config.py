@@ -138,6 +138,7 @@ class Settings(BaseSettings):
     outbox_alert_after: int = Field(8, validation_alias="OUTBOX_ALERT_AFTER", ge=1)
     housekeeping_seconds: int = Field(60, validation_alias="HOUSEKEEPING_SECONDS", ge=1)
     keepalive_seconds: int = Field(540, validation_alias="KEEPALIVE_SECONDS", ge=10)
+    heartbeat_seconds: float = Field(5.0, validation_alias="HEARTBEAT_SECONDS", ge=0.2, le=60)
 
     @field_validator("tip_time", "digest_time")
     @classmethod

@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
@@ -31,7 +31,7 @@ from shared.flows import Flow, UpdateOutcome, current_flow, current_outcome
 from shared.outbox import backoff_seconds
 from shared.services import ChatDirectory
 from shared.storage import Storage, utcnow
-from shared.storage.platform import InboxRow
+from shared.storage.platform import ClaimSpec, InboxRow
 
 log = logging.getLogger(__name__)
 
@@ -62,13 +62,35 @@ def chat_key_of(update: dict[str, Any]) -> str:
     return ""
 
 
-class InboxIntake:
-    """Writes incoming updates durably, grouping concurrent writes into one transaction."""
+Row = tuple[str, int, str, str]  # (bot, update_id, chat_key, payload)
 
-    def __init__(self, storage: Storage, on_stored: Callable[[int], None] | None = None,
+
+class InboxIntake:
+    """Writes incoming updates durably, grouping concurrent writes into one transaction.
+
+    With a ``worker``, the transaction that stores a small batch also claims for it what can
+    be claimed (the worker says how many slots it has free), so that an update costs one write
+    transaction less; the worker is then told what was stored and what it got."""
+
+    def __init__(self, storage: Storage, worker: InboxWorker | None = None,
                  max_batch: int = 500) -> None:
-        self._commit: GroupCommit[tuple[str, int, str, str]] = GroupCommit(
-            storage.inbox.add_many, max_batch=max_batch, on_stored=on_stored)
+        self.storage = storage
+        self.worker = worker
+        self._commit: GroupCommit[Row] = GroupCommit(self._write, max_batch=max_batch)
+
+    async def _write(self, rows: list[Row]) -> None:
+        spec = None
+        if self.worker is not None and self.storage.inbox.claims_on_add:
+            spec = self.worker.claim_spec(len(rows))
+        try:
+            claimed = await self.storage.inbox.add_many(rows, claim=spec)
+        except BaseException:
+            if spec is not None and self.worker is not None:
+                self.worker.claim_abandoned()
+            raise
+        if self.worker is not None:
+            self.worker.stored(rows, claimed if spec is not None else None,
+                               spec[1] if spec is not None else 0)
 
     async def put(self, bot: str, update_id: int, chat_key: str, payload: str) -> None:
         """Return once the update is stored (or was stored before); raise if storage fails."""
@@ -121,10 +143,68 @@ class InboxWorker:
         self.processed = 0
         self._pressure_until = 0.0
         self._last_claim = 0.0
+        # When to claim again without news. A claim takes every row that can be taken, so the
+        # next one is worth its transaction only when something may have become claimable:
+        # rows stored (the intake wakes the worker), a retry falling due (a timer), a slot
+        # freed while the last claim filled every slot (``_maybe_more``), or a handler done in
+        # a chat that has more rows waiting behind it (``_backlog``: chats with a row stored
+        # while one of theirs was in flight or claimed, kept until a claim finds none of
+        # theirs). What this process cannot know (another instance's rows, a lease that ran
+        # out) is found by the heartbeat's wakes and the idle poll.
+        self._maybe_more = False
+        self._backlog: set[tuple[str, str]] = set()
+        self._inflight_chats: dict[tuple[str, str], int] = {}
+        self._retrying: set[tuple[str, str]] = set()  # chats whose row waits for its retry
+        self._claiming = False
+        self._unknown = True  # rows from before the start may be waiting
+        self._busy = asyncio.Event()  # set while updates are in flight (their leases renew)
 
-    def wake(self, stored: int = 0) -> None:
-        """New work: ``stored`` updates were just committed by the intake (0: other news)."""
-        if stored >= self.pressure_batch:
+    def wake(self) -> None:
+        """Rows may be claimable that this worker did not see stored (a bot became ready,
+        another instance stored them or died): the next claim also treats every chat it
+        takes or has in flight as one that may have more rows behind."""
+        self._unknown = True
+        self._wake.set()
+
+    def claim_spec(self, stored: int) -> ClaimSpec | None:
+        """What the intake may claim for this worker in the transaction that stores
+        ``stored`` updates: nothing while the worker claims itself or the intake is busy."""
+        free = self.concurrency - len(self._inflight)
+        bots = self._ready_bots()
+        if self._claiming or self._stopping or stored >= self.pressure_batch or free <= 0 \
+                or not bots:
+            return None
+        self._claiming = True   # until ``stored``: the worker's own claim waits for this one
+        return self.instance, free, self.lease_seconds, bots
+
+    def claim_abandoned(self) -> None:
+        """The intake's transaction failed: nothing was claimed; the worker looks itself."""
+        self._claiming = False
+        self.wake()
+
+    def stored(self, rows: list[Row], claimed: list[InboxRow] | None, free: int = 0) -> None:
+        """The intake committed ``rows`` and, when it claimed (``claimed`` is not None, with
+        ``free`` slots asked for), took ``claimed``. Rows that could not be claimed at once
+        (their chat busy, several of one chat in the batch) put their chat in the backlog."""
+        if claimed is not None:
+            self._claiming = False
+            self._claimed(claimed, free)
+            for row in claimed:
+                self._start(row)
+            taken = {(r.bot, r.update_id) for r in claimed}
+            if not self._maybe_more:  # every claimable row was taken: the rest are blocked
+                self._backlog.update((b, c) for b, u, c, _ in rows
+                                     if c and (b, u) not in taken)
+            if self._maybe_more or self._unknown:
+                self._wake.set()
+            return
+        seen: set[tuple[str, str]] = set()
+        for bot, _update_id, chat_key, _payload in rows:
+            key = (bot, chat_key)
+            if chat_key and (key in seen or key in self._inflight_chats or self._claiming):
+                self._backlog.add(key)
+            seen.add(key)
+        if len(rows) >= self.pressure_batch:
             self._pressure_until = time.monotonic() + self.pressure_hold
         self._wake.set()
 
@@ -166,8 +246,11 @@ class InboxWorker:
             free = self.concurrency - len(self._inflight)
             bots = self._ready_bots()
             rows: list[InboxRow] = []
-            if free > 0 and bots:
+            # (while the intake claims in its transaction, it hands over what it took)
+            if free > 0 and bots and not self._claiming:
                 self._last_claim = time.monotonic()
+                self._claiming = True
+                unknown, self._unknown = self._unknown, False
                 try:
                     rows = await self.storage.inbox.claim(self.instance, free, self.lease_seconds,
                                                          bots=bots)
@@ -175,26 +258,59 @@ class InboxWorker:
                     if self._stopping:  # a cancellation turned into an error on the way out
                         return
                     log.exception("inbox: claiming failed; retrying shortly")
+                    self._unknown = True
                     await asyncio.sleep(1)
                     continue
-            for row in rows:
-                task = asyncio.create_task(self._process(row), name=f"update-{row.id}")
-                self._inflight[row.id] = task
-                task.add_done_callback(lambda _t, rid=row.id: self._finished(rid))
+                finally:
+                    self._claiming = False
+                self._claimed(rows, free)
+                for row in rows:
+                    self._start(row)
+                if unknown:
+                    self._backlog.update(self._inflight_chats)
             # A claim takes every row that can be taken now (the oldest pending one of each
-            # chat, up to the free slots), so the next one waits for news: an update stored, a
-            # handler finished (its chat's next row, a free slot), or the idle poll (retries,
-            # other instances). A wake during the claim is kept: the wait then returns at once.
-            with contextlib.suppress(TimeoutError):
+            # chat, up to the free slots), so the next one waits for news (see __init__). A
+            # wake during the claim is kept: the wait then returns at once.
+            try:
                 await asyncio.wait_for(self._wake.wait(),
                                        timeout=self.storage.db.idle_poll_seconds)
+            except TimeoutError:
+                self._unknown = True  # the safety poll: whatever another process left
 
-    def _finished(self, row_id: int) -> None:
-        self._inflight.pop(row_id, None)
-        self._wake.set()
+    def _claimed(self, rows: list[InboxRow], free: int) -> None:
+        """Note what a claim found: whether more may be waiting, which chats are done."""
+        self._maybe_more = len(rows) >= free
+        if self._maybe_more:
+            return
+        found = {(r.bot, r.chat_key) for r in rows}
+        self._retrying -= found
+        self._backlog = {k for k in self._backlog
+                         if k in found or k in self._inflight_chats or k in self._retrying}
+
+    def _start(self, row: InboxRow) -> None:
+        key = (row.bot, row.chat_key)
+        self._inflight_chats[key] = self._inflight_chats.get(key, 0) + 1
+        task = asyncio.create_task(self._process(row), name=f"update-{row.id}")
+        self._inflight[row.id] = task
+        self._busy.set()
+        task.add_done_callback(lambda _t, r=row: self._finished(r))
+
+    def _finished(self, row: InboxRow) -> None:
+        self._inflight.pop(row.id, None)
+        key = (row.bot, row.chat_key)
+        left = self._inflight_chats.get(key, 1) - 1
+        if left > 0:
+            self._inflight_chats[key] = left
+        else:
+            self._inflight_chats.pop(key, None)
+        if self._maybe_more or key in self._backlog:
+            self._wake.set()
 
     async def _renew_leases(self) -> None:
         while not self._stopping:
+            if not self._inflight:  # nothing to renew: no timer while idle
+                self._busy.clear()
+                await self._busy.wait()
             await asyncio.sleep(self.lease_seconds / 3)
             if self._inflight:
                 try:
@@ -262,6 +378,9 @@ class InboxWorker:
             log.exception("inbox: could not record a failure", extra={"row": row.id})
             return
         if retry_at is not None:  # wake for the retry itself, not at the next idle poll
+            # the chat's later rows wait behind this one: look for them once it is done
+            self._backlog.add((row.bot, row.chat_key))
+            self._retrying.add((row.bot, row.chat_key))
             asyncio.get_running_loop().call_later(delay, self._wake.set)
         self._log(row, outcome, started, "retry" if retry else "dead", exc=exc)
         if retry:

@@ -117,13 +117,22 @@ class OutboxWorker:
             if lane.task is None:
                 lane.task = asyncio.create_task(self._run(lane), name=f"outbox-{lane.name}")
 
-    async def stop(self) -> None:
+    async def stop(self, grace: float = 10.0) -> None:
+        """Stop claiming; let the deliveries in flight finish (up to ``grace`` seconds), then
+        cancel what is left. Rows claimed but not started stay leased to this instance until
+        its heartbeat frees them at shutdown (shared/instances.py): a SIGTERM in the middle of a
+        burst sends nothing twice, and loses nothing."""
         self._stopping = True
         tasks = [lane.task for lane in self._lanes if lane.task is not None]
-        for task in tasks:
-            task.cancel()
+        self.wake()
         if tasks:
-            await asyncio.wait(tasks, timeout=10)
+            _done, late = await asyncio.wait(tasks, timeout=grace)
+            for task in late:
+                task.cancel()
+            if late:
+                log.warning("outbox: deliveries still running at shutdown were cancelled",
+                            extra={"lanes": len(late)})
+                await asyncio.wait(late, timeout=2)
         for lane in self._lanes:
             lane.task = None
 
@@ -162,6 +171,8 @@ class OutboxWorker:
 
         async def one(row: OutboxRow) -> None:
             async with sem:
+                if self._stopping:  # not started: the next instance delivers it
+                    return
                 await self._deliver_row(row)
 
         await asyncio.gather(*(one(r) for r in rows))

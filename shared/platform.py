@@ -21,6 +21,7 @@ from shared.bots import BotRuntime, bot_module
 from shared.config import BOT_NAMES, Settings
 from shared.errors import PermanentError, PlatformError, TransientError
 from shared.inbox import InboxIntake, InboxWorker, chat_key_of
+from shared.instances import Heartbeat
 from shared.jobs import register_platform_jobs
 from shared.outbox import OutboxWorker
 from shared.redirects import Redirector
@@ -81,6 +82,7 @@ class Platform:
         self.outbox: OutboxWorker
         self.alerts: Alerts
         self.scheduler: Scheduler
+        self.heartbeat: Heartbeat | None = None
         self._bot_tasks: list[asyncio.Task] = []
         self.warnings: list[str] = []
 
@@ -120,7 +122,12 @@ class Platform:
         self.worker = InboxWorker(self.storage, self.runtimes, s, self.alerts, chats,
                                   instance=self.instance,
                                   lease_seconds=max(3.0, s.retry_base_seconds * 30))
-        self.intake = InboxIntake(self.storage, on_stored=self.worker.wake)
+        self.intake = InboxIntake(self.storage, self.worker)
+        self.storage.locks.owner = self.instance
+        self.heartbeat = Heartbeat(self.storage, self.instance, interval=s.heartbeat_seconds,
+                                   on_freed=self._wake_workers, on_others=self._wake_workers)
+        # before the first claim: what a dead instance (this one before a kill -9) held is free
+        await self.heartbeat.start()
         salt = hashlib.sha256(f"clicks:{s.secret_for('shopping')}".encode()).digest()
         self.redirector = Redirector(self.storage, salt)
         if self.mode == "polling":
@@ -240,6 +247,10 @@ class Platform:
             # confirmed to Telegram only now that the updates are stored
             offset = max(r[1] for r in rows) + 1
 
+    def _wake_workers(self) -> None:
+        self.worker.wake()
+        self.outbox.wake()
+
     # --- outbox deliveries ------------------------------------------------------------------
     def _ready_bot_names(self) -> list[str]:
         return [n for n, r in self.runtimes.items() if r.state == "ready"]
@@ -319,5 +330,7 @@ class Platform:
                 if runtime.app.running:
                     await runtime.app.stop()
                 await runtime.app.shutdown()
+        if self.heartbeat is not None:
+            await self.heartbeat.stop()
         if hasattr(self, "storage"):
             await self.storage.close()

@@ -14,6 +14,8 @@ import contextlib
 import gc
 import hmac
 import logging
+import time
+from email.utils import formatdate
 from typing import Any
 
 import orjson
@@ -34,6 +36,26 @@ _OK_BODY = b'{"ok":true}'
 _JSON_HEADERS = [(b"content-type", b"application/json")]
 _WEBHOOK_PREFIX = "/webhook/"
 SYSTEME_WEBHOOK = "/webhook/systeme"  # Systeme.io's signed webhooks: shared.routes.systeme
+
+
+_date = [0, b""]  # (second, its HTTP date): one formatting a second at most
+
+
+def http_date() -> bytes:
+    """The ``Date`` header's value now (uvicorn's own would need it to wake every second)."""
+    now = int(time.time())
+    if now != _date[0]:
+        _date[0], _date[1] = now, formatdate(now, usegmt=True).encode()
+    return _date[1]  # type: ignore[return-value]
+
+
+def _dated(send: Send) -> Send:
+    """``send`` that adds the ``Date`` header to the start of every response."""
+    async def dated(message: Any) -> None:
+        if message["type"] == "http.response.start":
+            message["headers"] = [*message.get("headers", ()), (b"date", http_date())]
+        await send(message)
+    return dated
 
 
 async def _respond(send: Send, status: int, body: bytes, head: bool = False) -> None:
@@ -145,6 +167,7 @@ class Service:
             await self.api(scope, receive, send)
             return
         path, method = scope.get("path", ""), scope["method"]
+        send = _dated(send)
         try:
             if method == "POST" and path.startswith(_WEBHOOK_PREFIX) and "/" not in path[9:] \
                     and path[9:] and path != SYSTEME_WEBHOOK:

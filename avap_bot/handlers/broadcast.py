@@ -32,6 +32,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 from avap_bot import callbacks as cb
 from avap_bot import keyboards, texts
 from avap_bot.access import admin_only, refuse
+from shared.batching import GroupCommit
 from shared.flows import BotContext, in_step
 from shared.telegram import Bulk, NotSent, is_message_not_modified
 from shared.telegram_outbox import send_later
@@ -311,6 +312,9 @@ class _Sender:
         # sent yet are dropped (NotSent) and stay pending
         self.bulk = Bulk(going=lambda: self.going)
         self.shown: str | None = None
+        # outcomes that arrive while one is being written go into the next write together
+        self.recorder: GroupCommit[tuple[int, str]] = GroupCommit(
+            lambda outcomes: self.avap.record_deliveries(self.id, outcomes))
 
     @property
     def going(self) -> bool:
@@ -387,7 +391,7 @@ class _Sender:
         self.settled.add(chat_id)
         self.retry_at.pop(chat_id, None)
         try:
-            await self.avap.record_delivery(self.id, chat_id, outcome)
+            await self.recorder.put((chat_id, outcome))
         except Exception:
             # keep it: the copy must not be sent again because the database blinked
             log.warning("could not record a delivery; will retry", exc_info=True,

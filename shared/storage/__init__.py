@@ -8,6 +8,7 @@ from shared.storage.copilot import CopilotRepo
 from shared.storage.crm import CrmRepo
 from shared.storage.db import Database, utcnow
 from shared.storage.engagement import EngagementRepo
+from shared.storage.instances import InstanceRepo
 from shared.storage.migrate import apply_migrations
 from shared.storage.platform import (
     ChatRepo,
@@ -34,7 +35,7 @@ class Storage:
         "inbox": InboxRepo, "outbox": OutboxRepo, "flows": FlowRepo, "jobs": JobRunRepo,
         "locks": LockRepo, "cooldowns": CooldownRepo, "chats": ChatRepo, "avap": AvapRepo,
         "engagement": EngagementRepo, "crm": CrmRepo, "shopping": ShoppingRepo,
-        "analytics": AnalyticsRepo, "copilot": CopilotRepo,
+        "analytics": AnalyticsRepo, "instances": InstanceRepo, "copilot": CopilotRepo,
     }
 
     def __init__(self, db: Database) -> None:
@@ -52,6 +53,7 @@ class Storage:
         self.crm: CrmRepo = repo["crm"](db)
         self.shopping: ShoppingRepo = repo["shopping"](db)
         self.analytics: AnalyticsRepo = repo["analytics"](db)
+        self.instances: InstanceRepo = repo["instances"](db)
         self.copilot: CopilotRepo = repo["copilot"](db)
 
     @property

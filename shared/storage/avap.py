@@ -3,10 +3,11 @@ questions, wins and broadcasts."""
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import and_, case, func, insert, or_, select, update
+from sqlalchemy import BigInteger, and_, bindparam, case, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.storage import schema as t
@@ -118,12 +119,16 @@ class AvapRepo:
             return [dict(r) for r in rows], int(total)
 
     # --- students -----------------------------------------------------------------------------
-    async def verified_student(self, telegram_id: int) -> Row | None:
+    @functools.cached_property
+    def _verified(self) -> Any:
+        """Built once: most updates look the student up."""
         v = t.verified_users
+        return select(v).where(v.c.telegram_id == bindparam("tid", type_=BigInteger),
+                               v.c.status == "verified")
+
+    async def verified_student(self, telegram_id: int) -> Row | None:
         async with self.db.read() as c:
-            row = (await c.execute(
-                select(v).where(v.c.telegram_id == telegram_id, v.c.status == "verified")
-            )).mappings().first()
+            row = (await c.execute(self._verified, {"tid": telegram_id})).mappings().first()
         return _one(row)
 
     async def find_student(self, *, telegram_id: int | None = None,
@@ -196,9 +201,11 @@ class AvapRepo:
             return [int(r[0]) for r in await c.execute(q)]
 
     # --- admins ---------------------------------------------------------------------------------
+    _admin_ids = select(t.admins.c.telegram_id)  # built once: every admin check reads it
+
     async def admin_ids(self) -> set[int]:
         async with self.db.read() as c:
-            return {int(r[0]) for r in await c.execute(select(t.admins.c.telegram_id))}
+            return {int(r[0]) for r in await c.execute(self._admin_ids)}
 
     async def list_admins(self) -> list[Row]:
         async with self.db.read() as c:
@@ -423,17 +430,33 @@ class AvapRepo:
     async def record_delivery(self, broadcast_id: int, chat_id: int,
                               status: Literal["sent", "failed", "blocked"]) -> None:
         """Record one recipient's outcome (only once: a pending row changes, nothing else)."""
-        b, d = t.broadcasts, t.broadcast_deliveries
+        await self.record_deliveries(broadcast_id, [(chat_id, status)])
+
+    @functools.cached_property
+    def _delivered(self) -> Any:
+        d = t.broadcast_deliveries
+        return update(d).where(
+            d.c.broadcast_id == bindparam("bid", type_=BigInteger),
+            d.c.chat_id == bindparam("cid", type_=BigInteger), d.c.status == "pending",
+        ).values(status=bindparam("outcome"), updated_at=bindparam("at", type_=d.c.updated_at.type))
+
+    async def record_deliveries(self, broadcast_id: int, outcomes: list[tuple[int, str]]) -> None:
+        """Record recipients' outcomes in one transaction, each only once (a pending row
+        changes, nothing else) and counted once."""
+        b = t.broadcasts
+        counted = {"sent": 0, "failed": 0, "blocked": 0}
+        now = utcnow()
         async with self.db.write() as c:
-            res = await c.execute(update(d).where(
-                d.c.broadcast_id == broadcast_id, d.c.chat_id == chat_id, d.c.status == "pending"
-            ).values(status=status, updated_at=utcnow()))
-            if (res.rowcount or 0) != 1:
-                return
-            column = {"sent": b.c.sent_count, "failed": b.c.failed_count,
-                      "blocked": b.c.blocked_count}[status]
-            await c.execute(update(b).where(b.c.id == broadcast_id)
-                            .values({column.key: column + 1}))
+            for chat_id, status in outcomes:
+                res = await c.execute(self._delivered, {"bid": broadcast_id, "cid": chat_id,
+                                                        "outcome": status, "at": now})
+                if (res.rowcount or 0) == 1:
+                    counted[status] += 1
+            if any(counted.values()):
+                await c.execute(update(b).where(b.c.id == broadcast_id).values({
+                    b.c.sent_count: b.c.sent_count + counted["sent"],
+                    b.c.failed_count: b.c.failed_count + counted["failed"],
+                    b.c.blocked_count: b.c.blocked_count + counted["blocked"]}))
 
     async def finish_broadcast(self, broadcast_id: int) -> Row | None:
         b = t.broadcasts

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from sqlalchemy.pool import NullPool
 
 from shared.errors import StorageUnavailable
+from shared.storage.sqlite_inline import inline_url
 
 _ON_COMMIT = "app_on_commit"  # key of a connection's ``info``: callbacks for its commit
 
@@ -54,26 +55,25 @@ class Database:
         self._write_lock = asyncio.Lock() if self.dialect == "sqlite" else None
         self.engine: AsyncEngine = self._create_engine(url)
 
-    # an idle queue worker looks for due rows (retries, other instances' rows) this often
-    idle_poll_seconds = 1.0
+    # An idle queue worker looks for due rows this often when nothing wakes it. Its own retries
+    # and deferrals wake it on time, the heartbeat wakes it when another instance is alive or
+    # one died (shared/instances.py): this poll is only a safety net.
+    idle_poll_seconds = 60.0
 
     def _create_engine(self, url: str) -> AsyncEngine:
         if self.dialect == "sqlite":
             path = url.split(":///", 1)[1] if ":///" in url else ""
             if path and path != ":memory:":
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
-            engine = create_async_engine(url, connect_args={"timeout": 30})
+            # statements run on the loop's thread (shared.storage.sqlite_inline: no thread hops)
+            engine = create_async_engine(inline_url(url), connect_args={"timeout": 30})
 
             @event.listens_for(engine.sync_engine, "connect")
             def _on_connect(dbapi_conn: Any, _record: Any) -> None:
-                # autocommit at the driver level: SQLAlchemy's "begin" event issues BEGIN itself
-                dbapi_conn.isolation_level = None
-                cur = dbapi_conn.cursor()
-                cur.execute("PRAGMA journal_mode=WAL")
-                cur.execute("PRAGMA synchronous=NORMAL")
-                cur.execute("PRAGMA busy_timeout=30000")
-                cur.execute("PRAGMA foreign_keys=ON")
-                cur.close()
+                # the driver is in autocommit (SQLAlchemy's "begin" event sends BEGIN)
+                for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=30000",
+                               "foreign_keys=ON"):
+                    dbapi_conn.execute(f"PRAGMA {pragma}")
 
             @event.listens_for(engine.sync_engine, "begin")
             def _on_begin(conn: Any) -> None:

@@ -15,7 +15,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, func, or_, select, update
+from sqlalchemy import (
+    BigInteger,
+    Integer,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import Insert
 
@@ -47,33 +58,58 @@ class InboxRow:
     attempts: int
 
 
+# what a claim asks for: (owner, limit, lease_seconds, bots)
+ClaimSpec = tuple[str, int, float, list[str] | None]
+
+
 class InboxRepo:
     """The durable queue of incoming updates."""
+
+    claims_on_add = True  # ``add_many`` can claim in its own transaction
 
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def add_many(self, rows: list[tuple[str, int, str, str]]) -> None:
+    async def add_many(self, rows: list[tuple[str, int, str, str]],
+                       claim: ClaimSpec | None = None) -> list[InboxRow]:
         """Store (bot, update_id, chat_key, payload) rows; a repeated (bot, update_id) is
-        ignored."""
+        ignored. With ``claim``, the same transaction then claims what can be claimed (as
+        ``claim`` does), saving the worker a transaction of its own; returns those rows."""
         if not rows:
-            return
+            return []
         now = utcnow()
         values = [
             {"bot": b, "update_id": u, "chat_key": c, "payload": p, "status": "pending",
              "attempts": 0, "next_attempt_at": now, "received_at": now}
             for b, u, c, p in rows
         ]
-        stmt = upsert(self.db, t.inbox).on_conflict_do_nothing(
-            index_elements=["bot", "update_id"]
-        )
         async with self.db.write() as conn:
-            await conn.execute(stmt, values)
+            await conn.execute(self._add, values)
+            if claim is None:
+                return []
+            return await self._claim(conn, *claim)
 
     async def claim(self, owner: str, limit: int, lease_seconds: float,
                     bots: list[str] | None = None) -> list[InboxRow]:
         """Lease up to ``limit`` due rows, at most the oldest pending one of each chat."""
+        async with self.db.write() as conn:
+            return await self._claim(conn, owner, limit, lease_seconds, bots)
+
+    async def _claim(self, conn: AsyncConnection, owner: str, limit: int, lease_seconds: float,
+                     bots: list[str] | None = None) -> list[InboxRow]:
         now = utcnow()
+        params: dict[str, Any] = {"now": now, "owner": owner, "lim": limit,
+                                  "until": now + timedelta(seconds=lease_seconds)}
+        if bots is not None:
+            params["bots"] = bots
+        rows = (await conn.execute(self._claim_statement(bots is not None), params)).all()
+        return sorted((InboxRow(*r) for r in rows), key=lambda r: r.id)
+
+    @functools.cache  # noqa: B019 - one per repository (two at most), which lives as long
+    def _claim_statement(self, by_bot: bool) -> Any:
+        """The claim, built once with bound parameters (now, owner, lim, until, bots):
+        building and hashing this statement for every claim cost more than running it."""
+        now = bindparam("now")
         i = t.inbox
         j = t.inbox.alias("earlier")
         free = or_(i.c.lease_until.is_(None), i.c.lease_until < now)
@@ -86,21 +122,18 @@ class InboxRepo:
             .where(i.c.status == "pending", i.c.next_attempt_at <= now, free,
                    or_(i.c.chat_key == "", ~earlier_pending))
             .order_by(i.c.id)
-            .limit(limit)
+            .limit(bindparam("lim", type_=Integer))
         )
-        if bots is not None:
-            candidates = candidates.where(i.c.bot.in_(bots))
+        if by_bot:
+            candidates = candidates.where(i.c.bot.in_(bindparam("bots", expanding=True)))
         candidates = _skip_locked(self.db, candidates)
-        stmt = (
+        return (
             update(i)
             .where(i.c.id.in_(candidates.scalar_subquery()), i.c.status == "pending", free)
-            .values(lease_owner=owner, lease_until=now + timedelta(seconds=lease_seconds),
+            .values(lease_owner=bindparam("owner"), lease_until=bindparam("until"),
                     attempts=i.c.attempts + 1)
             .returning(i.c.id, i.c.bot, i.c.update_id, i.c.chat_key, i.c.payload, i.c.attempts)
         )
-        async with self.db.write() as conn:
-            rows = (await conn.execute(stmt)).all()
-        return sorted((InboxRow(*r) for r in rows), key=lambda r: r.id)
 
     async def renew(self, row_ids: list[int], owner: str, lease_seconds: float) -> None:
         """Extend the leases of rows still being handled by ``owner``."""
@@ -112,16 +145,25 @@ class InboxRepo:
                 .values(lease_until=utcnow() + timedelta(seconds=lease_seconds))
             )
 
+    @functools.cached_property
+    def _done(self) -> Any:
+        """Built once (every update is marked done); the payload holds personal data and is
+        not needed once handled."""
+        i = t.inbox
+        return (update(i).where(i.c.id == bindparam("row", type_=Integer),
+                                i.c.lease_owner == bindparam("owner"))
+                .values(status="done", done_at=bindparam("at", type_=i.c.done_at.type),
+                        lease_owner=None, lease_until=None, payload=""))
+
     async def mark_done(self, row_id: int, owner: str,
                         conn: AsyncConnection | None = None) -> None:
         async with self.db.write(conn) as conn:
-            await conn.execute(
-                update(t.inbox)
-                .where(t.inbox.c.id == row_id, t.inbox.c.lease_owner == owner)
-                .values(status="done", done_at=utcnow(), lease_owner=None, lease_until=None,
-                        payload="")
-                # the payload holds personal data and is not needed once handled
-            )
+            await conn.execute(self._done, {"row": row_id, "owner": owner, "at": utcnow()})
+
+    @functools.cached_property
+    def _add(self) -> Any:
+        return upsert(self.db, t.inbox).on_conflict_do_nothing(
+            index_elements=["bot", "update_id"])
 
     async def mark_failed(self, row_id: int, owner: str, error: str,
                           retry_at: datetime | None) -> None:
@@ -326,13 +368,26 @@ class FlowRepo:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def load(self, bot: str, chat_id: int, user_id: int) -> tuple[str | None, dict]:
+    # built once with bound parameters (each update loads and saves a flow: building and
+    # hashing these statements every time cost more than running them)
+    @functools.cached_property
+    def _load(self) -> Any:
         f = t.flow_state
+        return select(f.c.step, f.c.data).where(
+            f.c.bot == bindparam("b"), f.c.chat_id == bindparam("c", type_=BigInteger),
+            f.c.user_id == bindparam("u", type_=BigInteger))
+
+    @functools.cached_property
+    def _save(self) -> Any:
+        stmt = upsert(self.db, t.flow_state)
+        return stmt.on_conflict_do_update(
+            index_elements=["bot", "chat_id", "user_id"],
+            set_={"step": stmt.excluded.step, "data": stmt.excluded.data,
+                  "updated_at": stmt.excluded.updated_at})
+
+    async def load(self, bot: str, chat_id: int, user_id: int) -> tuple[str | None, dict]:
         async with self.db.read() as conn:
-            row = (await conn.execute(
-                select(f.c.step, f.c.data).where(f.c.bot == bot, f.c.chat_id == chat_id,
-                                                 f.c.user_id == user_id)
-            )).first()
+            row = (await conn.execute(self._load, {"b": bot, "c": chat_id, "u": user_id})).first()
         if row is None:
             return None, {}
         return row[0], dict(row[1] or {})
@@ -345,14 +400,8 @@ class FlowRepo:
                 await c.execute(delete(f).where(f.c.bot == bot, f.c.chat_id == chat_id,
                                                 f.c.user_id == user_id))
                 return
-            stmt = upsert(self.db, f).values(bot=bot, chat_id=chat_id, user_id=user_id, step=step,
-                                             data=data, updated_at=utcnow())
-            stmt = stmt.on_conflict_do_update(
-                index_elements=["bot", "chat_id", "user_id"],
-                set_={"step": stmt.excluded.step, "data": stmt.excluded.data,
-                      "updated_at": stmt.excluded.updated_at},
-            )
-            await c.execute(stmt)
+            await c.execute(self._save, {"bot": bot, "chat_id": chat_id, "user_id": user_id,
+                                         "step": step, "data": data, "updated_at": utcnow()})
 
 
 class JobRunRepo:
@@ -389,15 +438,23 @@ class JobRunRepo:
 
 
 class LockRepo:
-    """Named locks with an owner token and an expiry (acquire, renew, release)."""
+    """Named locks with an owner token and an expiry (acquire, renew, release).
+
+    A token starts with the holding instance's id (``owner``, set by the running process), so
+    that the locks of an instance found dead are freed at once (``InstanceRepo.release``)."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        self.owner = ""
+
+    def new_token(self) -> str:
+        random = secrets.token_hex(16)
+        return f"{self.owner}/{random}" if self.owner else random
 
     async def acquire(self, key: str, ttl_seconds: float) -> str | None:
         """The owner token when the lock was free or expired, else None."""
         now = utcnow()
-        token = secrets.token_hex(16)
+        token = self.new_token()
         stmt = upsert(self.db, t.locks).values(
             key=key, token=token, expires_at=now + timedelta(seconds=ttl_seconds), created_at=now
         )

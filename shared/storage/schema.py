@@ -120,6 +120,16 @@ locks = Table(
     Column("created_at", UTCDateTime, nullable=False),
 )
 
+instances = Table(
+    "instances",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("host", Text, nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("beat_at", UTCDateTime, nullable=False),
+)
+
 cooldown_states = Table(
     "cooldown_states",
     metadata,

@@ -141,7 +141,8 @@ def test_submit_then_grade_by_replying_to_the_card(fake_telegram: FakeTelegram,
     assert "Ann &lt;Smith&gt;" in card.params["text"] and "attempt 1" in card.params["text"]
     assert buttons(card.params["reply_markup"]) == [
         (texts.BTN_GRADE, cb.Grade(sid).pack()), (texts.BTN_REVISION, cb.Revision(sid).pack())]
-    row = _row(srv, sid)
+    # the card's ids are recorded just after Telegram answers: wait for them, not the call
+    row = fake.wait_for(lambda: (r := _row(srv, sid))["card_message_id"] and r)
     assert (row["card_chat_id"], row["card_message_id"]) == (ASSIGNMENT_GROUP,
                                                             card.result["message_id"])
 

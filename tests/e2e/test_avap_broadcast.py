@@ -306,6 +306,8 @@ def test_a_second_instance_does_not_send_the_same_broadcast(fake_telegram: FakeT
     """An overlapping deploy: B starts (same database) while A is sending; B waits for A's lock
     and finds the broadcast done."""
     fake = fake_telegram
+    # A sends slowly until B is up, so that B surely starts while A still holds the lock
+    fake.enforce_rate(per_second=5)
     a = avap_server(make_server, "a")
     students = list(range(FIRST_STUDENT, FIRST_STUDENT + 120))
     add_students(a, students)
@@ -319,6 +321,10 @@ def test_a_second_instance_does_not_send_the_same_broadcast(fake_telegram: FakeT
 
     b = avap_server(make_server, "b")
     assert b.env["DATA_DIR"] == a.env["DATA_DIR"]
+    fake.wait_for(lambda: any(
+        r.get("msg") == "broadcast held by another instance; waiting for its lock"
+        for r in b.log_records()), timeout=20)
+    fake.enforce_rate(per_second=1000)
     row = wait_status(fake, a, broadcast_id, "done", timeout=30)
     assert row["sent_count"] == 120
     assert copies_to(fake) == Counter({ADMIN_ID: 1, **dict.fromkeys(students, 1)})

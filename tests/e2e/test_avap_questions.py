@@ -95,7 +95,8 @@ def test_answer_by_replying_to_the_card_with_text_then_voice(fake_telegram: Fake
     assert "<code>401</code>" in card.params["text"]
     assert buttons(card.params["reply_markup"]) == [(texts.BTN_ANSWER,
                                                      cb.AnswerQuestion(1).pack())]
-    row = _question(srv, 1)
+    # the card's ids are recorded just after Telegram answers: wait for them, not the call
+    row = fake_telegram.wait_for(lambda: (r := _question(srv, 1))["card_message_id"] and r)
     assert (row["type"], row["content"], row["answered"]) == ("text",
                                                               "How do I export the report?", 0)
     assert (row["card_chat_id"], row["card_message_id"]) == (QUESTIONS_GROUP,

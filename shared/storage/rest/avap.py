@@ -188,6 +188,11 @@ class RestAvapRepo(AvapRepo):
             "p_progress_chat_id": progress_chat_id,
             "p_progress_message_id": progress_message_id, "p_now": utcnow()}, safe=False))
 
+    async def record_deliveries(self, broadcast_id: int, outcomes: list[tuple[int, str]]) -> None:
+        """One ``app_avap_record_delivery`` call per outcome (each is its own transaction)."""
+        for chat_id, status in outcomes:
+            await self.record_delivery(broadcast_id, chat_id, status)  # type: ignore[arg-type]
+
     async def record_delivery(self, broadcast_id: int, chat_id: int,
                               status: Literal["sent", "failed", "blocked"]) -> None:
         """``app_avap_record_delivery``: the outcome and its counter, once."""

@@ -179,7 +179,7 @@ class RestDatabase:
 
     # each poll of an idle queue is an HTTPS request (and egress on Supabase's plan): local work
     # wakes the workers at once, so the polls only pick up retries and other instances' rows
-    idle_poll_seconds = 5.0
+    idle_poll_seconds = 60.0
 
     def __init__(self, client: RestClient) -> None:
         self.client = client

@@ -4,7 +4,6 @@ inherited and runs through the statement translator."""
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Collection
 from typing import Any
 from uuid import uuid4
@@ -12,6 +11,7 @@ from uuid import uuid4
 from shared.storage import schema as t
 from shared.storage.db import utcnow
 from shared.storage.platform import (
+    ClaimSpec,
     CooldownRepo,
     InboxRepo,
     InboxRow,
@@ -24,13 +24,16 @@ from shared.storage.rest.db import RestDatabase, decode_rows
 
 class RestInboxRepo(InboxRepo):
     db: RestDatabase  # type: ignore[assignment]
+    claims_on_add = False  # a claim would be a second request either way: the worker claims
 
-    async def add_many(self, rows: list[tuple[str, int, str, str]]) -> None:
+    async def add_many(self, rows: list[tuple[str, int, str, str]],
+                       claim: ClaimSpec | None = None) -> list[InboxRow]:
         """Store updates with ``app_inbox_add`` (insert-if-absent, one transaction)."""
         if not rows:
-            return
+            return []
         body = [{"bot": b, "update_id": u, "chat_key": c, "payload": p} for b, u, c, p in rows]
         await self.db.rpc("app_inbox_add", {"p_rows": body, "p_now": utcnow()})
+        return []
 
     async def claim(self, owner: str, limit: int, lease_seconds: float,
                     bots: list[str] | None = None) -> list[InboxRow]:
@@ -81,7 +84,7 @@ class RestLockRepo(LockRepo):
 
     async def acquire(self, key: str, ttl_seconds: float) -> str | None:
         """``app_lock_acquire``: the token when the lock was free or expired."""
-        token = secrets.token_hex(16)
+        token = self.new_token()
         # safe to repeat: a retried call (its answer lost) finds the lock held by this same
         # token and gets it again, never a second holder
         got = await self.db.rpc("app_lock_acquire", {"p_key": key, "p_token": token,

@@ -27,8 +27,8 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Column, Table
-from sqlalchemy.sql import operators
+from sqlalchemy import Column, Table, bindparam
+from sqlalchemy.sql import operators, visitors
 from sqlalchemy.sql.dml import Delete, Insert, Update
 from sqlalchemy.sql.elements import (
     BinaryExpression,
@@ -451,8 +451,20 @@ def translate_delete(stmt: Delete) -> RestRequest:
                        columns=cols, returns_rows=bool(returning), idempotent=True)
 
 
+def _bind_values(stmt: ClauseElement, values: dict[str, Any]) -> Any:
+    """``stmt`` with the values of its named bound parameters filled in."""
+    def replace(element: Any) -> Any:
+        if isinstance(element, BindParameter) and element.key in values:
+            return bindparam(element.key, values[element.key], type_=element.type)
+        return None
+    return visitors.replacement_traverse(stmt, {}, replace)
+
+
 def translate(stmt: ClauseElement, params: Any = None) -> RestRequest:
-    """The PostgREST request for ``stmt`` (``params``: rows of an executemany INSERT)."""
+    """The PostgREST request for ``stmt`` (``params``: rows of an executemany INSERT, or the
+    values of a statement's bound parameters, for a statement built once and reused)."""
+    if isinstance(params, dict) and not isinstance(stmt, Insert):
+        stmt, params = _bind_values(stmt, params), None
     if isinstance(stmt, Select):
         if params:
             raise NotTranslatable("SELECT with separate parameters")
