@@ -17,6 +17,7 @@ quotes it only when it leads the next match by ``MARGIN`` (two close matches: am
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -123,9 +124,10 @@ def words(text: str | None) -> list[str]:
     return [w for w in TOKEN.findall((text or "").casefold()) if w not in STOP and len(w) > 1]
 
 
-def concepts(text: str | None) -> set[str]:
+@functools.lru_cache(maxsize=20_000)  # the same answers come back as candidates again and again
+def concepts(text: str | None) -> frozenset[str]:
     """What the text is about: each word's concept, or its stem when it has none."""
-    return {_CONCEPT_OF.get(s, s) for s in (stem(w) for w in words(text))}
+    return frozenset(_CONCEPT_OF.get(s, s) for s in (stem(w) for w in words(text)))
 
 
 def query_words(text: str | None, limit: int = 64) -> list[str]:
@@ -168,7 +170,7 @@ def pick_quote(matches: list[Match]) -> Match | None:
     return matches[0]
 
 
-def _dice(a: set[str], b: set[str]) -> float:
+def _dice(a: frozenset[str], b: frozenset[str]) -> float:
     return 2 * len(a & b) / (len(a) + len(b)) if a and b else 0.0
 
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import platform
 import random
 import statistics
@@ -121,6 +122,7 @@ async def measure(name: str, url: str, args: argparse.Namespace) -> dict[str, An
         for text, _ in asked[:20]:
             await find_matches(storage.copilot, text)
         times, hits, paraphrases, quoted = [], 0, 0, 0
+        cpu = time.process_time()
         for text, index in asked[20:]:
             t0 = time.perf_counter()
             matches = await find_matches(storage.copilot, text)
@@ -130,6 +132,7 @@ async def measure(name: str, url: str, args: argparse.Namespace) -> dict[str, An
             if index is not None:
                 paraphrases += 1
                 hits += any(m.kind == "question" and m.id == ids[index] for m in matches[:3])
+        cpu_ms = (time.process_time() - cpu) * 1000 / len(times)
         times.sort()
         result = {
             "backend": name, "questions": args.questions, "queries": len(times),
@@ -137,6 +140,8 @@ async def measure(name: str, url: str, args: argparse.Namespace) -> dict[str, An
             "p50_ms": round(statistics.median(times), 2),
             "p95_ms": round(times[int(0.95 * len(times)) - 1], 2),
             "max_ms": round(times[-1], 2),
+            "client_cpu_ms_per_query": round(cpu_ms, 2),   # this process (all of SQLite's)
+            "load_average": [round(x, 1) for x in os.getloadavg()],
             "quoted": quoted,
             "paraphrase_top3": f"{hits}/{paraphrases}",
         }

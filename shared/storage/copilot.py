@@ -28,19 +28,22 @@ COMMON = 0.2          # a word in more than this share of the questions is left 
 COMMON_TTL = 600.0    # seconds a word's count is trusted (SQLite; PostgreSQL has statistics)
 DECIDED = ("sent", "edited", "dismissed", "superseded")
 
+# FTS5 ranks first (``rank`` with the column weights: its fast path), on the index alone; the
+# rows are read only for the best ``wide`` (open questions are indexed too, and left out here)
 _SQLITE_SEARCH = {
     "question": text(
         "SELECT 'question' AS kind, q.id, q.telegram_id, q.content AS question, q.answer, "
-        "-bm25(questions_fts, 4.0, 1.0) AS score "
-        "FROM questions_fts JOIN questions q ON q.id = questions_fts.rowid "
-        "WHERE questions_fts MATCH :match AND q.answered AND q.answer IS NOT NULL "
-        "AND q.id <> :exclude ORDER BY bm25(questions_fts, 4.0, 1.0), q.id DESC LIMIT :limit"),
+        "-f.score AS score FROM (SELECT rowid AS id, rank AS score FROM questions_fts "
+        "WHERE questions_fts MATCH :match AND rank MATCH 'bm25(4.0, 1.0)' "
+        "ORDER BY rank LIMIT :wide) f JOIN questions q ON q.id = f.id "
+        "WHERE q.answered AND q.answer IS NOT NULL AND q.id <> :exclude "
+        "ORDER BY f.score, q.id DESC LIMIT :limit"),
     "faq": text(
         "SELECT 'faq' AS kind, f.id, NULL AS telegram_id, f.question, f.answer, "
-        "-bm25(faq_entries_fts, 4.0, 1.0) AS score "
-        "FROM faq_entries_fts JOIN faq_entries f ON f.id = faq_entries_fts.rowid "
-        "WHERE faq_entries_fts MATCH :match ORDER BY bm25(faq_entries_fts, 4.0, 1.0), f.id DESC "
-        "LIMIT :limit"),
+        "-x.score AS score FROM (SELECT rowid AS id, rank AS score FROM faq_entries_fts "
+        "WHERE faq_entries_fts MATCH :match AND rank MATCH 'bm25(4.0, 1.0)' "
+        "ORDER BY rank LIMIT :wide) x JOIN faq_entries f ON f.id = x.id "
+        "ORDER BY x.score, f.id DESC LIMIT :limit"),
 }
 
 
@@ -80,7 +83,7 @@ class CopilotRepo:
                 " OR ".join(f'"{w}"' for w in words)
             for stmt in _SQLITE_SEARCH.values():
                 rows = await c.execute(stmt, {"match": match, "exclude": exclude or -1,
-                                              "limit": limit})
+                                              "limit": limit, "wide": 3 * limit})
                 found.extend(dict(r) for r in rows.mappings())
         return found
 
