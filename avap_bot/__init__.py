@@ -11,6 +11,7 @@ from telegram.ext import Application
 
 from avap_bot import texts
 from avap_bot.cards import CardDelivery
+from avap_bot.copilot import Copilot
 from shared.bots import CommandMenus, add_handlers, new_application, record_error
 from shared.config import Settings
 
@@ -22,7 +23,7 @@ APOLOGY = texts.APOLOGY
 
 # handler modules, in the order their handlers are tried
 FEATURES = ("start", "verification", "buyers", "tips", "matching", "digest", "assignments",
-            "grading", "questions", "wins",
+            "grading", "questions", "copilot", "faq", "wins",
             "progress", "broadcast", "desk", "crm", "reports")
 
 
@@ -30,6 +31,7 @@ def build_application(settings: Settings, services: Any) -> Application:
     """The support bot's PTB application with the handlers of every feature."""
     app = new_application(settings, NAME, services, parse_mode=ParseMode.HTML)
     CardDelivery(app, services).register(services.outbox)
+    Copilot(app, services).register(services.outbox)
     for name in FEATURES:
         add_handlers(app, importlib.import_module(f"avap_bot.handlers.{name}").HANDLERS)
     start = importlib.import_module("avap_bot.handlers.start")

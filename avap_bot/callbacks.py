@@ -127,3 +127,32 @@ ALL: tuple[type[CallbackData], ...] = (
     RemoveAdmin,
 )
 assert len({c.prefix for c in ALL}) == len(ALL), "two callbacks share a prefix"
+
+
+# --- the copilot and the FAQ ----------------------------------------------------------------
+@dataclass(frozen=True)
+class SendSuggestion(CallbackData):
+    prefix: ClassVar[str] = "cs"
+    suggestion_id: int
+
+
+@dataclass(frozen=True)
+class EditSuggestion(CallbackData):
+    prefix: ClassVar[str] = "ce"
+    suggestion_id: int
+
+
+@dataclass(frozen=True)
+class DismissSuggestion(CallbackData):
+    prefix: ClassVar[str] = "cd"
+    suggestion_id: int
+
+
+@dataclass(frozen=True)
+class RemoveFaq(CallbackData):
+    prefix: ClassVar[str] = "fr"
+    faq_id: int
+
+
+ALL = (*ALL, SendSuggestion, EditSuggestion, DismissSuggestion, RemoveFaq)
+assert len({c.prefix for c in ALL}) == len(ALL), "two callbacks share a prefix"

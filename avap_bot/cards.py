@@ -21,6 +21,7 @@ from telegram import InlineKeyboardMarkup, Message, User
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import Application
 
+from avap_bot.copilot import queue_suggestion
 from shared.errors import PermanentError, TransientError
 from shared.flows import BotContext
 from shared.telegram_outbox import hold_back_for_pace
@@ -93,6 +94,8 @@ class CardDelivery:
         avap = self.services.storage.avap
         row = await getattr(avap, getter)(row_id)
         if row is None or row["card_message_id"] is not None or not waiting(row):
+            if kind == "question" and row is not None and row["card_message_id"] is not None:
+                await self._suggest(row_id)  # a retry after a crash that came before it
             return
         if not self.app.running:
             raise TransientError("the support bot is not ready")
@@ -117,3 +120,10 @@ class CardDelivery:
             raise PermanentError(f"card {kind} {row_id}: {exc.message}") from exc
         if first is not None:
             await getattr(avap, setter)(row_id, first.chat_id, first.message_id)
+            if kind == "question":
+                await self._suggest(row_id)
+
+    async def _suggest(self, question_id: int) -> None:
+        """The copilot's suggestion step, once the card exists to reply to (a no-op when
+        queued already)."""
+        await queue_suggestion(self.services, question_id)

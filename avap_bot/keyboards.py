@@ -157,3 +157,24 @@ def resubmit(module_index: int, module: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[InlineKeyboardButton(
         texts.BTN_RESUBMIT.format(module=module),
         callback_data=cb.PickModule(module_index).pack())]])
+
+
+# --- the copilot and the FAQ (handlers/copilot.py, handlers/faq.py) ---------------------------
+def suggestion(suggestion_id: int, sendable: bool) -> InlineKeyboardMarkup:
+    """Send / Edit and send / Dismiss under a suggestion (only Dismiss when not sendable)."""
+    row = [InlineKeyboardButton(texts.BTN_SUGGESTION_DISMISS,
+                                callback_data=cb.DismissSuggestion(suggestion_id).pack())]
+    if sendable:
+        row = [InlineKeyboardButton(texts.BTN_SUGGESTION_SEND,
+                                    callback_data=cb.SendSuggestion(suggestion_id).pack()),
+               InlineKeyboardButton(texts.BTN_SUGGESTION_EDIT,
+                                    callback_data=cb.EditSuggestion(suggestion_id).pack()),
+               *row]
+    return InlineKeyboardMarkup([row])
+
+
+def faq_remove(ids: list[int], per_row: int = 4) -> InlineKeyboardMarkup | None:
+    buttons = [InlineKeyboardButton(texts.BTN_FAQ_REMOVE.format(id=i),
+                                    callback_data=cb.RemoveFaq(i).pack()) for i in ids]
+    rows = [buttons[i:i + per_row] for i in range(0, len(buttons), per_row)]
+    return InlineKeyboardMarkup(rows) if rows else None

@@ -496,3 +496,54 @@ SHEETS_OFF = ("Google Sheets is not configured: set GOOGLE_SERVICE_ACCOUNT_JSON 
 SHEETS_RESYNC_QUEUED = ("🔄 The Google Sheet “{name}” will be rewritten from the database in a "
                         "moment (students, submissions, wins, questions). Rows are retried "
                         "until Google accepts them.")
+
+# --- the copilot: suggested answers under question cards (copilot.py, handlers/copilot.py) ----
+ADMIN_COMMANDS.append(("faq", "FAQ for suggested answers: /faq, /faq add, /faq import"))
+QUESTION_CARD_ANSWERED_VIA = "\n\n✅ Answered by {admin} via suggestion"
+SOURCE_QUESTION = "from the answer to question #{id}"
+SOURCE_FAQ = "from FAQ: {title}"
+SUGGESTION = ("💡 <b>Suggested answer</b> to question #{id}\n<i>{source}</i>\n\n"
+              "<blockquote>{draft}</blockquote>\n\nNothing reaches the student until you tap "
+              "Send.")
+SUGGESTION_NOT_COVERED = ("💡 <b>No suggestion</b> for question #{id}: the course's answers "
+                          "and FAQ do not cover it.\n<i>Looked at: {source}</i>\n\n"
+                          "<blockquote>{draft}</blockquote>")
+SUGGESTION_SENT = "\n\n✅ Sent by {admin}"
+SUGGESTION_EDITED = "\n\n✏️ Edited and sent by {admin}"
+SUGGESTION_DISMISSED_BY = "\n\n✖️ Dismissed by {admin}"
+SUGGESTION_SUPERSEDED = "\n\n☑️ The question was answered another way."
+BTN_SUGGESTION_SEND = "✅ Send"
+BTN_SUGGESTION_EDIT = "✏️ Edit and send"
+BTN_SUGGESTION_DISMISS = "✖️ Dismiss"
+SUGGESTION_DECIDED = "This suggestion was already handled."
+SUGGESTION_ALREADY_ANSWERED = "This question is already answered."
+SUGGESTION_DISMISSED = "Dismissed."
+SUGGESTION_EDIT_PROMPT = ("✏️ {admin}, send the corrected answer to question #{id} (or /cancel). "
+                          "The draft:\n\n<code>{draft}</code>")
+SUGGESTION_EDIT_CANCELLED = "Cancelled: the suggestion is still there."
+COPILOT_BUDGET_SPENT = ("💸 Today's OpenAI budget for suggested answers is spent: until midnight "
+                        "UTC, suggestions quote the best matching answer (search only).")
+STATS_COPILOT = ("💡 <b>Suggestions</b>: {posted} posted ({sent} sent as is, {edited} edited, "
+                 "{dismissed} dismissed)\nMedian answer time: {with_s} with a suggestion, "
+                 "{without_s} without")
+
+# --- the FAQ (handlers/faq.py) ------------------------------------------------------------------
+FAQ_HEAD = "📚 <b>FAQ</b> ({n}): the copilot suggests answers from these and from past answers."
+FAQ_ROW = "<b>#{id}</b> {question}\n    {answer}"
+FAQ_EMPTY = ("📚 The FAQ is empty. /faq add adds a question and its answer; /faq import reads "
+             "a .txt or .md file of Q/A pairs.")
+FAQ_FOOT = "\nTap 🗑 to remove an entry. /faq add, /faq import"
+BTN_FAQ_REMOVE = "🗑 #{id}"
+FAQ_USAGE = "/faq lists the FAQ; /faq add adds an entry; /faq import reads a document."
+FAQ_ASK_QUESTION = "📚 Send the question, as a student would ask it (or /cancel)."
+FAQ_ASK_ANSWER = "Now send the answer."
+FAQ_ADDED = "✅ FAQ #{id} added."
+FAQ_IMPORT_PROMPT = ("📎 Send a .txt or .md document with Q/A pairs (\"Q: ...\" / \"A: ...\" "
+                     "lines, or a \"## question\" heading followed by its answer), or /cancel.")
+FAQ_IMPORTED = "✅ Imported {n} FAQ entries."
+FAQ_IMPORT_NONE = ("No Q/A pairs found in that document: use \"Q: ...\" / \"A: ...\" lines or "
+                   "\"## question\" headings.")
+FAQ_IMPORT_BAD_FILE = "Send a text or Markdown document (.txt, .md) under 1 MB."
+FAQ_REMOVED = "Removed FAQ #{id}."
+FAQ_CANCELLED = "Cancelled."
+FAQ_TEXT_ONLY = "Send text, please (or /cancel)."

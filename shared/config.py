@@ -110,6 +110,10 @@ class Settings(BaseSettings):
     openai_api_key: SecretStr | None = Field(None, validation_alias="OPENAI_API_KEY")
     openai_base_url: str | None = Field(None, validation_alias="OPENAI_BASE_URL")
     openai_model: str = Field("gpt-4o-mini", validation_alias="OPENAI_MODEL")
+    openai_transcribe_model: str = Field("whisper-1", validation_alias="OPENAI_TRANSCRIBE_MODEL")
+    openai_daily_token_budget: int = Field(200_000, validation_alias="OPENAI_DAILY_TOKEN_BUDGET",
+                                           ge=0)
+    copilot_seconds: float = Field(15.0, validation_alias="COPILOT_SECONDS", gt=0, le=120)
     systeme_api_key: SecretStr | None = Field(None, validation_alias="SYSTEME_API_KEY")
     systeme_webhook_secret: SecretStr | None = Field(
         None, validation_alias="SYSTEME_WEBHOOK_SECRET"

@@ -41,10 +41,24 @@ async def stats(update: Update, context: BotContext) -> None:
     lines.append(texts.STATS_QUESTIONS.format(
         open=q["open"], answered=q["answered"],
         median=texts.STATS_NONE if median is None else texts.age(median)))
+    lines.append(_copilot_line(await context.services.storage.copilot.stats()))
     lines.append(texts.STATS_WINS.format(wins=numbers["wins"]))
     if pool := await context.services.storage.engagement.pool_size():
         lines.append(texts.STATS_POOL.format(n=pool))
     await update.effective_message.reply_text("\n".join(lines))
+
+
+def _copilot_line(found: dict) -> str:
+    """Suggestions posted and what became of them; answer times with and without one."""
+    statuses = found["statuses"]
+    posted = sum(statuses.get(k, 0) for k in ("ready", "sent", "edited", "dismissed",
+                                               "superseded"))
+    age = [texts.STATS_NONE if v is None else texts.age(v)
+           for v in (found["median_with_s"], found["median_without_s"])]
+    return texts.STATS_COPILOT.format(posted=posted, sent=statuses.get("sent", 0),
+                                      edited=statuses.get("edited", 0),
+                                      dismissed=statuses.get("dismissed", 0),
+                                      with_s=age[0], without_s=age[1])
 
 
 def _date(context: BotContext, value: datetime | None) -> str:

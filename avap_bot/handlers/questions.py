@@ -22,6 +22,7 @@ from avap_bot import callbacks as cb
 from avap_bot import keyboards, texts
 from avap_bot.access import admin_only, student_only
 from avap_bot.cards import admin_label, queue_card
+from avap_bot.copilot import suggestion_text, supersede
 from shared.flows import BotContext, in_step
 from shared.storage import utcnow
 from shared.telegram_outbox import copy_later, edit_later, send_later
@@ -201,9 +202,12 @@ def _answer_record(message: Message) -> str:
 
 
 async def _deliver_answer(update: Update, context: BotContext, question_id: int, *,
-                          message: Message | None = None, text: str | None = None) -> bool:
+                          message: Message | None = None, text: str | None = None,
+                          suggestion: tuple[dict, str] | None = None) -> bool:
     """Record the answer (``message`` to copy, or typed ``text``), queue it for the student and
-    mark the card, in one transaction; tell the admin. False when there is no such question."""
+    mark the card, in one transaction; tell the admin. False when there is no such question.
+    ``suggestion``: (the copilot's suggestion, "sent" | "edited"), closed in the same
+    transaction (False when an admin closed it first) and shown on the card."""
     services = context.services
     storage = services.storage
     question = await storage.avap.get_question(question_id)
@@ -215,6 +219,10 @@ async def _deliver_answer(update: Update, context: BotContext, question_id: int,
     header = texts.ANSWER_HEADER.format(id=question_id)
     record = _answer_record(message) if message is not None else text or ""
     async with storage.db.write() as conn:
+        if suggestion is not None and await storage.copilot.decide(
+                suggestion[0]["id"], suggestion[1], admin.id, conn=conn) is None:
+            await update.effective_message.reply_text(texts.SUGGESTION_DECIDED)
+            return False
         row, first = await storage.avap.record_answer(question_id, record, admin.id, conn=conn)
         if row is None:
             return False
@@ -223,9 +231,19 @@ async def _deliver_answer(update: Update, context: BotContext, question_id: int,
         else:
             await send_later(services, BOT, row["telegram_id"],
                              f"{header}\n\n{html.escape(text or '')}", conn=conn)
+        answered = texts.QUESTION_CARD_ANSWERED_VIA if suggestion else \
+            texts.QUESTION_CARD_ANSWERED
         if first and row["card_chat_id"] is not None:
             await edit_later(services, BOT, row["card_chat_id"], row["card_message_id"],
-                             _card_text(row, student) + texts.QUESTION_CARD_ANSWERED.format(
+                             _card_text(row, student) + answered.format(
+                                 admin=admin_label(admin)), conn=conn)
+        if suggestion is None and first:
+            await supersede(services, question_id, conn=conn)
+        if suggestion is not None and suggestion[0]["message_id"] is not None:
+            done_note = texts.SUGGESTION_SENT if suggestion[1] == "sent" else \
+                texts.SUGGESTION_EDITED
+            await edit_later(services, BOT, suggestion[0]["chat_id"], suggestion[0]["message_id"],
+                             suggestion_text(suggestion[0]) + done_note.format(
                                  admin=admin_label(admin)), conn=conn)
         # queued too: nothing can fail after the commit and make a retry send the answer twice
         done = texts.ANSWER_SENT if first else texts.ANSWER_FOLLOW_UP_SENT

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from shared.storage.analytics import AnalyticsRepo
 from shared.storage.avap import AvapRepo
+from shared.storage.copilot import CopilotRepo
 from shared.storage.crm import CrmRepo
 from shared.storage.db import Database, utcnow
 from shared.storage.engagement import EngagementRepo
@@ -34,7 +35,7 @@ class Storage:
         "inbox": InboxRepo, "outbox": OutboxRepo, "flows": FlowRepo, "jobs": JobRunRepo,
         "locks": LockRepo, "cooldowns": CooldownRepo, "chats": ChatRepo, "avap": AvapRepo,
         "engagement": EngagementRepo, "crm": CrmRepo, "shopping": ShoppingRepo,
-        "analytics": AnalyticsRepo, "instances": InstanceRepo,
+        "analytics": AnalyticsRepo, "instances": InstanceRepo, "copilot": CopilotRepo,
     }
 
     def __init__(self, db: Database) -> None:
@@ -53,6 +54,7 @@ class Storage:
         self.shopping: ShoppingRepo = repo["shopping"](db)
         self.analytics: AnalyticsRepo = repo["analytics"](db)
         self.instances: InstanceRepo = repo["instances"](db)
+        self.copilot: CopilotRepo = repo["copilot"](db)
 
     @property
     def backend(self) -> str:

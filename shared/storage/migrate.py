@@ -93,8 +93,12 @@ def render(sql: str, dialect: str) -> str:
     return body
 
 
+_TRIGGER = re.compile(r"\s*CREATE\s+TRIGGER\b", re.IGNORECASE)
+
+
 def split_statements(sql: str) -> list[str]:
-    """Split on semicolons at line ends, outside dollar-quoted function bodies."""
+    """Split on semicolons at line ends, outside dollar-quoted function bodies and outside the
+    BEGIN ... END; body of a (SQLite) trigger."""
     statements: list[str] = []
     current: list[str] = []
     in_dollar = False
@@ -104,7 +108,9 @@ def split_statements(sql: str) -> list[str]:
             continue
         current.append(line)
         in_dollar ^= len(re.findall(r"\$[A-Za-z_]*\$", line)) % 2 == 1
-        if not in_dollar and stripped.endswith(";"):
+        in_trigger = (_TRIGGER.match(current[0]) is not None and stripped.upper() != "END;"
+                      and re.search(r"\bBEGIN\b", "\n".join(current), re.IGNORECASE) is not None)
+        if not in_dollar and not in_trigger and stripped.endswith(";"):
             stmt = "\n".join(current).strip().rstrip(";").strip()
             if stmt:
                 statements.append(stmt)

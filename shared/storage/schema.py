@@ -461,3 +461,43 @@ post_links = Table(
     Column("code", Text, nullable=False, unique=True),
     Column("created_at", UTCDateTime, nullable=False),
 )
+
+# --- the copilot (migration 0013) -----------------------------------------------------------
+faq_entries = Table(
+    "faq_entries",
+    metadata,
+    _id(),
+    Column("question", Text, nullable=False),
+    Column("answer", Text, nullable=False),
+    Column("created_by", BigInteger),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+suggestions = Table(
+    "suggestions",
+    metadata,
+    _id(),
+    Column("question_id", BigInteger, nullable=False, unique=True),
+    Column("status", Text, nullable=False),
+    Column("draft", Text),
+    Column("source", Text),
+    Column("sendable", Boolean, nullable=False),
+    Column("used_model", Boolean, nullable=False),
+    Column("chat_id", BigInteger),
+    Column("message_id", BigInteger),
+    Column("decided_by", BigInteger),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("decided_at", UTCDateTime),
+)
+
+copilot_usage = Table(
+    "copilot_usage",
+    metadata,
+    Column("day", Text, primary_key=True),
+    Column("tokens", BigInteger, nullable=False),
+    Column("alerted", Boolean, nullable=False),
+)
+
+# Full-text search columns that only PostgreSQL has (generated tsvector columns, read by the
+# app_copilot_search function only); SQLite keeps FTS5 tables beside the tables instead.
+SEARCH_ONLY_COLUMNS = {("questions", "search"), ("faq_entries", "search")}

@@ -83,6 +83,8 @@ def test_stats_match_the_data(fake_telegram: FakeTelegram, make_server) -> None:
         texts.STATS_MODULE.format(module="1", n=3, avg="7.0"),
         texts.STATS_MODULE.format(module="2", n=3, avg="9.0"),
         texts.STATS_QUESTIONS.format(open=1, answered=3, median="10 min"),
+        texts.STATS_COPILOT.format(posted=0, sent=0, edited=0, dismissed=0,
+                                   with_s=texts.STATS_NONE, without_s="10 min"),
         texts.STATS_WINS.format(wins=2),
     ])
     assert reply_to(admin, "/stats") == expected

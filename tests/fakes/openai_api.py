@@ -9,7 +9,9 @@ a translation to Russian or English a Cyrillic or Latin text, anything else an A
 quotes the editor's keywords (or instruction) and suggests 2 buttons with https URLs.
 The default reads the first user message (a regeneration adds a corrective one after it).
 ``requests`` holds the bodies of the authorized requests (a 401 is not recorded).
-``GET /v1/models`` lists one model. Run it in a thread of the test process
+``POST /v1/audio/transcriptions`` (multipart, a ``file`` and a ``model``) answers
+``{"text": transcript}`` with a ``usage`` (``transcriptions`` records the model and the file's
+size). ``GET /v1/models`` lists one model. Run it in a thread of the test process
 (``FakeOpenAI().start()``) or as a process (``python -m tests.fakes.openai_api --port N``).
 """
 
@@ -148,8 +150,11 @@ class FakeOpenAI(ThreadedServer):
         self._queue: list[Reply] = []
         self._lock = threading.Lock()
         self._next_id = 0
+        self.transcript = "How long should the business plan be?"
+        self.transcriptions: list[dict[str, Any]] = []
         self.app = Starlette(routes=[
             Route("/v1/chat/completions", self._chat, methods=["POST"]),
+            Route("/v1/audio/transcriptions", self._transcribe, methods=["POST"]),
             Route("/v1/models", self._models, methods=["GET"]),
         ])
 
@@ -215,6 +220,21 @@ class FakeOpenAI(ThreadedServer):
                       "total_tokens": prompt_tokens + completion_tokens},
             "system_fingerprint": "fp_fake",
         })
+
+    async def _transcribe(self, request: Request) -> JSONResponse:
+        if not self._authorized(request):
+            return JSONResponse(error_body(401, "Incorrect API key provided."), status_code=401)
+        form = await request.form()
+        upload = form.get("file")
+        if upload is None or isinstance(upload, str):
+            return JSONResponse(error_body(400, "No file."), status_code=400)
+        content = await upload.read()
+        with self._lock:
+            self.transcriptions.append({"model": form.get("model"), "bytes": len(content)})
+        tokens = max(1, len(content) // 100)
+        return JSONResponse({"text": self.transcript, "usage": {
+            "type": "tokens", "input_tokens": tokens, "output_tokens": 10,
+            "total_tokens": tokens + 10}})
 
     async def _models(self, request: Request) -> JSONResponse:
         if not self._authorized(request):

@@ -73,6 +73,12 @@ async def fill(st: Storage, k: int, *, inbox_rows: int = 1) -> None:
                                              file_id="AgAD-file", source_chat_id=student,
                                              source_message_id=20 + k)
     await st.avap.record_answer(question["id"], "the answer", 1)
+    await st.copilot.add_faq(f"FAQ question {k}?", "FAQ answer", 1)
+    suggestion = await st.copilot.create_suggestion(question["id"], status="ready",
+                                                    draft="the answer", source="from FAQ: x",
+                                                    sendable=True)
+    await st.copilot.decide(suggestion["id"], "sent", 1)
+    await st.copilot.add_tokens(f"2024-03-{k + 1:02d}", 10 + k)
     await st.avap.share_win(telegram_id=student, kind="text", content="a win!", file_id=None,
                             source_chat_id=student, source_message_id=30 + k)
     broadcast = await st.avap.create_broadcast(created_by=1, audience="all", source_chat_id=1,

@@ -14,6 +14,7 @@ from shared.storage.migrate import latest_version
 from shared.storage.rest.analytics import RestAnalyticsRepo
 from shared.storage.rest.avap import RestAvapRepo
 from shared.storage.rest.client import RestClient, RestError, RestUnavailable
+from shared.storage.rest.copilot import RestCopilotRepo
 from shared.storage.rest.db import RestDatabase
 from shared.storage.rest.engagement import RestEngagementRepo
 from shared.storage.rest.platform import (
@@ -38,6 +39,7 @@ class RestStorage(Storage):
         "inbox": RestInboxRepo, "outbox": RestOutboxRepo, "locks": RestLockRepo,
         "cooldowns": RestCooldownRepo, "avap": RestAvapRepo, "engagement": RestEngagementRepo,
         "shopping": RestShoppingRepo, "analytics": RestAnalyticsRepo,
+        "copilot": RestCopilotRepo,
     }
 
 
