@@ -321,7 +321,7 @@ class Platform:
         if hasattr(self, "outbox"):
             await self.outbox.stop()
         if hasattr(self, "services"):
-            for name in ("systeme", "writer"):  # HTTP clients of outside services
+            for name in ("systeme", "writer", "copilot_ai"):  # HTTP clients of outside services
                 if name in self.services.extras:
                     with contextlib.suppress(Exception):
                         await self.services.extras[name].close()
