@@ -10,8 +10,9 @@ import tempfile
 import time
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 
-from tests.fakes.telegram_api import free_port
+from tests.fakes.server import free_port
 
 
 @dataclass
@@ -67,11 +68,21 @@ def start_postgres() -> tuple[PostgresServer, callable] | None:
         as_user = ["runuser", "-u", "postgres", "--"]
     subprocess.run([*as_user, initdb, "-D", datadir, "-U", "postgres", "--auth=trust",
                     "-E", "UTF8", "--no-sync"], check=True, capture_output=True)
-    port = free_port()
-    opts = (f"-p {port} -k {datadir} -c listen_addresses=127.0.0.1 -c fsync=off "
-            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
-    subprocess.run([*as_user, pg_ctl, "-D", datadir, "-o", opts, "-w", "-l",
-                    f"{datadir}/log.txt", "start"], check=True, capture_output=True)
+    # one cluster per test process (each pytest worker starts its own): its own data directory
+    # and a port of the process's own block (tests/fakes/server.py), so that nothing is shared
+    for attempt in range(3):
+        port = free_port()
+        opts = (f"-p {port} -k {datadir} -c listen_addresses=127.0.0.1 -c fsync=off "
+                "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
+        started = subprocess.run([*as_user, pg_ctl, "-D", datadir, "-o", opts, "-w", "-l",
+                                  f"{datadir}/log.txt", "start"], capture_output=True, text=True)
+        if started.returncode == 0:
+            break
+        if attempt == 2:  # the log says why (a port taken by a process outside the tests...)
+            log_path = Path(datadir, "log.txt")
+            log = log_path.read_text()[-2000:] if log_path.exists() else ""
+            shutil.rmtree(datadir, ignore_errors=True)
+            raise RuntimeError(f"PostgreSQL did not start: {started.stderr}\n{log}")
 
     def stop() -> None:
         subprocess.run([*as_user, pg_ctl, "-D", datadir, "-m", "immediate", "stop"],

@@ -16,7 +16,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.fakes.telegram_api import FakeTelegram, free_port
+from tests.fakes.server import free_port
+from tests.fakes.telegram_api import FakeTelegram
 
 REPO = Path(__file__).resolve().parents[2]
 AVAP_TOKEN = "111111:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"

@@ -43,6 +43,10 @@ def answer(text: str = HY_TEXT, buttons: list | None = None) -> str:
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[FakeOpenAI]:
+    # The writer imports the SDK on its first call, inside the call's time limit: whichever test
+    # comes first in a process (any one, under xdist) would otherwise spend its limit importing
+    # (1 s in test_a_slow_answer_times_out; under load even the 5 s of the others ran out).
+    import openai  # noqa: F401
     fake = FakeOpenAI(KEY).start()
     try:
         yield fake
