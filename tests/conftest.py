@@ -15,6 +15,12 @@ from tests.pg import PostgresServer, start_postgres
 from tests.rest_replay import replay_rpc_bodies
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """End-to-end tests first (stable otherwise): they take seconds each while most others take
+    milliseconds, so under xdist the long ones start early and the short ones fill the end."""
+    items.sort(key=lambda item: not item.nodeid.startswith("tests/e2e/"))
+
+
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[PostgresServer]:
     """A PostgreSQL server: TEST_POSTGRES_URL's, or a private one started for this run."""

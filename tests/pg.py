@@ -56,12 +56,22 @@ def _pg_bin(name: str) -> str | None:
     return candidates[-1] if candidates else None
 
 
+def _memory_dir() -> str | None:
+    """/dev/shm when it has room: every test creates its own database (7-8 MB of files each, a
+    few hundred per run), and on a disk deleting them all at the end took 8-19 s per process
+    (100 s in one sequential run); in memory both are free. None: the usual temporary dir."""
+    try:
+        return "/dev/shm" if shutil.disk_usage("/dev/shm").free > 8 * 1024**3 else None
+    except OSError:
+        return None
+
+
 def start_postgres() -> tuple[PostgresServer, callable] | None:
     """Start a private cluster on a free port; None when PostgreSQL is not installed."""
     initdb, pg_ctl = _pg_bin("initdb"), _pg_bin("pg_ctl")
     if not initdb or not pg_ctl:
         return None
-    datadir = tempfile.mkdtemp(prefix="pgtest-")
+    datadir = tempfile.mkdtemp(prefix="pgtest-", dir=_memory_dir())
     as_user: list[str] = []
     if os.geteuid() == 0:  # initdb refuses to run as root
         shutil.chown(datadir, "postgres", "postgres")

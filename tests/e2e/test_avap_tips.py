@@ -30,6 +30,7 @@ from tests.e2e.avap import (
     wait_done,
 )
 from tests.e2e.conftest import AVAP_TOKEN, ServerProcess
+from tests.eventually import eventually
 from tests.fakes.telegram_api import FakeTelegram
 from tests.pg import PostgresServer
 
@@ -153,6 +154,13 @@ def test_daily_tip_at_tip_time_once_and_next_day_the_next(fake_telegram: FakeTel
     time.sleep(3)
     assert tips_to(fake) == Counter({STUDENTS[0]: 1, STUDENTS[1]: 1})
     assert tip_bodies(fake, STUDENTS[0]) == ["Drink water &amp; tea"]
+
+    def tip_broadcast_done() -> bool:  # recorded after the last send was answered
+        with db(srv) as conn:
+            row = conn.execute("SELECT * FROM broadcasts WHERE type='tip'").fetchone()
+        return row is not None and row["status"] == "done"
+
+    eventually(tip_broadcast_done)
     with db(srv) as conn:
         assert [r[0] for r in conn.execute("SELECT day FROM tip_days")] == ["2026-11-23"]
         row = conn.execute("SELECT * FROM broadcasts WHERE type='tip'").fetchone()

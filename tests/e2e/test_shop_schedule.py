@@ -23,6 +23,7 @@ from shopping_bot import callbacks as cb
 from shopping_bot import texts
 from tests.e2e.conftest import SHOP_TOKEN, ServerProcess
 from tests.e2e.shopping import CHANNEL_ID, EDITOR_ID, Editor, channel_calls, posts, shop_server
+from tests.eventually import eventually
 from tests.fakes.telegram_api import FakeTelegram
 from tests.pg import PostgresServer
 
@@ -171,6 +172,8 @@ def test_schedule_with_calendar_typed_time_published_once(fake_telegram: FakeTel
                            if "t.me/c/2000000001/" in c.params["text"]], timeout=15)
     time.sleep(2.5)
     assert channel_texts(fake) == ["<b>Winter sale</b> 30% &amp; more"]
+    # the row is marked published once Telegram has answered: wait for that, not for a guess
+    eventually(lambda: get_post(srv, pid)["status"] == "published")
     row = get_post(srv, pid)
     assert row["status"] == "published" and row["channel_message_id"]
     link = f"https://t.me/c/2000000001/{row['channel_message_id']}"
@@ -197,6 +200,7 @@ def test_two_servers_publish_each_post_once(fake_telegram: FakeTelegram, make_se
                                if "t.me/c/" in c.params["text"]]) >= 4, timeout=20)
     time.sleep(3)
     assert sorted(channel_texts(fake)) == [f"Post number {i}" for i in range(4)]
+    eventually(lambda: {get_post(a, pid)["status"] for pid in pids} == {"published"})
     assert {get_post(a, pid)["status"] for pid in pids} == {"published"}
     assert len([c for c in sent_to(fake, EDITOR_ID) if "t.me/c/" in c.params["text"]]) == 4
     assert all(str(c.params["chat_id"]) == str(CHANNEL_ID) for c in channel_calls(fake))
@@ -228,6 +232,8 @@ def test_asleep_within_grace_published_beyond_missed(fake_telegram: FakeTelegram
     fake.wait_for(lambda: sent_to(fake, OTHER_AUTHOR), timeout=15)
     time.sleep(1.5)
     assert channel_texts(fake) == ["Came due while asleep"]
+    eventually(lambda: [get_post(srv, p)["status"] for p in (recent, old, reached, unknown)]
+               == ["published", "missed", "published", "failed"])
     assert get_post(srv, recent)["status"] == "published"
     assert get_post(srv, old)["status"] == "missed"
     assert get_post(srv, reached)["status"] == "published"
