@@ -17,10 +17,11 @@ from starlette.applications import Starlette
 
 # Ports for the servers a test starts come from a block of ports below the kernel's ephemeral
 # range (32768-60999 by default), claimed by this process with a lock file for its whole life:
-# a port asked of the kernel with bind(0) and released again could be handed to another pytest
+# a port asked of the kernel with bind(0) and released again can be handed to another pytest
 # worker (or another test run on the machine) before the server that was meant to get it binds
-# it, which with several workers happens about once a run (a server process takes a second to
-# import and bind). Within its block a process hands the ports out in turn, skipping those in use.
+# it, and a server process takes a second to import and bind: with several workers asking for
+# ports all the time, that window is no longer rare. Within its block a process hands the ports
+# out in turn, skipping those in use.
 _PORTS_FIRST, _PORTS_LAST, _BLOCK = 20_000, 32_000, 200
 _LOCK_DIR = Path(tempfile.gettempdir()) / "test-port-blocks"
 _block_lock = threading.Lock()
