@@ -1,0 +1,236 @@
+"""The emulator: one Telegram for any number of bots, checked against the Bot API description.
+
+``await emu.call(token, method, params)`` is one Bot API call (the HTTP app in ``http.py``
+serves it at ``/bot<token>/<method>``); the person's side is in ``people.py``; every change is
+an event for ``subscribe()``/``add_listener()``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from shared.emulator import admin, editing, sending
+from shared.emulator.delivery import Delivery
+from shared.emulator.errors import ApiError
+from shared.emulator.pacing import Pacer, Pacing
+from shared.emulator.people import People
+from shared.emulator.spec import Upload, check_call
+from shared.emulator.world import BotState, ChatState, World
+
+log = logging.getLogger(__name__)
+Handler = Callable[[Any, BotState, dict[str, Any]], Any]
+_HANDLERS: dict[str, Handler] = {
+    "getMe": lambda emu, bot, p: dict(bot.user),
+    "logOut": lambda emu, bot, p: True, "close": lambda emu, bot, p: True,
+    "setWebhook": admin.set_webhook, "deleteWebhook": admin.delete_webhook,
+    "getWebhookInfo": admin.webhook_info,
+    "setMyCommands": admin.set_commands, "deleteMyCommands": admin.delete_commands,
+    "getMyCommands": admin.get_commands,
+    "setChatMenuButton": admin.set_menu_button, "getChatMenuButton": admin.get_menu_button,
+    "getChat": admin.get_chat, "getChatMember": admin.get_chat_member,
+    "getChatAdministrators": admin.get_chat_administrators,
+    "getChatMemberCount": admin.get_chat_member_count, "getFile": admin.get_file,
+    "sendMessage": sending.send_message, "sendMediaGroup": sending.send_media_group,
+    "copyMessage": sending.copy_message, "forwardMessage": sending.forward_message,
+    "copyMessages": sending.copy_messages,
+    "forwardMessages": partial(sending.copy_messages, forward=True),
+    "sendChatAction": sending.send_chat_action,
+    "editMessageText": editing.edit_text, "editMessageCaption": editing.edit_caption,
+    "editMessageReplyMarkup": editing.edit_markup,
+    "deleteMessage": editing.delete_message, "deleteMessages": editing.delete_messages,
+    "answerCallbackQuery": editing.answer_callback_query,
+    **{m: partial(sending.send_media, method=m) for m in sending.MEDIA},
+}
+
+
+@dataclass
+class Call:
+    """One Bot API call as the emulator saw it (``error``: the refusal's description)."""
+
+    token: str
+    method: str
+    params: dict[str, Any]
+    at: float
+    result: Any = None
+    error: str | None = None
+
+
+@dataclass
+class Violation:
+    """A call that did not follow the Bot API description."""
+
+    token: str
+    method: str
+    kind: str  # "ignored parameter" (logged) or "refused" (400: missing, wrong type)
+    detail: str
+
+
+class Emulator(People):
+    """Telegram for bots. ``lenient``: chats, messages and files the emulator never saw are
+    taken as existing (for tests that make up updates); ``pacing``: flood limits (off)."""
+
+    def __init__(self, *, lenient: bool = False, pacing: Pacing | None = None,
+                 webhook_retry_base: float = 0.5) -> None:
+        self.lock = threading.RLock()
+        self.world = World(lenient=lenient)
+        self.pacer = Pacer(pacing or Pacing.off())
+        self.delivery = Delivery(self, retry_base=webhook_retry_base)
+        self.calls: list[Call] = []
+        self.violations: list[Violation] = []
+        self.uploads: list[tuple[str, str, str | None, bytes]] = []
+        self.member_overrides: dict[int | str, dict[str, Any]] = {}
+        self._listeners: list[Callable[[dict[str, Any]], None]] = []
+
+    # --- configuration ------------------------------------------------------------------
+    def set_pacing(self, pacing: Pacing | None) -> None:
+        """Switch Telegram's flood limits on (``Pacing()``), off (None) or tune them."""
+        self.pacer.configure(pacing or Pacing.off())
+
+    def add_bot(self, token: str, username: str | None = None,
+                first_name: str | None = None) -> BotState:
+        """Name a bot (any token is a bot anyway; this sets its getMe)."""
+        with self.lock:
+            bot = self.world.bot(token)
+            bot.user.update({k: v for k, v in (("username", username),
+                                               ("first_name", first_name)) if v})
+            return bot
+
+    def bot(self, token: str) -> BotState:
+        """The state of the bot of ``token``."""
+        with self.lock:
+            return self.world.bot(token)
+
+    # --- the Bot API ------------------------------------------------------------------------
+    async def call(self, token: str, method: str, params: dict[str, Any],
+                   files: dict[str, Upload] | None = None) -> tuple[int, dict]:
+        """One call: (HTTP status, Telegram's JSON answer). ``files``: the multipart parts
+        that ``attach://<name>`` values name."""
+        self.delivery.bind()
+        call = Call(token, method, params, time.time())
+        with self.lock:
+            self.calls.append(call)
+        try:
+            result = await self._call(call, files or {})
+        except ApiError as exc:
+            call.error = exc.description
+            return exc.code, exc.body()
+        call.result = result
+        self.emit("call", bot=token, method=method, params=params, result=result)
+        return 200, {"ok": True, "result": result}
+
+    async def _call(self, call: Call, files: dict[str, Upload]) -> Any:
+        """Check the call against the description, pace it, run it."""
+        try:
+            checked = check_call(call.method, call.params)
+        except ApiError as exc:
+            if exc.code == 400:
+                self._violation(call, "refused", exc.description)
+            raise
+        for name in checked.ignored:
+            log.warning("Bot API parameter Telegram ignores: %s", name)
+            self._violation(call, "ignored parameter", name)
+        params = _attach(checked.params, files)
+        with self.lock:
+            bot = self.world.bot(call.token)
+        if call.method == "getUpdates":
+            return await self.delivery.get_updates(bot, params)
+        handler = _HANDLERS.get(call.method)
+        if handler is None:
+            return True  # a method the bots do not use: accepted, changes nothing
+        with self.lock:
+            self._pace(bot, call.method, params)
+            return handler(self, bot, params)
+
+    def _pace(self, bot: BotState, method: str, params: dict[str, Any]) -> None:
+        """429 when the call is over one of Telegram's limits (when pacing is on)."""
+        if not self.pacer.pacing.enabled or "chat_id" not in params:
+            return
+        try:
+            chat: ChatState | None = self.world.find_chat(bot.token, params["chat_id"])
+        except ApiError:
+            chat = None  # the method itself will refuse it
+        private = chat is not None and chat.type == "private"
+        self.pacer.admit(bot.token, method, chat.id if chat else None, private)
+
+    def _violation(self, call: Call, kind: str, detail: str) -> None:
+        with self.lock:
+            self.violations.append(Violation(call.token, call.method, kind, detail))
+
+    def add_upload(self, method: str, field: str, filename: str | None, content: bytes) -> None:
+        """Note a file a bot uploaded (multipart)."""
+        with self.lock:
+            self.uploads.append((method, field, filename, content))
+
+    # --- updates and events -----------------------------------------------------------------
+    def enqueue(self, token: str, update: dict[str, Any]) -> dict[str, Any] | None:
+        """Queue an update for a bot (numbered here) unless its allowed_updates exclude it."""
+        with self.lock:
+            bot = self.world.bot(token)
+            kind = next(k for k in update if k != "update_id")
+            allowed = bot.allowed_updates
+            if allowed and kind not in allowed:
+                return None
+            if not allowed and kind in ("chat_member", "message_reaction",
+                                        "message_reaction_count"):
+                return None
+            update = {"update_id": self.world.new_update_id(bot), **update}
+            bot.pending_updates.append(update)
+        self.emit("update", bot=token, update=update)
+        self.wake(token)
+        return update
+
+    def wake(self, token: str) -> None:
+        """Tell the delivery of ``token`` that something changed."""
+        self.delivery.wake(token)
+
+    def remember_keyboard(self, bot: BotState, chat: ChatState, markup: Any) -> None:
+        """The reply keyboard a person now sees in ``chat`` (for a page to draw)."""
+        if isinstance(markup, dict) and "keyboard" in markup:
+            chat.keyboards[bot.token] = markup
+        elif isinstance(markup, dict) and markup.get("remove_keyboard"):
+            chat.keyboards.pop(bot.token, None)
+
+    def emit(self, kind: str, **data: Any) -> None:
+        """Tell every listener: ``{"type": kind, ...}``."""
+        event = {"type": kind, **data}
+        for listener in list(self._listeners):
+            listener(event)
+
+    def add_listener(self, listener: Callable[[dict[str, Any]], None]) -> Callable[[], None]:
+        """Call ``listener(event)`` on every event (from the thread that caused it); returns
+        the function that removes it."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    async def subscribe(self) -> AsyncIterator[dict[str, Any]]:
+        """Every event from now on, on the caller's loop (``async for event in ...``)."""
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        remove = self.add_listener(lambda e: loop.call_soon_threadsafe(queue.put_nowait, e))
+        try:
+            while True:
+                yield await queue.get()
+        finally:
+            remove()
+
+    async def aclose(self) -> None:
+        """Stop webhook deliveries."""
+        await self.delivery.close()
+
+
+def _attach(value: Any, files: dict[str, Upload]) -> Any:
+    """``value`` with every ``attach://<name>`` replaced by that uploaded file."""
+    if isinstance(value, str) and value.startswith("attach://") and value[9:] in files:
+        return files[value[9:]]
+    if isinstance(value, dict):
+        return {k: _attach(v, files) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_attach(v, files) for v in value]
+    return value
