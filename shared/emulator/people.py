@@ -177,6 +177,49 @@ class People:
         self.enqueue(token, {"callback_query": query})
         return qid
 
+    # --- updates made elsewhere ---------------------------------------------------------------
+    def observe(self, token: str, update: dict[str, Any]) -> None:
+        """Learn from an update built outside the emulator (a test posting straight to a
+        bot): its person, chat, message and files now exist, its callback query is open."""
+        with self.lock:
+            query = update.get("callback_query")
+            if query is not None:
+                self.world.bot(token).callback_queries.setdefault(str(query["id"]), dict(query))
+                self._learn_user(query.get("from"))
+                if isinstance(query.get("message"), dict):
+                    self._learn_chat(token, query["message"]["chat"], query.get("from"))
+                return
+            for kind in ("message", "edited_message", "channel_post", "edited_channel_post"):
+                if isinstance(update.get(kind), dict):
+                    self._learn_message(token, update[kind])
+
+    def _learn_user(self, user: dict[str, Any] | None) -> None:
+        if user and not user.get("is_bot"):
+            known = self.world.user(int(user["id"]), user.get("first_name"),
+                                    user.get("username"))
+            known.update(user)
+
+    def _learn_chat(self, token: str, info: dict[str, Any],
+                    sender: dict[str, Any] | None) -> ChatState:
+        cid = int(info["id"])
+        if cid > 0:
+            self._learn_user(sender)
+            return self.world.private_chat(token, cid)
+        return self.world.add_chat(cid, str(info.get("type", "supergroup")),
+                                   str(info.get("title", "")), token,
+                                   username=info.get("username"))
+
+    def _learn_message(self, token: str, msg: dict[str, Any]) -> None:
+        self._learn_user(msg.get("from"))
+        chat = self._learn_chat(token, msg["chat"], msg.get("from"))
+        if "message_id" in msg and int(msg["message_id"]) not in chat.messages:
+            chat.store(dict(msg))
+        for value in msg.values():
+            for media in value if isinstance(value, list) else [value]:
+                if isinstance(media, dict) and "file_id" in media and \
+                        media["file_id"] not in self.world.files:
+                    self.world.add_file(b"", file_id=str(media["file_id"]))
+
     # --- looking ----------------------------------------------------------------------------
     def callback_answer(self, token: str, query_id: str) -> dict[str, Any] | None:
         """What the bot answered to a press (text, show_alert, url), None before it did."""
