@@ -8,6 +8,7 @@ an event for ``subscribe()``/``add_listener()``.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import threading
 import time
@@ -113,7 +114,7 @@ class Emulator(People):
         """One call: (HTTP status, Telegram's JSON answer). ``files``: the multipart parts
         that ``attach://<name>`` values name."""
         self.delivery.bind()
-        call = Call(token, method, params, time.time())
+        call = Call(token, method, {k: _shown(v) for k, v in params.items()}, time.time())
         with self.lock:
             self.calls.append(call)
         try:
@@ -197,9 +198,9 @@ class Emulator(People):
         elif isinstance(markup, dict) and markup.get("remove_keyboard"):
             chat.keyboards.pop(bot.token, None)
 
-    def emit(self, kind: str, **data: Any) -> None:
-        """Tell every listener: ``{"type": kind, ...}``."""
-        event = {"type": kind, **data}
+    def emit(self, event_type: str, **data: Any) -> None:
+        """Tell every listener: ``{"type": event_type, ...}``."""
+        event = {"type": event_type, **data}
         for listener in list(self._listeners):
             listener(event)
 
@@ -233,4 +234,17 @@ def _attach(value: Any, files: dict[str, Upload]) -> Any:
         return {k: _attach(v, files) for k, v in value.items()}
     if isinstance(value, list):
         return [_attach(v, files) for v in value]
+    return value
+
+
+def _shown(value: Any) -> Any:
+    """A parameter as a call record shows it: JSON-encoded values decoded, files as
+    ``"<file>"``."""
+    if isinstance(value, Upload):
+        return "<file>"
+    if isinstance(value, str) and value[:1] in "[{":
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
     return value

@@ -118,8 +118,8 @@ def stored_file(emu: Emulator, kind: str, value: Any) -> FileRecord:
     return emu.world.find_file(text)
 
 
-def send_media(emu: Emulator, bot: BotState, method: str,
-               params: dict[str, Any]) -> dict[str, Any]:
+def send_media(emu: Emulator, bot: BotState, params: dict[str, Any],
+               method: str) -> dict[str, Any]:
     """sendPhoto, sendVideo, sendAnimation, sendDocument, sendAudio, sendVoice, ..."""
     chat = target(emu, bot, params)
     kind = MEDIA[method]

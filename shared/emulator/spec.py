@@ -81,13 +81,23 @@ def check_call(method: str, params: dict[str, Any]) -> Checked:
 
 
 def _coerce(value: Any, types: list[str], where: str, ignored: list[str]) -> Any:
-    """``value`` as the first of ``types`` it fits; ``_Invalid`` when it fits none."""
+    """``value`` as the first of ``types`` it fits best (fewest ignored fields); ``_Invalid``
+    when it fits none."""
+    best: tuple[list[str], Any] | None = None
     for name in types:
+        extra: list[str] = []
         try:
-            return _as_type(value, name, where, ignored)
+            out = _as_type(value, name, where, extra)
         except _Invalid:
             continue
-    raise _Invalid(f"expected {' or '.join(types)}")
+        if best is None or len(extra) < len(best[0]):
+            best = (extra, out)
+        if not extra:
+            break
+    if best is None:
+        raise _Invalid(f"expected {' or '.join(types)}")
+    ignored.extend(best[0])
+    return best[1]
 
 
 def _json(value: Any) -> Any:

@@ -172,6 +172,8 @@ class World:
                 return self.add_chat(SUPERGROUP_BASE - len(self.chats) - 1, "channel",
                                      chat_id[1:], token, username=chat_id[1:])
             raise chat_not_found()
+        if not str(chat_id).lstrip("-").isdigit():
+            raise chat_not_found()
         cid = int(chat_id)
         if cid > 0:
             chat = self.private.get((token, cid))
