@@ -118,7 +118,7 @@ class Emulator(People):
         with self.lock:
             self.calls.append(call)
         try:
-            result = await self._call(call, files or {})
+            result = await self._call(call, params, files or {})
         except ApiError as exc:
             call.error = exc.description
             return exc.code, exc.body()
@@ -126,10 +126,10 @@ class Emulator(People):
         self.emit("call", bot=token, method=method, params=params, result=result)
         return 200, {"ok": True, "result": result}
 
-    async def _call(self, call: Call, files: dict[str, Upload]) -> Any:
+    async def _call(self, call: Call, raw: dict[str, Any], files: dict[str, Upload]) -> Any:
         """Check the call against the description, pace it, run it."""
         try:
-            checked = check_call(call.method, call.params)
+            checked = check_call(call.method, raw)
         except ApiError as exc:
             if exc.code == 400:
                 self._violation(call, "refused", exc.description)

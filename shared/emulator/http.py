@@ -41,8 +41,10 @@ async def read_params(emu: Emulator, request: Request,
                 emu.add_upload(method, key, value.filename, content)
             else:
                 params[key] = value
+    named = " ".join(v for v in params.values() if isinstance(v, str))
     for key, upload in files.items():
-        params.setdefault(key, upload)
+        if f"attach://{key}" not in named:  # a part named by a media item is not a parameter
+            params.setdefault(key, upload)
     return params, files
 
 
