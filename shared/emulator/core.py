@@ -13,7 +13,7 @@ import logging
 import threading
 import time
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
@@ -61,6 +61,7 @@ class Call:
     at: float
     result: Any = None
     error: str | None = None
+    recorded: bool = field(default=False, repr=False, compare=False)
 
 
 @dataclass
@@ -115,16 +116,33 @@ class Emulator(People):
         that ``attach://<name>`` values name."""
         self.delivery.bind()
         call = Call(token, method, {k: _shown(v) for k, v in params.items()}, time.time())
-        with self.lock:
-            self.calls.append(call)
+        refusal: ApiError | None = None
         try:
+            refusal = await self.intercept(call)
+            if refusal is not None:
+                raise refusal
             result = await self._call(call, params, files or {})
         except ApiError as exc:
-            call.error = exc.description
+            if refusal is None:
+                call.error = exc.description
+            self.record(call)
             return exc.code, exc.body()
         call.result = result
+        self.record(call)
         self.emit("call", bot=token, method=method, params=params, result=result)
         return 200, {"ok": True, "result": result}
+
+    async def intercept(self, call: Call) -> ApiError | None:
+        """A hook before each call (tests script answers with it): a refusal to answer
+        instead, or None to go on."""
+        return None
+
+    def record(self, call: Call) -> None:
+        """Add ``call`` to ``calls`` once (when answered, or earlier by ``intercept``)."""
+        with self.lock:
+            if not call.recorded:
+                call.recorded = True
+                self.calls.append(call)
 
     async def _call(self, call: Call, raw: dict[str, Any], files: dict[str, Upload]) -> Any:
         """Check the call against the description, pace it, run it."""

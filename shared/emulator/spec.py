@@ -72,6 +72,9 @@ def check_call(method: str, params: dict[str, Any]) -> Checked:
             if fdef["required"]:
                 raise bad_request(_MISSING.get(name, f'parameter "{name}" is required'))
             continue
+        if name == "reply_markup" and params[name] in ({}, "{}"):
+            out[name] = {}  # no keyboard: what PTB sends for an empty one; Telegram accepts it
+            continue
         try:
             out[name] = _coerce(params[name], fdef["types"], f"{method}.{name}", ignored)
         except _Invalid as exc:

@@ -27,7 +27,6 @@ from starlette.routing import Route
 from shared.emulator import Call, Emulator, Pacing, Violation, app
 from shared.emulator.errors import ApiError, forbidden
 from shared.emulator.pacing import PACED_METHODS
-from shared.emulator.spec import Upload
 from shared.emulator.world import BotState
 from tests.fakes.server import ThreadedServer, free_port
 
@@ -67,21 +66,19 @@ class _Scripted(Emulator):
         self.blocked_chats: set[int] = set()
         self.blocked_methods: tuple[str, ...] = ("send", "copyMessage", "forwardMessage")
 
-    async def call(self, token: str, method: str, params: dict[str, Any],
-                   files: dict[str, Upload] | None = None) -> tuple[int, dict]:
+    async def intercept(self, call: Call) -> ApiError | None:
+        """The next scripted action of the method (a call waiting on a delay is already in
+        ``calls``), or 403 for a blocked chat; a refusal from here has no ``error``."""
         with self.lock:
-            queue = self.scripts.get(method)
+            queue = self.scripts.get(call.method)
             action = queue.pop(0) if queue else None
-        refusal = action.error() if action is not None else None
         if action is not None and action.delay:
+            self.record(call)
             await asyncio.sleep(action.delay)
-        if refusal is None and self._blocked(method, params):
+        refusal = action.error() if action is not None else None
+        if refusal is None and self._blocked(call.method, call.params):
             refusal = forbidden("bot was blocked by the user")
-        if refusal is None:
-            return await super().call(token, method, params, files)
-        with self.lock:  # recorded as before the emulator: a scripted refusal has no error
-            self.calls.append(Call(token, method, params, time.time()))
-        return refusal.code, refusal.body()
+        return refusal
 
     def _blocked(self, method: str, params: dict[str, Any]) -> bool:
         chat_id = params.get("chat_id")

@@ -64,7 +64,7 @@ async def test_webhook_with_secret_retried_until_answered(emu: Emulator, bot: Bo
         await bot.get_updates()
     emu.send_text(TOKEN, USER, "/start")
     emu.send_text(TOKEN, USER, "second")
-    await until(lambda: len(receiver.got) == 4)
+    await until(lambda: len(receiver.got) == 4 and not emu.bot(TOKEN).pending_updates)
     assert [u["message"]["text"] for u, _ in receiver.got] == ["/start", "/start", "/start",
                                                               "second"]
     assert {secret for _, secret in receiver.got} == {"s3cret-Token_1"}

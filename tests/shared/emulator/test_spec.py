@@ -84,3 +84,14 @@ def test_unknown_method(api: str) -> None:
     r = httpx.post(f"{api}/sendTelepathy", json={})
     assert r.status_code == 404
     assert r.json() == {"ok": False, "error_code": 404, "description": "Not Found"}
+
+
+def test_an_empty_reply_markup_is_no_keyboard(api: str, emu: Emulator) -> None:
+    """PTB sends ``{}`` for a keyboard without rows; Telegram takes it as no keyboard."""
+    markup = {"inline_keyboard": [[{"text": "a", "callback_data": "a"}]]}
+    sent = httpx.post(f"{api}/sendMessage", json={"chat_id": USER, "text": "x",
+                                                   "reply_markup": markup}).json()["result"]
+    r = httpx.post(f"{api}/editMessageText", data={
+        "chat_id": USER, "message_id": sent["message_id"], "text": "y", "reply_markup": "{}"})
+    assert "reply_markup" not in r.json()["result"]
+    assert emu.violations == []
