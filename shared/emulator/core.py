@@ -232,12 +232,24 @@ class Emulator(People):
         """Every event from now on, on the caller's loop (``async for event in ...``)."""
         loop = asyncio.get_running_loop()
         queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
-        remove = self.add_listener(lambda e: loop.call_soon_threadsafe(queue.put_nowait, e))
+
+        def forward(event: dict[str, Any]) -> None:
+            if not loop.is_closed():
+                loop.call_soon_threadsafe(queue.put_nowait, event)
+
+        remove = self.add_listener(forward)
         try:
             while True:
                 yield await queue.get()
         finally:
             remove()
+
+    async def start(self) -> None:
+        """Bind the delivery to the running loop (else the first Bot API call does) and
+        deliver what is pending: for a page that acts as people before any bot called."""
+        self.delivery.bind()
+        for token in list(self.world.bots):
+            self.wake(token)
 
     async def aclose(self) -> None:
         """Stop webhook deliveries."""

@@ -151,3 +151,31 @@ async def test_events_for_a_page(emu: Emulator, bot: Bot) -> None:
     await asyncio.wait_for(task, 5)
     assert [e["type"] for e in events][:2] == ["message", "update"]
     assert events[-1]["message"]["text"] == "Welcome"
+
+
+async def test_copy_forward_delete_and_what_a_bot_asks(emu: Emulator, bot: Bot) -> None:
+    from telegram import BotCommand, MenuButtonCommands
+    group = emu.create_group(-1001000000002, "Desk", [TOKEN], {ADMIN: "creator"},
+                             supergroup=True)
+    asked = emu.send_text(TOKEN, USER, "My question")
+    copy = await bot.copy_message(group, USER, asked["message_id"])
+    forwarded = await bot.forward_message(group, USER, asked["message_id"])
+    assert [m.get("text") for m in emu.messages(TOKEN, group)] == ["My question"] * 2
+    assert forwarded.forward_origin.sender_user.id == USER
+    ids = await bot.copy_messages(group, USER, [asked["message_id"]])
+    assert ids[0].message_id == copy.message_id + 2
+    assert await bot.delete_message(group, copy.message_id)
+    with pytest.raises(BadRequest, match=r"(?i)message to delete not found"):
+        await bot.delete_message(group, copy.message_id)
+    with pytest.raises(BadRequest, match=r"(?i)message to copy not found"):
+        await bot.copy_message(group, USER, 999)
+    chat = await bot.get_chat(group)
+    assert chat.type == "supergroup" and chat.title == "Desk"
+    admins = await bot.get_chat_administrators(group)
+    assert [a.status for a in admins] == ["creator", "administrator"]
+    assert (await bot.get_chat_member(group, USER)).status == "left"
+    assert await bot.set_my_commands([BotCommand("start", "Start")])
+    assert [c.command for c in await bot.get_my_commands()] == ["start"]
+    assert await bot.set_chat_menu_button(USER, MenuButtonCommands())
+    assert await bot.send_chat_action(USER, "typing")
+    assert emu.violations == []
