@@ -76,14 +76,16 @@ class Violation:
 
 class Emulator(People):
     """Telegram for bots. ``lenient``: chats, messages and files the emulator never saw are
-    taken as existing (for tests that make up updates); ``pacing``: flood limits (off)."""
+    taken as existing (for tests that make up updates); ``pacing``: flood limits (off);
+    ``max_poll_timeout``: the longest a getUpdates waits (a test's server stops sooner)."""
 
     def __init__(self, *, lenient: bool = False, pacing: Pacing | None = None,
-                 webhook_retry_base: float = 0.5) -> None:
+                 webhook_retry_base: float = 0.5, max_poll_timeout: float | None = None) -> None:
         self.lock = threading.RLock()
         self.world = World(lenient=lenient)
         self.pacer = Pacer(pacing or Pacing.off())
-        self.delivery = Delivery(self, retry_base=webhook_retry_base)
+        self.delivery = Delivery(self, retry_base=webhook_retry_base,
+                                 max_poll_timeout=max_poll_timeout)
         self.calls: list[Call] = []
         self.violations: list[Violation] = []
         self.uploads: list[tuple[str, str, str | None, bytes]] = []
@@ -159,6 +161,7 @@ class Emulator(People):
         with self.lock:
             bot = self.world.bot(call.token)
         if call.method == "getUpdates":
+            self.record(call)  # a long poll is seen when it starts
             return await self.delivery.get_updates(bot, params)
         handler = _HANDLERS.get(call.method)
         if handler is None:

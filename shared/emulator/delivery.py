@@ -26,8 +26,9 @@ class Delivery:
     """The webhook pushers and the long-poll waiters of every bot, on the emulator's loop."""
 
     def __init__(self, emu: Emulator, retry_base: float = 0.5, retry_max: float = 30.0,
-                 timeout: float = 60.0) -> None:
+                 timeout: float = 60.0, max_poll_timeout: float | None = None) -> None:
         self.emu = emu
+        self.max_poll_timeout = max_poll_timeout
         self.retry_base, self.retry_max, self.timeout = retry_base, retry_max, timeout
         self.loop: asyncio.AbstractEventLoop | None = None
         self._events: dict[str, asyncio.Event] = {}
@@ -71,7 +72,10 @@ class Delivery:
                                 "use deleteWebhook to delete the webhook first")
         offset = int(params.get("offset") or 0)
         limit = max(1, min(100, int(params.get("limit") or 100)))
-        deadline = time.monotonic() + float(params.get("timeout") or 0)
+        wait = float(params.get("timeout") or 0)
+        if self.max_poll_timeout is not None:
+            wait = min(wait, self.max_poll_timeout)
+        deadline = time.monotonic() + wait
         while True:
             with self.emu.lock:
                 if offset:

@@ -61,7 +61,7 @@ class _Scripted(Emulator):
     """The emulator with the tests' scripts and blocked chats applied before each call."""
 
     def __init__(self) -> None:
-        super().__init__(lenient=True)
+        super().__init__(lenient=True, max_poll_timeout=2.0)
         self.scripts: dict[str, list[Action]] = {}
         self.blocked_chats: set[int] = set()
         self.blocked_methods: tuple[str, ...] = ("send", "copyMessage", "forwardMessage")
