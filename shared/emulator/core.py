@@ -182,6 +182,7 @@ class Emulator(People):
         self.pacer.admit(bot.token, method, chat.id if chat else None, private)
 
     def _violation(self, call: Call, kind: str, detail: str) -> None:
+        """Record a call that did not follow the description."""
         with self.lock:
             self.violations.append(Violation(call.token, call.method, kind, detail))
 
@@ -237,6 +238,7 @@ class Emulator(People):
         queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
 
         def forward(event: dict[str, Any]) -> None:
+            """Hand an event to the subscriber's loop (unless it is gone)."""
             if not loop.is_closed():
                 loop.call_soon_threadsafe(queue.put_nowait, event)
 

@@ -55,9 +55,11 @@ class Delivery:
             loop.call_soon_threadsafe(self._wake, token)
 
     def _event(self, token: str) -> asyncio.Event:
+        """The event that wakes the long polls of a bot."""
         return self._events.setdefault(token, asyncio.Event())
 
     def _wake(self, token: str) -> None:
+        """On the loop: wake the long polls, start the webhook pusher when needed."""
         self._event(token).set()
         bot = self.emu.world.bot(token)
         task = self._pushers.get(token)

@@ -52,6 +52,7 @@ def app(emu: Emulator) -> Starlette:
     """The HTTP face of ``emu``."""
 
     async def handle(request: Request) -> JSONResponse:
+        """``/bot<token>/<method>``: one Bot API call."""
         token = request.path_params["token"]
         raw = request.path_params["method"]
         method = _CANONICAL.get(raw.lower(), raw)
@@ -64,6 +65,7 @@ def app(emu: Emulator) -> Starlette:
         return JSONResponse(body, status_code=status)
 
     async def download(request: Request) -> Response:
+        """``/file/bot<token>/<file_path>``: a stored file's bytes."""
         file_id = request.path_params["path"].rsplit("/", 1)[-1]
         record = emu.world.files.get(file_id)
         if record is None:

@@ -42,16 +42,20 @@ class _Parser:
         self.entities: list[dict[str, Any]] = []
 
     def fail(self, detail: str) -> None:
+        """Refuse the text as Telegram does."""
         raise bad_request(f"can't parse entities: {detail}")
 
     def offset(self, pos: int) -> int:
+        """The byte offset of a position, as Telegram reports it."""
         return len(self.raw[:pos].encode())
 
     def write(self, text: str) -> None:
+        """Append visible text."""
         self.out.append(text)
         self.length += utf16_len(text)
 
     def run(self) -> tuple[str, list[dict[str, Any]]]:
+        """Parse the whole text: (visible text, entities)."""
         pos = 0
         while pos < len(self.raw):
             lt = self.raw.find("<", pos)
@@ -83,6 +87,7 @@ class _Parser:
         return m.end()
 
     def open(self, name: str, attrs: dict[str, str], pos: int) -> None:
+        """A start tag: only Telegram's, a span only as a spoiler."""
         if name not in _ENTITY_TYPES:
             self.fail(f'Unsupported start tag "{name}" at byte offset {self.offset(pos)}')
         if name == "span" and attrs.get("class") != "tg-spoiler":
@@ -91,6 +96,7 @@ class _Parser:
         self.stack.append((name, self.length, attrs))
 
     def close(self, name: str, pos: int) -> None:
+        """An end tag: it must close the last open tag; the entity is made."""
         if not self.stack:
             self.fail(f"Unexpected end tag at byte offset {self.offset(pos)}")
         opened, start, attrs = self.stack.pop()
@@ -119,6 +125,7 @@ def _attrs(raw: str) -> dict[str, str]:
 def _unescape(text: str) -> str:
     """Telegram's entities decoded; an unknown named entity stays as written."""
     def one(m: re.Match[str]) -> str:
+        """One entity decoded."""
         if m.group(1) or m.group(2):
             code = int(m.group(1)) if m.group(1) else int(m.group(2), 16)
             return chr(code) if 0 < code < 0x110000 else m.group(0)

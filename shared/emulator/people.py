@@ -91,12 +91,14 @@ class People:
 
     # --- writing ----------------------------------------------------------------------------
     def _chat(self, token: str, user_id: int, chat_id: int | None) -> ChatState:
+        """The chat a person writes in: their private chat with the bot, or a group."""
         if chat_id is None or chat_id == user_id:
             return self.world.private_chat(token, user_id)
         return self.world.find_chat(token, chat_id)
 
     def _store(self, chat: ChatState, user: dict[str, Any] | None,
                content: dict[str, Any]) -> dict[str, Any]:
+        """Store a message of ``user`` (None: a service or channel message) in ``chat``."""
         msg: dict[str, Any] = {"message_id": chat.new_message_id(), "date": now(),
                                "chat": dict(chat.info)}
         if user is not None:
@@ -194,6 +196,7 @@ class People:
                     self._learn_message(token, update[kind])
 
     def _learn_user(self, user: dict[str, Any] | None) -> None:
+        """Remember a person named in an update."""
         if user and not user.get("is_bot"):
             known = self.world.user(int(user["id"]), user.get("first_name"),
                                     user.get("username"))
@@ -201,6 +204,7 @@ class People:
 
     def _learn_chat(self, token: str, info: dict[str, Any],
                     sender: dict[str, Any] | None) -> ChatState:
+        """Remember a chat named in an update, with the bot in it."""
         cid = int(info["id"])
         if cid > 0:
             self._learn_user(sender)
@@ -210,6 +214,7 @@ class People:
                                    username=info.get("username"))
 
     def _learn_message(self, token: str, msg: dict[str, Any]) -> None:
+        """Remember a message of an update (unless its id is taken) and its files."""
         self._learn_user(msg.get("from"))
         chat = self._learn_chat(token, msg["chat"], msg.get("from"))
         if "message_id" in msg and int(msg["message_id"]) not in chat.messages:

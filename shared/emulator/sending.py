@@ -147,6 +147,7 @@ def send_media_group(emu: Emulator, bot: BotState, params: dict[str, Any]) -> li
 
 def _source(emu: Emulator, bot: BotState, params: dict[str, Any],
             message_id: int) -> dict[str, Any]:
+    """The message a copy or forward names (refused when it is not there)."""
     chat = emu.world.find_chat(bot.token, params["from_chat_id"])
     return emu.world.find_message(chat, message_id, missing="message to copy not found")
 

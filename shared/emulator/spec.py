@@ -132,6 +132,7 @@ def _as_type(value: Any, name: str, where: str, ignored: list[str]) -> Any:
 
 
 def _integer(value: Any) -> int:
+    """An Integer: a JSON number or a form string of digits."""
     if isinstance(value, int) and not isinstance(value, bool):
         return value
     if isinstance(value, str) and _INT.fullmatch(value.strip()):
@@ -140,6 +141,7 @@ def _integer(value: Any) -> int:
 
 
 def _float(value: Any) -> float:
+    """A Float: a number or a numeric string."""
     if isinstance(value, int | float) and not isinstance(value, bool):
         return float(value)
     if isinstance(value, str):
@@ -151,6 +153,7 @@ def _float(value: Any) -> float:
 
 
 def _boolean(value: Any) -> bool:
+    """A Boolean: true/false (any case) or 1/0."""
     if isinstance(value, bool):
         return value
     if isinstance(value, str) and value.lower() in ("true", "false", "1", "0"):
@@ -161,6 +164,7 @@ def _boolean(value: Any) -> bool:
 
 
 def _string(value: Any) -> str:
+    """A String (a JSON number is taken as its text, as Telegram does)."""
     if isinstance(value, str):
         return value
     if isinstance(value, int | float) and not isinstance(value, bool):

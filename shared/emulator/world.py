@@ -187,6 +187,8 @@ class World:
         return self._group(token, cid)
 
     def _group(self, token: str, cid: int) -> ChatState:
+        """A group, supergroup or channel of the bot; refused as Telegram refuses an unknown or
+        upgraded one."""
         chat = self.chats.get(cid)
         if chat is None and self.lenient:
             kind = "supergroup" if cid < SUPERGROUP_BASE else "group"

@@ -81,6 +81,7 @@ class _Scripted(Emulator):
         return refusal
 
     def _blocked(self, method: str, params: dict[str, Any]) -> bool:
+        """True when a test blocked the chat of this call's method."""
         chat_id = params.get("chat_id")
         return (chat_id is not None and str(chat_id).lstrip("-").isdigit()
                 and int(chat_id) in self.blocked_chats and method.startswith(self.blocked_methods))
@@ -186,15 +187,18 @@ class FakeTelegram(ThreadedServer):
                                         group_per_minute=None, methods=methods))
 
     def calls_of(self, method: str, token: str | None = None) -> list[Call]:
+        """Every call of ``method`` (of one bot's ``token``), in order."""
         with self.emulator.lock:
             return [c for c in self.calls
                     if c.method == method and (token is None or c.token == token)]
 
     def sent_texts(self, chat_id: int | None = None, token: str | None = None) -> list[str]:
+        """The texts of every sendMessage (to ``chat_id``), as the bot sent them."""
         return [str(c.params.get("text")) for c in self.calls_of("sendMessage", token)
                 if chat_id is None or int(c.params.get("chat_id", 0)) == chat_id]
 
     def bot(self, token: str) -> BotState:
+        """The state of a bot (webhook, secret, commands...)."""
         return self.emulator.bot(token)
 
     def observe(self, token: str, update: dict[str, Any]) -> None:
@@ -234,10 +238,12 @@ class FakeTelegram(ThreadedServer):
                 "rate_per_second": self.rate_per_second, "calls": total}
 
     async def _stats(self, request: Request) -> JSONResponse:
+        """``GET /_stats``."""
         return JSONResponse(self.stats())
 
 
 def main() -> None:
+    """Serve the emulator as a process (for the benchmarks)."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, default=8081)
     parser.add_argument("--rate", type=int, default=None,
