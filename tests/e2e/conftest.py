@@ -130,6 +130,8 @@ def fake_telegram() -> Iterator[FakeTelegram]:
         yield fake
     finally:
         fake.stop()
+    # every Bot API call of the test followed the Bot API description
+    assert fake.spec_violations == [], fake.spec_violations
 
 
 @pytest.fixture
@@ -160,6 +162,8 @@ def post_update(fake: FakeTelegram, srv: ServerProcess, bot: str, update: Any,
     token = AVAP_TOKEN if bot == "avap" else SHOP_TOKEN
     if secret is None:
         secret = fake.bot(token).secret_token or ""
+    if isinstance(update, dict):
+        fake.observe(token, update)
     content = update if isinstance(update, bytes | str) else json.dumps(update)
     return httpx.post(f"{srv.url}/webhook/{bot}", content=content,
                       headers={"X-Telegram-Bot-Api-Secret-Token": secret,

@@ -1,91 +1,36 @@
-"""A fake Telegram Bot API, served over real HTTP, that answers like Telegram does.
+"""The e2e tests' Bot API: the emulator (``shared/emulator``) served over real HTTP, with the
+scripting and inspection the tests use.
 
-It serves ``/bot{token}/{method}`` (form, JSON or multipart bodies, as PTB sends them), keeps the
-webhook and the command menus each bot registered, records every call, and can be scripted per
-method: delay the answer, answer 429 with ``retry_after``, 403 for a blocked user, or any error.
-``member_overrides`` sets what getChatMember answers for one chat (a status, missing rights).
-Run it in a thread of the test process (``FakeTelegram().start()``) or as a process
-(``python -m tests.fakes.telegram_api --port N``).
+It serves ``/bot{token}/{method}`` and ``/file/bot{token}/{path}``, checks every call against
+the Bot API description (``spec_violations``: a test asserts there is none), records every call,
+and can be scripted per method: delay the answer, answer 429 with ``retry_after``, 403 for a
+blocked user, or any error. The emulator is lenient here: chats, messages and files the tests
+made up in their updates are taken as existing. ``member_overrides`` sets what getChatMember
+answers for one chat. Run it in a thread of the test process (``FakeTelegram().start()``) or as
+a process (``python -m tests.fakes.telegram_api --port N [--rate 30 --stats]``).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import collections
-import contextlib
-import html
-import json
-import re
-import threading
 import time
-from dataclasses import dataclass, field
+from collections.abc import Iterator, MutableMapping
+from dataclasses import dataclass
 from typing import Any
 
 import uvicorn
-from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from shared.emulator import Call, Emulator, Pacing, Violation, app
+from shared.emulator.errors import ApiError, forbidden
+from shared.emulator.pacing import PACED_METHODS
+from shared.emulator.world import BotState
 from tests.fakes.server import ThreadedServer, free_port
 
-_HTML_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre",
-              "tg-spoiler", "span", "blockquote", "tg-emoji"}
-
-
-def visible_text(raw: str, parse_mode: str | None) -> tuple[str, str | None]:
-    """The text Telegram would show, and why it cannot parse it (None when it can): for HTML,
-    only Telegram's tags, properly nested; entities decoded. Lengths are UTF-16 units."""
-    if (parse_mode or "").upper() != "HTML":
-        return raw, None
-    stack: list[str] = []
-    for m in re.finditer(r"<(/?)([a-zA-Z-]+)[^>]*>|<", raw):
-        if m.group(2) is None:
-            return "", (f"can't parse entities: Unsupported start tag at byte offset "
-                        f"{len(raw[:m.start()].encode())}")
-        closing, tag = m.group(1) == "/", m.group(2).lower()
-        if tag not in _HTML_TAGS:
-            return "", (f"can't parse entities: Unsupported start tag \"{tag}\" at byte offset "
-                        f"{len(raw[:m.start()].encode())}")
-        if not closing:
-            stack.append(tag)
-        elif not stack or stack.pop() != tag:
-            return "", (f"can't parse entities: Can't find end tag corresponding to start tag "
-                        f"\"{tag}\"")
-    if stack:
-        return "", (f"can't parse entities: Can't find end tag corresponding to start tag "
-                    f"\"{stack[-1]}\"")
-    return html.unescape(re.sub(r"<[^>]*>", "", raw)), None
-
-
-def validate_message(method: str, params: dict[str, Any]) -> str | None:
-    """What Telegram would refuse in a send or edit: unparsable markup, too long texts."""
-    if not method.startswith(("send", "edit")):
-        return None
-    for key, limit, too_long in (("text", 4096, "message is too long"),
-                                   ("caption", 1024, "message caption is too long")):
-        value = params.get(key)
-        if not isinstance(value, str):
-            continue
-        shown, problem = visible_text(value, params.get("parse_mode"))
-        if problem is not None:
-            return problem
-        if key == "text" and not shown.strip():
-            return "message text is empty"
-        if len(shown.encode("utf-16-le")) // 2 > limit:
-            return too_long
-    return None
-
-
-@dataclass
-class Call:
-    token: str
-    method: str
-    params: dict[str, Any]
-    at: float
-    result: Any = None
-    error: str | None = None  # the refusal, when the fake refused it as Telegram would
+__all__ = ["Action", "BotState", "Call", "FakeTelegram", "Violation", "free_port"]
 
 
 @dataclass
@@ -98,104 +43,168 @@ class Action:
     retry_after: int | None = None
     migrate_to_chat_id: int | None = None
 
+    def error(self) -> ApiError | None:
+        """The scripted refusal, if any."""
+        if self.error_code is None:
+            return None
+        params: dict[str, Any] = {}
+        description = self.description or "Error"
+        if self.retry_after is not None:
+            params["retry_after"] = self.retry_after
+            description = self.description or f"Too Many Requests: retry after {self.retry_after}"
+        if self.migrate_to_chat_id is not None:
+            params["migrate_to_chat_id"] = self.migrate_to_chat_id
+        return ApiError(self.error_code, description, **params)
 
-@dataclass
-class BotState:
-    webhook_url: str = ""
-    secret_token: str | None = None
-    allowed_updates: list[str] | None = None
-    commands: dict[str, list[dict]] = field(default_factory=dict)
-    pending_updates: list[dict] = field(default_factory=list)
-    next_message_id: int = 1
-    # set by a test: getWebhookInfo then reports a failed delivery, as Telegram does
-    last_error_message: str | None = None
+
+class _Scripted(Emulator):
+    """The emulator with the tests' scripts and blocked chats applied before each call."""
+
+    def __init__(self) -> None:
+        super().__init__(lenient=True, max_poll_timeout=2.0)
+        self.scripts: dict[str, list[Action]] = {}
+        self.blocked_chats: set[int] = set()
+        self.blocked_methods: tuple[str, ...] = ("send", "copyMessage", "forwardMessage")
+
+    async def intercept(self, call: Call) -> ApiError | None:
+        """The next scripted action of the method (a call waiting on a delay is already in
+        ``calls``), or 403 for a blocked chat; a refusal from here has no ``error``."""
+        with self.lock:
+            queue = self.scripts.get(call.method)
+            action = queue.pop(0) if queue else None
+        if action is not None and action.delay:
+            self.record(call)
+            await asyncio.sleep(action.delay)
+        refusal = action.error() if action is not None else None
+        if refusal is None and self._blocked(call.method, call.params):
+            refusal = forbidden("bot was blocked by the user")
+        return refusal
+
+    def _blocked(self, method: str, params: dict[str, Any]) -> bool:
+        """True when a test blocked the chat of this call's method."""
+        chat_id = params.get("chat_id")
+        return (chat_id is not None and str(chat_id).lstrip("-").isdigit()
+                and int(chat_id) in self.blocked_chats and method.startswith(self.blocked_methods))
 
 
+class _Files(MutableMapping[str, bytes]):
+    """``fake.files[file_id] = content``: a file the bots can getFile and download."""
 
+    def __init__(self, emu: Emulator) -> None:
+        self.emu = emu
 
-def _decode(value: Any) -> Any:
-    if isinstance(value, str) and value[:1] in "[{":
-        with contextlib.suppress(ValueError):
-            return json.loads(value)
-    return value
+    def __getitem__(self, file_id: str) -> bytes:
+        return self.emu.world.files[file_id].content
+
+    def __setitem__(self, file_id: str, content: bytes) -> None:
+        with self.emu.lock:
+            self.emu.world.add_file(content, file_id=file_id)
+
+    def __delitem__(self, file_id: str) -> None:
+        del self.emu.world.files[file_id]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(self.emu.world.files))
+
+    def __len__(self) -> int:
+        return len(self.emu.world.files)
 
 
 class FakeTelegram(ThreadedServer):
-    """The fake server and what it saw."""
+    """The emulator's server and what it saw."""
 
     def __init__(self, port: int | None = None) -> None:
         self.port = port or free_port()
-        self.calls: list[Call] = []
-        self.bots: dict[str, BotState] = {}
-        self.scripts: dict[str, list[Action]] = {}
-        self.blocked_chats: set[int] = set()
-        # getChatMember answers per chat (by chat_id as sent: an int, or "@name" for a channel);
-        # the fields are merged over the default answer, an administrator with every right
-        self.member_overrides: dict[int | str, dict[str, Any]] = {}
-        self._lock = threading.Lock()
-        self.app = Starlette(routes=[
-            Route("/bot{token}/{method}", self._handle, methods=["GET", "POST"]),
-            Route("/file/bot{token}/{path:path}", self._download, methods=["GET"]),
-        ])
-        # file_id -> content, served by getFile and /file/bot{token}/{file_path}
-        self.files: dict[str, bytes] = {}
-        # files uploaded by the bots (multipart): (method, field, filename, content)
-        self.uploads: list[tuple[str, str, str | None, bytes]] = []
-        # methods a blocked chat answers 403 to (by prefix), as Telegram does
-        self.blocked_methods: tuple[str, ...] = ("send", "copyMessage", "forwardMessage")
-        # rate enforcement, off unless a test calls enforce_rate()
+        self.emulator = _Scripted()
+        self.app = app(self.emulator)
+        self.files = _Files(self.emulator)
         self.rate_per_second: int | None = None
         self.rate_methods: tuple[str, ...] = ()
-        self.rate_refusals = 0
-        self._rate_window: collections.deque[float] = collections.deque()
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    # --- what the emulator keeps ------------------------------------------------------------
+    @property
+    def calls(self) -> list[Call]:
+        return self.emulator.calls
+
+    @property
+    def bots(self) -> dict[str, BotState]:
+        return self.emulator.world.bots
+
+    @property
+    def scripts(self) -> dict[str, list[Action]]:
+        return self.emulator.scripts
+
+    @property
+    def blocked_chats(self) -> set[int]:
+        return self.emulator.blocked_chats
+
+    @property
+    def blocked_methods(self) -> tuple[str, ...]:
+        return self.emulator.blocked_methods
+
+    @blocked_methods.setter
+    def blocked_methods(self, methods: tuple[str, ...]) -> None:
+        self.emulator.blocked_methods = methods
+
+    @property
+    def member_overrides(self) -> dict[int | str, dict[str, Any]]:
+        """getChatMember answers per chat (by chat_id as sent: an int, or "@name"); merged over
+        the default answer, an administrator with every right."""
+        return self.emulator.member_overrides
+
+    @property
+    def uploads(self) -> list[tuple[str, str, str | None, bytes]]:
+        """Files uploaded by the bots (multipart): (method, field, filename, content)."""
+        return self.emulator.uploads
+
+    @property
+    def spec_violations(self) -> list[Violation]:
+        """Calls that did not follow the Bot API description (ignored parameters, refusals
+        for a missing or mistyped one)."""
+        return self.emulator.violations
+
+    @property
+    def rate_refusals(self) -> int:
+        return self.emulator.pacer.refusals
+
     # --- scripting and inspection -----------------------------------------------------------
     def script(self, method: str, *actions: Action) -> None:
         """Apply ``actions`` to the next calls of ``method``, one each."""
-        with self._lock:
-            self.scripts.setdefault(method, []).extend(actions)
+        with self.emulator.lock:
+            self.emulator.scripts.setdefault(method, []).extend(actions)
 
     def enforce_rate(self, per_second: int = 30,
-                     methods: tuple[str, ...] = ("send", "copyMessage", "forwardMessage")) -> None:
+                     methods: tuple[str, ...] = PACED_METHODS) -> None:
         """Answer 429 (retry_after 1) to calls of ``methods`` (by prefix) beyond ``per_second``
         within any 1-second window, as Telegram does to a bot that floods; ``rate_refusals``
         counts the refused calls (they do not count towards the window)."""
-        with self._lock:
-            self.rate_per_second = per_second
-            self.rate_methods = methods
-            self._rate_window.clear()
-
-    def _over_rate(self, method: str) -> bool:
-        """True (and counted) when this call exceeds the enforced rate."""
-        if self.rate_per_second is None or not method.startswith(self.rate_methods):
-            return False
-        now = time.monotonic()
-        with self._lock:
-            window = self._rate_window
-            while window and window[0] <= now - 1.0:
-                window.popleft()
-            if len(window) >= self.rate_per_second:
-                self.rate_refusals += 1
-                return True
-            window.append(now)
-            return False
+        self.rate_per_second, self.rate_methods = per_second, methods
+        self.emulator.set_pacing(Pacing(per_second=per_second, private_per_second=None,
+                                        group_per_minute=None, methods=methods))
 
     def calls_of(self, method: str, token: str | None = None) -> list[Call]:
-        with self._lock:
+        """Every call of ``method`` (of one bot's ``token``), in order."""
+        with self.emulator.lock:
             return [c for c in self.calls
                     if c.method == method and (token is None or c.token == token)]
 
     def sent_texts(self, chat_id: int | None = None, token: str | None = None) -> list[str]:
+        """The texts of every sendMessage (to ``chat_id``), as the bot sent them."""
         return [str(c.params.get("text")) for c in self.calls_of("sendMessage", token)
                 if chat_id is None or int(c.params.get("chat_id", 0)) == chat_id]
 
     def bot(self, token: str) -> BotState:
-        with self._lock:
-            return self.bots.setdefault(token, BotState())
+        """The state of a bot (webhook, secret, commands...)."""
+        return self.emulator.bot(token)
+
+    def observe(self, token: str, update: dict[str, Any]) -> None:
+        """Learn what a test's update (posted straight to the server) says: its chat, person
+        and message, so later calls about them find them."""
+        self.emulator.observe(token, update)
 
     def wait_for(self, predicate: Any, timeout: float = 10.0, interval: float = 0.05) -> Any:
         """Poll ``predicate()`` until it returns something truthy; raise on timeout."""
@@ -207,194 +216,14 @@ class FakeTelegram(ThreadedServer):
             time.sleep(interval)
         raise AssertionError(f"condition not met within {timeout}s")
 
-    # --- HTTP -------------------------------------------------------------------------------
-    async def _params(self, request: Request) -> dict[str, Any]:
-        ctype = request.headers.get("content-type", "")
-        if "application/json" in ctype:
-            body = await request.body()
-            return json.loads(body) if body else {}
-        if "form" in ctype:
-            form = await request.form()
-            method = request.path_params.get("method", "")
-            for k, v in form.items():
-                if not isinstance(v, str):
-                    content = await v.read()
-                    with self._lock:
-                        self.uploads.append((method, k, v.filename, content))
-            return {k: _decode(v) if isinstance(v, str) else "<file>" for k, v in form.items()}
-        return {k: _decode(v) for k, v in request.query_params.items()}
-
-    async def _handle(self, request: Request) -> JSONResponse:
-        token = request.path_params["token"]
-        method = request.path_params["method"]
-        params = await self._params(request)
-        call = Call(token, method, params, time.time())
-        with self._lock:
-            self.calls.append(call)
-            queue = self.scripts.get(method)
-            action = queue.pop(0) if queue else None
-        if action is not None:
-            if action.delay:
-                await asyncio.sleep(action.delay)
-            if action.error_code is not None:
-                body: dict[str, Any] = {"ok": False, "error_code": action.error_code,
-                                        "description": action.description or "Error"}
-                if action.retry_after is not None:
-                    body["parameters"] = {"retry_after": action.retry_after}
-                    body["description"] = action.description or (
-                        f"Too Many Requests: retry after {action.retry_after}")
-                if action.migrate_to_chat_id is not None:
-                    body["parameters"] = {"migrate_to_chat_id": action.migrate_to_chat_id}
-                return JSONResponse(body, status_code=action.error_code)
-        if self._over_rate(method):
-            return JSONResponse({"ok": False, "error_code": 429,
-                                 "description": "Too Many Requests: retry after 1",
-                                 "parameters": {"retry_after": 1}}, status_code=429)
-        chat_id = params.get("chat_id")
-        if chat_id is not None and int(chat_id) in self.blocked_chats and \
-                method.startswith(self.blocked_methods):
-            return JSONResponse({"ok": False, "error_code": 403,
-                                 "description": "Forbidden: bot was blocked by the user"},
-                                status_code=403)
-        if method == "getUpdates":
-            return await self._get_updates(token, params)
-        refusal = validate_message(method, params)
-        if refusal is not None:
-            call.error = refusal
-            return JSONResponse({"ok": False, "error_code": 400,
-                                 "description": f"Bad Request: {refusal}"}, status_code=400)
-        result = self._result(token, method, params)
-        call.result = result
-        return JSONResponse({"ok": True, "result": result})
-
-    async def _get_updates(self, token: str, params: dict[str, Any]) -> JSONResponse:
-        state = self.bot(token)
-        if state.webhook_url:
-            return JSONResponse({"ok": False, "error_code": 409, "description":
-                                 "Conflict: can't use getUpdates method while webhook is active; "
-                                 "use deleteWebhook to delete the webhook first"}, status_code=409)
-        offset = int(params.get("offset") or 0)
-        deadline = time.monotonic() + min(float(params.get("timeout") or 0), 2.0)
-        while True:
-            with self._lock:
-                state.pending_updates = [u for u in state.pending_updates
-                                         if u["update_id"] >= offset]
-                ready = list(state.pending_updates)
-            if ready or time.monotonic() >= deadline:
-                return JSONResponse({"ok": True, "result": ready})
-            await asyncio.sleep(0.05)
-
-    async def _download(self, request: Request) -> Response:
-        file_id = request.path_params["path"].rsplit("/", 1)[-1]
-        if file_id not in self.files:
-            return Response(status_code=404)
-        return Response(self.files[file_id], media_type="application/octet-stream")
-
-    def _bot_user(self, token: str) -> dict[str, Any]:
-        bot_id = int(token.split(":", 1)[0]) if token.split(":", 1)[0].isdigit() else 1
-        return {"id": bot_id, "is_bot": True, "first_name": f"Bot {bot_id}",
-                "username": f"bot{bot_id}_bot", "can_join_groups": True,
-                "can_read_all_group_messages": False, "supports_inline_queries": False}
-
-    def _result(self, token: str, method: str, params: dict[str, Any]) -> Any:
-        state = self.bot(token)
-        if method == "getMe":
-            return self._bot_user(token)
-        if method == "setWebhook":
-            with self._lock:
-                state.webhook_url = str(params.get("url", ""))
-                state.secret_token = params.get("secret_token")
-                state.allowed_updates = params.get("allowed_updates")
-            return True
-        if method == "deleteWebhook":
-            with self._lock:
-                state.webhook_url = ""
-            return True
-        if method == "getWebhookInfo":
-            info: dict[str, Any] = {"url": state.webhook_url, "has_custom_certificate": False,
-                                    "pending_update_count": 0}
-            if state.last_error_message:
-                info["last_error_date"] = int(time.time())
-                info["last_error_message"] = state.last_error_message
-            return info
-        if method == "setMyCommands":
-            scope = params.get("scope") or {"type": "default"}
-            key = json.dumps(scope, sort_keys=True)
-            with self._lock:
-                state.commands[key] = params.get("commands") or []
-            return True
-        if method.startswith(("send", "copyMessage", "forwardMessage", "edit")):
-            chat_id = int(params.get("chat_id", 0) or 0)
-            if method.startswith("edit") and params.get("message_id") is not None:
-                message_id = int(params["message_id"])  # an edit keeps the message's id
-            else:
-                with self._lock:
-                    message_id = state.next_message_id
-                    state.next_message_id += 1
-            message: dict[str, Any] = {
-                "message_id": message_id, "date": int(time.time()),
-                "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"},
-                "from": self._bot_user(token),
-            }
-            if "text" in params:
-                message["text"] = params["text"]
-            if "caption" in params:
-                message["caption"] = params["caption"]
-            markup = params.get("reply_markup")
-            if isinstance(markup, dict) and "inline_keyboard" in markup:
-                message["reply_markup"] = markup  # Telegram echoes inline keyboards only
-            for kind in ("photo", "video", "animation", "document"):
-                if kind in params and isinstance(params[kind], str):
-                    media = {"file_id": params[kind], "file_unique_id": f"u{params[kind]}"}
-                    if kind == "photo":
-                        message["photo"] = [{**media, "width": 800, "height": 600}]
-                    elif kind == "document":
-                        message["document"] = media
-                    else:
-                        message[kind] = {**media, "width": 640, "height": 360, "duration": 5}
-            if method == "copyMessage":
-                return {"message_id": message_id}
-            return message
-        if method == "getFile":
-            file_id = str(params.get("file_id"))
-            data = self.files.get(file_id, b"")
-            return {"file_id": file_id, "file_unique_id": f"u{file_id}",
-                    "file_size": len(data), "file_path": f"documents/{file_id}"}
-        if method == "getChat":
-            chat_id = int(params.get("chat_id", 0) or 0)
-            return {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup",
-                    "title": None if chat_id > 0 else f"Group {chat_id}",
-                    "accent_color_id": 0, "max_reaction_count": 11}
-        if method == "getChatMember":
-            return self._chat_member(token, params)
-        return True
-
-    def _chat_member(self, token: str, params: dict[str, Any]) -> dict[str, Any]:
-        """The default member (an administrator with every right), or the chat's override."""
-        raw = params.get("chat_id")
-        key: int | str = int(raw) if str(raw).lstrip("-").isdigit() else str(raw)
-        with self._lock:
-            override = self.member_overrides.get(key)
-        if override is not None and override.get("status", "administrator") != "administrator":
-            return {"user": self._bot_user(token), **override}
-        return {**self._default_member(token), **(override or {})}
-
-    def _default_member(self, token: str) -> dict[str, Any]:
-        return {"status": "administrator", "user": self._bot_user(token),
-                "can_be_edited": False, "is_anonymous": False, "can_manage_chat": True,
-                "can_delete_messages": True, "can_manage_video_chats": True,
-                "can_restrict_members": True, "can_promote_members": False,
-                "can_change_info": True, "can_invite_users": True, "can_post_messages": True,
-                "can_edit_messages": True, "can_post_stories": False,
-                "can_edit_stories": False, "can_delete_stories": False}
-
     # --- statistics, for a benchmark driving the fake as a process ---------------------------
     def stats(self) -> dict[str, Any]:
         """Successful calls per method (count, first and last arrival, arrivals per second of
         the rate-limited methods), the calls refused with 429 by ``enforce_rate``."""
-        with self._lock:
-            calls = [c for c in self.calls if c.result is not None]
-            refusals = self.rate_refusals
+        with self.emulator.lock:
+            calls = [c for c in self.calls if c.error is None and c.result is not None]
+            total = len(self.calls)
+        paced = self.rate_methods or PACED_METHODS
         methods: dict[str, dict[str, Any]] = {}
         for c in calls:
             m = methods.setdefault(c.method, {"count": 0, "first": c.at, "last": c.at,
@@ -402,18 +231,19 @@ class FakeTelegram(ThreadedServer):
             m["count"] += 1
             m["first"] = min(m["first"], c.at)
             m["last"] = max(m["last"], c.at)
-            if c.method.startswith(self.rate_methods or ("send", "copyMessage",
-                                                         "forwardMessage")):
+            if c.method.startswith(paced):
                 sec = str(int(c.at))
                 m["per_second"][sec] = m["per_second"].get(sec, 0) + 1
-        return {"methods": methods, "rate_refusals": refusals,
-                "rate_per_second": self.rate_per_second, "calls": len(self.calls)}
+        return {"methods": methods, "rate_refusals": self.rate_refusals,
+                "rate_per_second": self.rate_per_second, "calls": total}
 
     async def _stats(self, request: Request) -> JSONResponse:
+        """``GET /_stats``."""
         return JSONResponse(self.stats())
 
 
 def main() -> None:
+    """Serve the emulator as a process (for the benchmarks)."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, default=8081)
     parser.add_argument("--rate", type=int, default=None,
