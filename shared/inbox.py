@@ -171,7 +171,10 @@ class InboxWorker:
         ``stored`` updates: nothing while the worker claims itself or the intake is busy."""
         free = self.concurrency - len(self._inflight)
         bots = self._ready_bots()
-        if self._claiming or self._stopping or stored >= self.pressure_batch or free <= 0 \
+        # not while the intake is busy or a backlog waits: acknowledging Telegram comes first,
+        # and the worker claims the backlog at its own pace (see the class docstring)
+        busy = stored >= self.pressure_batch or time.monotonic() < self._pressure_until
+        if self._claiming or self._stopping or busy or self._maybe_more or free <= 0 \
                 or not bots:
             return None
         self._claiming = True   # until ``stored``: the worker's own claim waits for this one
