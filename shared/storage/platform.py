@@ -98,10 +98,18 @@ class InboxRepo:
                                   "until": now + timedelta(seconds=lease_seconds)}
         if bots is not None:
             params["bots"] = bots
-        rows = (await conn.execute(self._claim_statement(bots is not None), params)).all()
+        stmt = self._claim_by_bot if bots is not None else self._claim_all
+        rows = (await conn.execute(stmt, params)).all()
         return sorted((InboxRow(*r) for r in rows), key=lambda r: r.id)
 
-    @functools.cache  # noqa: B019 - one per repository (two at most), which lives as long
+    @functools.cached_property
+    def _claim_all(self) -> Any:
+        return self._claim_statement(by_bot=False)
+
+    @functools.cached_property
+    def _claim_by_bot(self) -> Any:
+        return self._claim_statement(by_bot=True)
+
     def _claim_statement(self, by_bot: bool) -> Any:
         """The claim, built once with bound parameters (now, owner, lim, until, bots):
         building and hashing this statement for every claim cost more than running it."""

@@ -111,7 +111,9 @@ class _InlineDBAPI:
 
     @staticmethod
     def connect(*args: Any, **kwargs: Any) -> InlineConnection:
-        # the event loop's thread only; autocommit at the driver (SQLAlchemy issues BEGIN)
+        # used from the event loop's thread, but a pooled connection may be created and closed
+        # by another (tests, shutdown): no thread check; autocommit at the driver (SQLAlchemy
+        # issues BEGIN)
         kwargs.setdefault("check_same_thread", False)
         kwargs["isolation_level"] = None
         return InlineConnection(sqlite3.connect(*args, **kwargs))
