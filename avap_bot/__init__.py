@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING
 
 from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
 from telegram.constants import ParseMode
@@ -12,14 +12,31 @@ from telegram.ext import Application
 from avap_bot import texts
 from avap_bot.cards import CardDelivery
 from avap_bot.copilot import Copilot
-from shared.bots import CommandMenus, add_handlers, new_application, record_error
+from shared.bot_package import CommandMenus, Repository
+from shared.bots import add_handlers, new_application, record_error
 from shared.config import Settings
+
+if TYPE_CHECKING:
+    from fastapi import APIRouter
+
+    from shared.scheduler import Scheduler
+    from shared.services import Services
 
 NAME = "avap"
 TITLE = "AVAP support bot"
 TOKEN_VARIABLE = "AVAP_BOT_TOKEN"
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
 APOLOGY = texts.APOLOGY
+TABLES = "avap_bot.storage.tables"
+REPOSITORIES = {
+    "avap": Repository("avap_bot.storage.desk:AvapRepo",
+                       "avap_bot.storage.rest_desk:RestAvapRepo", with_outbox=True),
+    "engagement": Repository("avap_bot.storage.engagement:EngagementRepo",
+                             "avap_bot.storage.rest_engagement:RestEngagementRepo"),
+    "crm": Repository("avap_bot.storage.crm:CrmRepo"),
+    "copilot": Repository("avap_bot.storage.copilot:CopilotRepo",
+                          "avap_bot.storage.rest_copilot:RestCopilotRepo"),
+}
 
 # handler modules, in the order their handlers are tried
 FEATURES = ("start", "verification", "buyers", "tips", "matching", "digest", "assignments",
@@ -27,7 +44,7 @@ FEATURES = ("start", "verification", "buyers", "tips", "matching", "digest", "as
             "progress", "broadcast", "desk", "crm", "reports")
 
 
-def build_application(settings: Settings, services: Any) -> Application:
+def build_application(settings: Settings, services: Services) -> Application:
     """The support bot's PTB application with the handlers of every feature."""
     app = new_application(settings, NAME, services, parse_mode=ParseMode.HTML)
     CardDelivery(app, services).register(services.outbox)
@@ -40,14 +57,31 @@ def build_application(settings: Settings, services: Any) -> Application:
     return app
 
 
-def register_jobs(scheduler: Any, app: Application, services: Any) -> None:
+def register_services(services: Services) -> None:
+    """Systeme.io's deliveries (tags) and client, and Google Sheets' when it is configured
+    (gspread itself loads on the first delivery)."""
+    from avap_bot.integrations import sheets
+    from avap_bot.integrations.systeme import register_systeme
+
+    sheets.install(services.settings, services.storage, services.outbox)
+    register_systeme(services)
+
+
+def web_routes() -> list[APIRouter]:
+    """Systeme.io's webhook and the course's /admin endpoints."""
+    from avap_bot.routes import admin, systeme
+
+    return [systeme.router, admin.router]
+
+
+def register_jobs(scheduler: Scheduler, app: Application, services: Services) -> None:
     """Jobs of the support bot (resuming broadcasts is started in ``on_ready``): the daily tip
     and the admins' morning digest."""
     for name in ("tips", "digest"):
         importlib.import_module(f"avap_bot.handlers.{name}").register_jobs(scheduler, app, services)
 
 
-async def on_ready(app: Application, services: Any) -> None:
+async def on_ready(app: Application, services: Services) -> None:
     """Let each feature resume what a restart interrupted (a broadcast half-way)."""
     for name in FEATURES:
         resume = getattr(importlib.import_module(f"avap_bot.handlers.{name}"), "on_ready", None)
@@ -55,7 +89,7 @@ async def on_ready(app: Application, services: Any) -> None:
             await resume(app, services)
 
 
-def command_menus(settings: Settings, services: Any) -> CommandMenus:
+def command_menus(settings: Settings, services: Services) -> CommandMenus:
     """Students' commands for everyone; the admin commands in the admin chats only."""
     everyone = [BotCommand(c, d) for c, d in texts.COMMANDS]
     menus: CommandMenus = [(BotCommandScopeDefault(), everyone)]

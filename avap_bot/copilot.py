@@ -34,10 +34,10 @@ from telegram.ext import Application
 from avap_bot import keyboards, texts
 from avap_bot.copilot_ai import AIFailed, CopilotAI, not_covered, redact
 from avap_bot.retrieval import WORTH_ASKING, Match, find_matches, pick_quote
+from avap_bot.storage.copilot import day_of
 from shared.errors import Deferred, PermanentError, TransientError
 from shared.outbox import SERVICES
 from shared.storage import utcnow
-from shared.storage.copilot import day_of
 from shared.telegram_outbox import edit_later, hold_back_for_pace, send_later
 
 log = logging.getLogger(__name__)
@@ -101,10 +101,7 @@ async def supersede(services: Any, question_id: int, conn: Any = None) -> None:
 
 def copilot_ai(services: Any) -> CopilotAI:
     """The process's one OpenAI client of the copilot."""
-    ai = services.extras.get("copilot_ai")
-    if ai is None:
-        ai = services.extras["copilot_ai"] = CopilotAI(services.settings)
-    return ai
+    return services.client(CopilotAI, lambda: CopilotAI(services.settings))
 
 
 class Copilot:

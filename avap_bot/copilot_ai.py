@@ -1,6 +1,6 @@
 """OpenAI for the copilot: one answer written from the course's own matches, and voice questions
 transcribed. The ``openai`` package is imported at the first request; the client is made once
-(``services.extras["copilot_ai"]``).
+(``Services.client``).
 
 Privacy: ``redact`` takes emails, phone numbers and the given names (students') out of every
 text before it goes into a prompt. Tokens are counted from the API's ``usage``.

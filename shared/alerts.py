@@ -28,11 +28,8 @@ class Alerts:
         return sorted(self._settings.admin_user_ids)
 
     def _bot(self) -> str | None:
-        bots = self._available_bots()
-        for name in ("avap", "shopping"):
-            if name in bots:
-                return name
-        return None
+        bots = self._available_bots()  # in the registry's order: the first bot is the sender
+        return bots[0] if bots else None
 
     async def send(self, key: str, text: str, *, cooldown_seconds: float = 600) -> bool:
         """Queue ``text`` for the operators unless an alert with ``key`` went out recently.

@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
 from shared import __version__
+from shared.bot_package import optional, registered_bots
 from shared.platform import Platform
 
 
@@ -36,9 +37,11 @@ def create_api(platform: Platform) -> FastAPI:
     async def root(request: Request) -> dict[str, str]:
         return {"service": "avap-support-and-timetoshopping", "version": __version__}
 
-    from shared.routes import admin, shopping_admin, systeme
+    from shared import admin_routes
 
-    api.include_router(systeme.router)
-    api.include_router(admin.router)
-    api.include_router(shopping_admin.router)
+    api.include_router(admin_routes.router)
+    for bot in registered_bots().values():
+        web_routes = optional(bot, "web_routes")
+        for router in web_routes() if web_routes is not None else ():
+            api.include_router(router)
     return api

@@ -1,52 +1,29 @@
-"""What the platform needs from each bot, and the PTB plumbing both bots share."""
+"""The PTB plumbing every bot shares: its application, HTTP client, handlers' names and errors."""
 
 from __future__ import annotations
 
 import functools
-import importlib
 import logging
 import ssl
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
-from telegram import BotCommand, BotCommandScope, Update
+from telegram import Update
 from telegram.ext import Application, BaseHandler, ContextTypes, Defaults
 from telegram.request import BaseRequest, HTTPXRequest
 
+from shared.bot_package import BotPackage
 from shared.config import Settings
 from shared.flows import BotContext, current_outcome
 from shared.telegram import SendLimiter, SplittingBot
 from shared.telegram_http import TelegramHTTPRequest
 
+if TYPE_CHECKING:
+    from shared.services import Services
+
 log = logging.getLogger(__name__)
-
-CommandMenus = list[tuple[BotCommandScope, list[BotCommand]]]
-
-
-class BotModule(Protocol):
-    """The interface of ``avap_bot`` and ``shopping_bot`` as the platform sees it."""
-
-    NAME: str
-    TITLE: str
-    TOKEN_VARIABLE: str
-    ALLOWED_UPDATES: list[str]
-    APOLOGY: str
-
-    def build_application(self, settings: Settings, services: Any) -> Application: ...
-
-    def command_menus(self, settings: Settings, services: Any) -> CommandMenus: ...
-
-    # optional: ``register_jobs(scheduler, app, services)`` at start-up and
-    # ``async on_ready(app, services)`` once the bot is registered with Telegram
-
-
-BOT_MODULES = {"avap": "avap_bot", "shopping": "shopping_bot"}
-
-
-def bot_module(name: str) -> BotModule:
-    return importlib.import_module(BOT_MODULES[name])  # type: ignore[return-value]
 
 
 @dataclass
@@ -54,7 +31,7 @@ class BotRuntime:
     """One running bot: its PTB application and its state as /health shows it."""
 
     name: str
-    module: BotModule
+    module: BotPackage
     app: Application
     state: str = "starting"  # starting | ready | error
     error: str | None = None
@@ -85,7 +62,7 @@ def bot_api_request(settings: Settings, connection_pool_size: int, read_timeout:
                                ssl_context=_tls_context())
 
 
-def new_application(settings: Settings, name: str, services: Any,
+def new_application(settings: Settings, name: str, services: Services,
                     parse_mode: str | None = None) -> Application:
     """A PTB Application with no updater, pointed at TELEGRAM_API_URL, limits applied."""
     token = settings.bot_token(name)

@@ -33,7 +33,8 @@ from telegram.error import (
     TelegramError,
 )
 
-from shared.bots import bot_api_request, bot_module
+from shared.bot_package import bot_module
+from shared.bots import bot_api_request
 from shared.config import BOT_NAMES, Settings
 from shared.errors import MigrationError
 from shared.services import ChatDirectory
@@ -807,7 +808,7 @@ async def _check_google(settings: Settings, report: _Report) -> None:
 
 async def _check_spreadsheet(settings: Settings, report: _Report, client_email: str) -> None:
     """Sign in as the service account and open GOOGLE_SHEET_NAME (read only: nothing changes)."""
-    from shared.services import sheets
+    from avap_bot.integrations import sheets
 
     name = settings.google_sheet_name
 

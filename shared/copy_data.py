@@ -130,7 +130,7 @@ class _Redactor:
 def copied_tables() -> list[Table]:
     """Every table of the schema except the migrations' bookkeeping (in the metadata's order:
     the query-side definitions declare no foreign keys, see ``dependency_order``)."""
-    return [tab for tab in t.metadata.sorted_tables if tab.name not in SKIPPED_TABLES]
+    return [tab for tab in t.all_tables().sorted_tables if tab.name not in SKIPPED_TABLES]
 
 
 def dependency_order(tables: Sequence[Table], parents: dict[str, set[str]]) -> list[Table]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import logging
 import os
 import secrets
@@ -17,14 +16,14 @@ from telegram.error import BadRequest, TelegramError
 
 from shared import __version__
 from shared.alerts import Alerts
-from shared.bots import BotRuntime, bot_module
-from shared.config import BOT_NAMES, Settings
+from shared.bot_package import optional, registered_bots
+from shared.bots import BotRuntime
+from shared.config import Settings
 from shared.errors import PermanentError, PlatformError, TransientError
 from shared.inbox import InboxIntake, InboxWorker, chat_key_of
 from shared.instances import Heartbeat
 from shared.jobs import register_platform_jobs
 from shared.outbox import OutboxWorker
-from shared.redirects import Redirector
 from shared.scheduler import Scheduler
 from shared.services import ChatDirectory, Services
 from shared.storage import Storage, open_storage
@@ -72,12 +71,13 @@ class Platform:
         self.instance = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
         self.started_monotonic = time.monotonic()
         self.ready = False
+        self.bot_names = tuple(registered_bots())  # every registered bot, enabled or not
         self.runtimes: dict[str, BotRuntime] = {}
         self.secrets: dict[str, str] = {}
         self.storage: Storage
         self.services: Services
         self.intake: InboxIntake
-        self.redirector: Redirector
+        self.hot_routes: dict[str, Any] = {}  # path prefix -> plain ASGI app (GET/HEAD)
         self.worker: InboxWorker
         self.outbox: OutboxWorker
         self.alerts: Alerts
@@ -102,17 +102,17 @@ class Platform:
                                    alert_after=s.outbox_alert_after)
         self.alerts = Alerts(s, self.storage, self.outbox.enqueue, self._ready_bot_names)
         TelegramDeliveries(self.ready_bot).register(self.outbox)
-        from shared.services import sheets  # light; gspread itself loads on first delivery
-
-        sheets.install(s, self.storage, self.outbox)
         self.outbox.on_stuck = self._report_stuck
         self.services = Services(settings=s, storage=self.storage, chats=chats,
                                  alerts=self.alerts, outbox=self.outbox, instance=self.instance)
-        from shared.services.systeme import register_systeme
-
-        self.services.extras["systeme"] = register_systeme(s, self.storage, self.outbox)
-        for name in BOT_NAMES:
-            module = bot_module(name)
+        for name, module in registered_bots().items():
+            # outside services' deliveries go out whether or not the bot itself runs
+            register_services = optional(module, "register_services")
+            if register_services is not None:
+                register_services(self.services)
+            hot_routes = optional(module, "hot_routes")
+            if hot_routes is not None:
+                self.hot_routes.update(hot_routes(self.services))
             if s.bot_token(name) is None:
                 log.info("%s disabled: set %s to enable it", module.TITLE, module.TOKEN_VARIABLE)
                 continue
@@ -128,15 +128,13 @@ class Platform:
                                    on_freed=self._wake_workers, on_others=self._wake_workers)
         # before the first claim: what a dead instance (this one before a kill -9) held is free
         await self.heartbeat.start()
-        salt = hashlib.sha256(f"clicks:{s.secret_for('shopping')}".encode()).digest()
-        self.redirector = Redirector(self.storage, salt)
         if self.mode == "polling":
             await self._check_polling_allowed()
         self.scheduler = Scheduler(self.storage, timezone=s.scheduler_timezone,
                                    instance=self.instance)
         register_platform_jobs(self)
         for runtime in self.runtimes.values():
-            register_jobs = getattr(runtime.module, "register_jobs", None)
+            register_jobs = optional(runtime.module, "register_jobs")
             if register_jobs is not None:
                 register_jobs(self.scheduler, runtime.app, self.services)
             self._bot_tasks.append(asyncio.create_task(self._start_bot(runtime),
@@ -178,7 +176,7 @@ class Platform:
                                                                name=f"poll-{runtime.name}"))
                 await self._set_commands(runtime)
                 runtime.state, runtime.error = "ready", None
-                on_ready = getattr(runtime.module, "on_ready", None)
+                on_ready = optional(runtime.module, "on_ready")
                 if on_ready is not None:
                     await on_ready(runtime.app, self.services)
                 log.info("bot ready", extra={"bot": runtime.name, "username": runtime.username,
@@ -281,11 +279,10 @@ class Platform:
             except Exception:  # noqa: BLE001 - health must answer even then
                 storage_ok = False
         bots = {}
-        for name in BOT_NAMES:
+        for name, module in registered_bots().items():
             rt = self.runtimes.get(name)
             if rt is None:
-                bots[name] = {"state": "disabled",
-                              "enable_with": bot_module(name).TOKEN_VARIABLE}
+                bots[name] = {"state": "disabled", "enable_with": module.TOKEN_VARIABLE}
             else:
                 bots[name] = {"state": rt.state, "username": rt.username,
                               "mode": self.mode, "error": rt.error}
@@ -321,10 +318,7 @@ class Platform:
         if hasattr(self, "outbox"):
             await self.outbox.stop()
         if hasattr(self, "services"):
-            for name in ("systeme", "writer", "copilot_ai"):  # HTTP clients of outside services
-                if name in self.services.extras:
-                    with contextlib.suppress(Exception):
-                        await self.services.extras[name].close()
+            await self.services.close_clients()  # HTTP clients of outside services
         for runtime in self.runtimes.values():
             with contextlib.suppress(Exception):
                 if runtime.app.running:

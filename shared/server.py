@@ -1,7 +1,8 @@
 """The ASGI application: Telegram webhooks, health and readiness, and the platform's lifespan.
 
-The hot routes (``POST /webhook/{bot}``, ``GET /r/{code}`` (``shared.redirects``), ``/health``,
-``/ready``) are answered here directly.
+The hot routes (``POST /webhook/{bot}``, ``/health``, ``/ready``, and the bots' own plain-ASGI
+routes such as the click redirect ``GET /r/{code}``: ``BotPackage.hot_routes``) are answered
+here directly.
 Every other path goes to the FastAPI application (``shared.api``: admin endpoints, OpenAPI docs),
 which is imported and built on its first request: FastAPI costs ~7 MB and ~150 ms of start-up
 that a bot which only receives webhooks never needs (Render's free plan has 512 MB, and a cold
@@ -25,7 +26,6 @@ from shared.config import Settings
 from shared.errors import StorageUnavailable
 from shared.inbox import chat_key_of
 from shared.platform import Mode, Platform
-from shared.redirects import PREFIX as REDIRECT_PREFIX
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,6 @@ _OK_BODY = b'{"ok":true}'
 
 _JSON_HEADERS = [(b"content-type", b"application/json")]
 _WEBHOOK_PREFIX = "/webhook/"
-SYSTEME_WEBHOOK = "/webhook/systeme"  # Systeme.io's signed webhooks: shared.routes.systeme
 
 
 _date = [0, b""]  # (second, its HTTP date): one formatting a second at most
@@ -170,12 +169,14 @@ class Service:
         send = _dated(send)
         try:
             if method == "POST" and path.startswith(_WEBHOOK_PREFIX) and "/" not in path[9:] \
-                    and path[9:] and path != SYSTEME_WEBHOOK:
+                    and path[9:] in self.platform.bot_names:
                 await telegram_webhook(self.platform, path[9:], scope, receive, send)
                 return
-            if path.startswith(REDIRECT_PREFIX) and method in ("GET", "HEAD"):
-                await self.platform.redirector(scope, receive, send)
-                return
+            if method in ("GET", "HEAD") and self.platform.hot_routes:
+                for prefix, route in self.platform.hot_routes.items():
+                    if path.startswith(prefix):
+                        await route(scope, receive, send)
+                        return
             if path == "/health" and method in ("GET", "HEAD"):
                 body = orjson.dumps(await health_body(self.platform))
                 await _respond(send, 200, body, head=method == "HEAD")

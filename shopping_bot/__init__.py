@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import hashlib
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING
 
 from telegram import BotCommand, BotCommandScopeChat
 from telegram.constants import ParseMode
 from telegram.ext import Application
 
-from shared.bots import CommandMenus, add_handlers, new_application, record_error
+from shared.bot_package import CommandMenus, Repository
+from shared.bots import add_handlers, new_application, record_error
 from shared.config import Settings
+
+if TYPE_CHECKING:
+    from fastapi import APIRouter
+    from starlette.types import ASGIApp
+
+    from shared.scheduler import Scheduler
+    from shared.services import Services
 from shopping_bot import texts
 
 NAME = "shopping"
@@ -18,12 +27,19 @@ TITLE = "TimeToShopping bot"
 TOKEN_VARIABLE = "SHOPPING_BOT_TOKEN"
 ALLOWED_UPDATES = ["message", "callback_query"]
 APOLOGY = texts.APOLOGY
+TABLES = "shopping_bot.storage.tables"
+REPOSITORIES = {
+    "shopping": Repository("shopping_bot.storage.posts:ShoppingRepo",
+                           "shopping_bot.storage.rest_posts:RestShoppingRepo"),
+    "analytics": Repository("shopping_bot.storage.analytics:AnalyticsRepo",
+                            "shopping_bot.storage.rest_analytics:RestAnalyticsRepo"),
+}
 
 # handler modules, in the order their handlers are tried (access runs first, in group -1)
 FEATURES = ("start", "editors", "compose", "schedule", "publishing", "analytics")
 
 
-def build_application(settings: Settings, services: Any) -> Application:
+def build_application(settings: Settings, services: Services) -> Application:
     """The shopping bot's PTB application with the handlers of every feature."""
     from shopping_bot.handlers import access
 
@@ -37,7 +53,22 @@ def build_application(settings: Settings, services: Any) -> Application:
     return app
 
 
-def register_jobs(scheduler: Any, app: Application, services: Any) -> None:
+def web_routes() -> list[APIRouter]:
+    """The channel's analytics as JSON (/admin/shopping)."""
+    from shopping_bot.routes import admin
+
+    return [admin.router]
+
+
+def hot_routes(services: Services) -> dict[str, ASGIApp]:
+    """The CTA buttons' click redirect (``GET /r/{code}``), answered before FastAPI."""
+    from shopping_bot.redirects import PREFIX, Redirector
+
+    salt = hashlib.sha256(f"clicks:{services.settings.secret_for(NAME)}".encode()).digest()
+    return {PREFIX: Redirector(services.storage, salt)}
+
+
+def register_jobs(scheduler: Scheduler, app: Application, services: Services) -> None:
     """The publisher (due posts, missed ones, interrupted publications) and the nightly folding
     of old analytics events."""
     from shopping_bot import publisher, retention
@@ -46,14 +77,14 @@ def register_jobs(scheduler: Any, app: Application, services: Any) -> None:
     retention.register_jobs(scheduler, app, services)
 
 
-async def on_ready(app: Application, services: Any) -> None:
+async def on_ready(app: Application, services: Services) -> None:
     """Publish what came due while the process was asleep (within the grace)."""
     from shopping_bot import publisher
 
     await publisher.on_ready(app, services)
 
 
-def command_menus(settings: Settings, services: Any) -> CommandMenus:
+def command_menus(settings: Settings, services: Services) -> CommandMenus:
     """The editors' commands, shown only in the owners' private chats (editors added from the
     bot get theirs when they are added)."""
     commands = [BotCommand(c, d) for c, d in texts.COMMANDS]

@@ -7,9 +7,9 @@ from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from shared.storage.shopping import FORMATS, PUBLISHED
 from shopping_bot import callbacks as cb
 from shopping_bot import texts
+from shopping_bot.storage.posts import FORMATS, PUBLISHED
 
 # the fields of the edit menu, in the order of the steps; a published post keeps its media
 FIELDS = ("format", "keywords", "text", "media", "buttons", "title")

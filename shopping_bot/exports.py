@@ -10,8 +10,8 @@ from datetime import datetime
 from typing import Any
 
 from shared.csv_export import csv_bytes
-from shared.storage import schema as t
 from shopping_bot.stats import Period, dashboard
+from shopping_bot.storage import tables as t
 
 KINDS = ("posts", "events", "summary")
 

@@ -7,9 +7,9 @@ from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardMarkup
 
-from shared.storage.shopping import DRAFT, FAILED, MISSED, PUBLISHED, SCHEDULED
 from shopping_bot import callbacks as cb
 from shopping_bot import texts
+from shopping_bot.storage.posts import DRAFT, FAILED, MISSED, PUBLISHED, SCHEDULED
 
 
 def main_menu() -> ReplyKeyboardMarkup:

@@ -40,9 +40,9 @@ from telegram.error import TelegramError
 from telegram.ext import Application
 
 from shared.storage import utcnow
-from shared.storage.shopping import DRAFT, FAILED, MISSED, PUBLISHED, PUBLISHING, SCHEDULED
 from shared.telegram_outbox import send_later
 from shopping_bot import calendar, keyboards, render, texts
+from shopping_bot.storage.posts import DRAFT, FAILED, MISSED, PUBLISHED, PUBLISHING, SCHEDULED
 
 log = logging.getLogger(__name__)
 

@@ -9,8 +9,8 @@ from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from shared.storage.analytics import day_bounds, local_day
 from shared.storage.db import utcnow
+from shopping_bot.storage.analytics import day_bounds, local_day
 
 log = logging.getLogger(__name__)
 

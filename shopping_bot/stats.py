@@ -17,9 +17,9 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from shared.storage.analytics import day_bounds
 from shared.storage.db import utcnow
-from shared.storage.shopping import FORMATS
+from shopping_bot.storage.analytics import day_bounds
+from shopping_bot.storage.posts import FORMATS
 
 PERIODS = {"today": 1, "7d": 7, "30d": 30}
 

@@ -12,9 +12,9 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 from avap_bot import callbacks as cb
 from avap_bot import keyboards, texts
 from avap_bot.access import admin_only, is_owner, owner_only
+from avap_bot.integrations.systeme import enqueue_revoked
 from avap_bot.validators import normalise_email, normalise_phone
 from shared.flows import BotContext
-from shared.services.systeme import enqueue_revoked
 from shared.storage import utcnow
 from shared.telegram_outbox import send_later
 

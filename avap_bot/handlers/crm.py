@@ -11,21 +11,17 @@ from telegram.ext import CommandHandler, filters
 
 from avap_bot import texts
 from avap_bot.access import admin_only
+from avap_bot.integrations.systeme import SystemeClient, person_of
 from avap_bot.validators import normalise_email, normalise_phone
 from shared.errors import PlatformError
 from shared.flows import BotContext
-from shared.services.systeme import SystemeClient, person_of
 
 log = logging.getLogger(__name__)
 
 
 def _client(context: BotContext) -> SystemeClient:
-    client = context.services.extras.get("systeme")
-    if not isinstance(client, SystemeClient):
-        # a Services built without the platform (tests): one client for this bot's lifetime
-        client = SystemeClient(context.services.settings)
-        context.services.extras["systeme"] = client
-    return client
+    services = context.services
+    return services.client(SystemeClient, lambda: SystemeClient(services.settings))
 
 
 @admin_only

@@ -10,9 +10,9 @@ from telegram.ext import CommandHandler, filters
 
 from avap_bot import texts
 from avap_bot.access import admin_only
+from avap_bot.integrations import sheets
 from shared import csv_export
 from shared.flows import BotContext
-from shared.services import sheets
 from shared.storage import utcnow
 
 EXPORTED = ("verified_users", "submissions", "questions")

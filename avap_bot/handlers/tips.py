@@ -25,8 +25,8 @@ from telegram.ext import Application, CommandHandler, MessageHandler, filters
 from avap_bot import keyboards, texts
 from avap_bot.access import admin_only, student_only
 from avap_bot.handlers import broadcast
+from avap_bot.storage.engagement import TIP_KIND
 from shared.flows import BotContext
-from shared.storage.engagement import TIP_KIND
 
 log = logging.getLogger(__name__)
 

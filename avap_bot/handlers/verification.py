@@ -17,9 +17,9 @@ from avap_bot import callbacks as cb
 from avap_bot import keyboards, texts
 from avap_bot.access import admin_only
 from avap_bot.cards import admin_label, queue_card, who
+from avap_bot.integrations.systeme import enqueue_verified
 from avap_bot.validators import mask_email, mask_phone, normalise_email, normalise_phone
 from shared.flows import BotContext, in_step
-from shared.services.systeme import enqueue_verified
 from shared.storage import utcnow
 from shared.telegram_outbox import edit_later, send_later
 

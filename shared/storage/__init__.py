@@ -1,13 +1,16 @@
-"""The storage interface: one object with a repository per domain, used by everything."""
+"""The storage interface: one object with a repository per domain, used by everything.
+
+The platform's repositories (inbox, outbox, flow state, jobs, locks, cooldowns, chats,
+instances) are always there; each registered bot adds its own (``BotPackage.REPOSITORIES``:
+``storage.avap``, ``storage.shopping``, ...).
+"""
 
 from __future__ import annotations
 
-from shared.storage.analytics import AnalyticsRepo
-from shared.storage.avap import AvapRepo
-from shared.storage.copilot import CopilotRepo
-from shared.storage.crm import CrmRepo
+from collections.abc import Mapping
+from typing import Any
+
 from shared.storage.db import Database, utcnow
-from shared.storage.engagement import EngagementRepo
 from shared.storage.instances import InstanceRepo
 from shared.storage.migrate import apply_migrations
 from shared.storage.platform import (
@@ -19,26 +22,35 @@ from shared.storage.platform import (
     LockRepo,
     OutboxRepo,
 )
-from shared.storage.shopping import ShoppingRepo
 
-__all__ = ["Storage", "open_storage", "utcnow"]
+__all__ = ["Storage", "bot_repositories", "open_storage", "utcnow"]
+
+
+def bot_repositories() -> dict[str, Any]:
+    """Every registered bot's repositories (name -> ``shared.bot_package.Repository``)."""
+    from shared.bot_package import registered_bots
+
+    found: dict[str, Any] = {}
+    for bot in registered_bots().values():
+        found.update(bot.REPOSITORIES)
+    return found
 
 
 class Storage:
     """Every repository over one database.
 
     The Supabase REST backend (``shared.storage.rest``) is a subclass that swaps in the REST
-    variants of the repositories that need ``rpc`` functions (``REPOSITORIES``).
+    variants of the repositories that need ``rpc`` functions (``REPOSITORIES``, and each bot's
+    ``Repository.rest``).
     """
 
     REPOSITORIES: dict[str, type] = {
         "inbox": InboxRepo, "outbox": OutboxRepo, "flows": FlowRepo, "jobs": JobRunRepo,
-        "locks": LockRepo, "cooldowns": CooldownRepo, "chats": ChatRepo, "avap": AvapRepo,
-        "engagement": EngagementRepo, "crm": CrmRepo, "shopping": ShoppingRepo,
-        "analytics": AnalyticsRepo, "instances": InstanceRepo, "copilot": CopilotRepo,
+        "locks": LockRepo, "cooldowns": CooldownRepo, "chats": ChatRepo,
+        "instances": InstanceRepo,
     }
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, bots: Mapping[str, Any] | None = None) -> None:
         self.db = db
         repo = self.REPOSITORIES
         self.inbox: InboxRepo = repo["inbox"](db)
@@ -48,13 +60,14 @@ class Storage:
         self.locks: LockRepo = repo["locks"](db)
         self.cooldowns: CooldownRepo = repo["cooldowns"](db)
         self.chats: ChatRepo = repo["chats"](db)
-        self.avap: AvapRepo = repo["avap"](db, self.outbox)
-        self.engagement: EngagementRepo = repo["engagement"](db)
-        self.crm: CrmRepo = repo["crm"](db)
-        self.shopping: ShoppingRepo = repo["shopping"](db)
-        self.analytics: AnalyticsRepo = repo["analytics"](db)
         self.instances: InstanceRepo = repo["instances"](db)
-        self.copilot: CopilotRepo = repo["copilot"](db)
+        for name, spec in (bot_repositories() if bots is None else bots).items():
+            cls = spec.load(self.backend)
+            setattr(self, name, cls(db, self.outbox) if spec.with_outbox else cls(db))
+
+    def __getattr__(self, name: str) -> Any:
+        # only reached for a name no repository was set for: say which, not just "no attribute"
+        raise AttributeError(f"storage has no repository {name!r} (no registered bot declares it)")
 
     @property
     def backend(self) -> str:

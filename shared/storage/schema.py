@@ -1,7 +1,10 @@
-"""Query-side table definitions (the DDL itself lives in ``migrations/``)."""
+"""The platform's tables, query side (the DDL itself lives in ``migrations/``), and the
+metadata every bot adds its tables to (``avap_bot.storage.tables``,
+``shopping_bot.storage.tables``): ``all_tables()`` loads them."""
 
 from __future__ import annotations
 
+import importlib
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,7 +14,6 @@ from sqlalchemy import (
     Boolean,
     Column,
     DateTime,
-    ForeignKey,
     Integer,
     MetaData,
     Table,
@@ -46,6 +48,10 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 metadata = MetaData()
+
+# Columns that only PostgreSQL has, as (table, column), which the query side never reads or
+# writes (e.g. generated full-text columns): the schema drift test skips them. Bots add theirs.
+SEARCH_ONLY_COLUMNS: set[tuple[str, str]] = set()
 
 
 def _id() -> Column:
@@ -158,224 +164,6 @@ chat_migrations = Table(
     Column("migrated_at", UTCDateTime, nullable=False),
 )
 
-pending_verifications = Table(
-    "pending_verifications",
-    metadata,
-    _id(),
-    Column("telegram_id", BigInteger),
-    Column("name", Text, nullable=False),
-    Column("email", Text),
-    Column("phone", Text),
-    Column("status", Text, nullable=False),
-    Column("source", Text, nullable=False),
-    Column("added_by", BigInteger),
-    Column("created_at", UTCDateTime, nullable=False),
-    Column("updated_at", UTCDateTime, nullable=False),
-)
-
-verified_users = Table(
-    "verified_users",
-    metadata,
-    _id(),
-    Column("telegram_id", BigInteger, nullable=False),
-    Column("name", Text, nullable=False),
-    Column("email", Text),
-    Column("phone", Text),
-    Column("status", Text, nullable=False),
-    Column("buyer_id", BigInteger),
-    Column("username", Text),
-    Column("last_active_at", UTCDateTime),
-    Column("created_at", UTCDateTime, nullable=False),
-    Column("updated_at", UTCDateTime, nullable=False),
-)
-
-admins = Table(
-    "admins",
-    metadata,
-    Column("telegram_id", BigInteger, primary_key=True),
-    Column("name", Text),
-    Column("added_by", BigInteger),
-    Column("created_at", UTCDateTime, nullable=False),
-)
-
-verification_requests = Table(
-    "verification_requests",
-    metadata,
-    _id(),
-    Column("telegram_id", BigInteger, nullable=False),
-    Column("tg_name", Text, nullable=False),
-    Column("tg_username", Text),
-    Column("buyer_id", BigInteger),
-    Column("kind", Text, nullable=False),
-    Column("identifier", Text),
-    Column("status", Text, nullable=False),
-    Column("card_chat_id", BigInteger),
-    Column("card_message_id", BigInteger),
-    Column("decided_by", BigInteger),
-    Column("decided_at", UTCDateTime),
-    Column("created_at", UTCDateTime, nullable=False),
-)
-
-verification_attempts = Table(
-    "verification_attempts",
-    metadata,
-    _id(),
-    Column("telegram_id", BigInteger, nullable=False),
-    Column("created_at", UTCDateTime, nullable=False),
-)
-
-submissions = Table(
-    "submissions",
-    metadata,
-    _id(),
-    Column("telegram_id", BigInteger, nullable=False),
-    Column("module", Text, nullable=False),
-    Column("type", Text, nullable=False),
-    Column("content", Text),
-    Column("file_id", Text),
-    Column("status", Text, nullable=False),
-    Column("grade", Integer),
-    Column("comment", Text),
-    Column("source_chat_id", BigInteger),
-    Column("source_message_id", BigInteger),
-    Column("card_chat_id", BigInteger),
-    Column("card_message_id", BigInteger),
-    Column("graded_by", BigInteger),
-    Column("graded_at", UTCDateTime),
-    Column("attempt", Integer, nullable=False),
-    Column("created_at", UTCDateTime, nullable=False),
-    Column("updated_at", UTCDateTime, nullable=False),
-)
-
-questions = Table(
-    "questions",
-    metadata,
-    _id(),
-    Column("telegram_id", BigInteger, nullable=False),
-    Column("type", Text, nullable=False),
-    Column("content", Text),
-    Column("file_id", Text),
-    Column("status", Text, nullable=False),
-    Column("answered", Boolean, nullable=False),
-    Column("answer", Text),
-    Column("source_chat_id", BigInteger),
-    Column("source_message_id", BigInteger),
-    Column("card_chat_id", BigInteger),
-    Column("card_message_id", BigInteger),
-    Column("answered_by", BigInteger),
-    Column("created_at", UTCDateTime, nullable=False),
-    Column("answered_at", UTCDateTime),
-)
-
-wins = Table(
-    "wins",
-    metadata,
-    _id(),
-    Column("telegram_id", BigInteger, nullable=False),
-    Column("type", Text, nullable=False),
-    Column("content", Text),
-    Column("file_id", Text),
-    Column("status", Text, nullable=False),
-    Column("source_chat_id", BigInteger),
-    Column("source_message_id", BigInteger),
-    Column("created_at", UTCDateTime, nullable=False),
-)
-
-broadcasts = Table(
-    "broadcasts",
-    metadata,
-    _id(),
-    Column("content", Text, nullable=False),
-    Column("type", Text, nullable=False),
-    Column("sent_count", Integer, nullable=False),
-    Column("created_by", BigInteger),
-    Column("status", Text, nullable=False),
-    Column("audience", Text, nullable=False),
-    Column("source_chat_id", BigInteger),
-    Column("source_message_id", BigInteger),
-    Column("total", Integer, nullable=False),
-    Column("failed_count", Integer, nullable=False),
-    Column("blocked_count", Integer, nullable=False),
-    Column("progress_chat_id", BigInteger),
-    Column("progress_message_id", BigInteger),
-    Column("finished_at", UTCDateTime),
-    Column("created_at", UTCDateTime, nullable=False),
-)
-
-broadcast_deliveries = Table(
-    "broadcast_deliveries",
-    metadata,
-    Column("broadcast_id", BigInteger, primary_key=True),
-    Column("chat_id", BigInteger, primary_key=True),
-    Column("status", Text, nullable=False),
-    Column("updated_at", UTCDateTime, nullable=False),
-)
-
-# --- Systeme.io (migrations/0003) ---
-systeme_webhook_messages = Table(
-    "systeme_webhook_messages",
-    metadata,
-    Column("message_id", Text, primary_key=True),
-    Column("event", Text, nullable=False),
-    Column("outcome", Text, nullable=False),
-    Column("received_at", UTCDateTime, nullable=False),
-)
-
-# --- engagement (migrations/0004) ---
-tips = Table(
-    "tips",
-    metadata,
-    Column("id", BigInteger, primary_key=True, autoincrement=True),
-    Column("text", Text, nullable=False),
-    Column("file_id", Text),
-    Column("created_by", BigInteger),
-    Column("source_chat_id", BigInteger),
-    Column("source_message_id", BigInteger),
-    Column("created_at", UTCDateTime, nullable=False),
-)
-
-tip_days = Table(
-    "tip_days",
-    metadata,
-    Column("day", Text, primary_key=True),
-    Column("tip_id", BigInteger),
-    Column("text", Text, nullable=False),
-    Column("file_id", Text),
-    Column("broadcast_id", BigInteger),
-    Column("created_at", UTCDateTime, nullable=False),
-)
-
-tip_optouts = Table(
-    "tip_optouts",
-    metadata,
-    Column("telegram_id", BigInteger, primary_key=True),
-    Column("created_at", UTCDateTime, nullable=False),
-)
-
-match_pool = Table(
-    "match_pool",
-    metadata,
-    Column("telegram_id", BigInteger, primary_key=True),
-    Column("name", Text, nullable=False),
-    Column("username", Text),
-    Column("module", Text),
-    Column("joined_at", UTCDateTime, nullable=False),
-)
-
-match_pairs = Table(
-    "match_pairs",
-    metadata,
-    Column("id", BigInteger, primary_key=True, autoincrement=True),
-    Column("user_a", BigInteger, nullable=False),
-    Column("user_b", BigInteger, nullable=False),
-    Column("name_a", Text, nullable=False),
-    Column("name_b", Text, nullable=False),
-    Column("username_a", Text),
-    Column("username_b", Text),
-    Column("module", Text),
-    Column("created_at", UTCDateTime, nullable=False),
-)
-
 schema_migrations = Table(
     "schema_migrations",
     metadata,
@@ -384,120 +172,16 @@ schema_migrations = Table(
     Column("applied_at", UTCDateTime, nullable=False),
 )
 
-# --- TimeToShopping (seed 002; migrations 0001 and 0005) -------------------------------------
-users = Table(
-    "users",
-    metadata,
-    _id(),
-    Column("telegram_id", BigInteger, nullable=False, unique=True),
-    Column("username", Text),
-    Column("first_name", Text),
-    Column("last_name", Text),
-    Column("is_authorized", Boolean, nullable=False),
-    Column("last_activity", UTCDateTime),
-    Column("created_at", UTCDateTime, nullable=False),
-)
 
-posts = Table(
-    "posts",
-    metadata,
-    _id(),
-    Column("title", Text),
-    Column("keywords", Text),
-    Column("text", Text),
-    Column("media_type", Text),
-    Column("file_id", Text),
-    Column("status", Text, nullable=False),
-    Column("post_format", Text),
-    Column("publish_at", UTCDateTime),
-    Column("created_by", BigInteger),
-    Column("created_at", UTCDateTime, nullable=False),
-    Column("updated_at", UTCDateTime, nullable=False),
-    Column("buttons", JSON),
-    Column("separate_text", Boolean, nullable=False),
-    Column("channel_message_id", BigInteger),
-    Column("text_message_id", BigInteger),
-    Column("published_at", UTCDateTime),
-    Column("attempts", Integer, nullable=False),
-    Column("retry_at", UTCDateTime),
-    Column("last_error", Text),
-    Column("claim_token", Text),
-    Column("claimed_until", UTCDateTime),
-    Column("source_key", Text, unique=True),
-)
+def id_column() -> Column:
+    """The ``id`` primary key of a table: BIGINT identity on PostgreSQL, SQLite's rowid."""
+    return _id()
 
-analytics = Table(
-    "analytics",
-    metadata,
-    _id(),
-    Column("post_id", BigInteger, ForeignKey("posts.id", ondelete="CASCADE")),
-    Column("action", Text, nullable=False),
-    Column("user_id", BigInteger),
-    Column("metadata", JSON),
-    Column("created_at", UTCDateTime, nullable=False),
-    Column("link_id", BigInteger),
-    Column("visitor", Text),
-)
 
-analytics_daily = Table(
-    "analytics_daily",
-    metadata,
-    Column("day", Text, primary_key=True),
-    Column("post_id", BigInteger, primary_key=True),
-    Column("action", Text, primary_key=True),
-    Column("link_id", BigInteger, primary_key=True),
-    Column("events", Integer, nullable=False),
-    Column("visitors", Integer, nullable=False),
-)
+def all_tables() -> MetaData:
+    """The metadata with every registered bot's tables loaded (copy-data, schema checks)."""
+    from shared.bot_package import registered_bots
 
-post_links = Table(
-    "post_links",
-    metadata,
-    _id(),
-    Column("post_id", BigInteger, ForeignKey("posts.id", ondelete="CASCADE"), nullable=False),
-    Column("position", Integer, nullable=False),
-    Column("label", Text, nullable=False),
-    Column("url", Text, nullable=False),
-    Column("code", Text, nullable=False, unique=True),
-    Column("created_at", UTCDateTime, nullable=False),
-)
-
-# --- the copilot (migration 0013) -----------------------------------------------------------
-faq_entries = Table(
-    "faq_entries",
-    metadata,
-    _id(),
-    Column("question", Text, nullable=False),
-    Column("answer", Text, nullable=False),
-    Column("created_by", BigInteger),
-    Column("created_at", UTCDateTime, nullable=False),
-)
-
-suggestions = Table(
-    "suggestions",
-    metadata,
-    _id(),
-    Column("question_id", BigInteger, nullable=False, unique=True),
-    Column("status", Text, nullable=False),
-    Column("draft", Text),
-    Column("source", Text),
-    Column("sendable", Boolean, nullable=False),
-    Column("used_model", Boolean, nullable=False),
-    Column("chat_id", BigInteger),
-    Column("message_id", BigInteger),
-    Column("decided_by", BigInteger),
-    Column("created_at", UTCDateTime, nullable=False),
-    Column("decided_at", UTCDateTime),
-)
-
-copilot_usage = Table(
-    "copilot_usage",
-    metadata,
-    Column("day", Text, primary_key=True),
-    Column("tokens", BigInteger, nullable=False),
-    Column("alerted", Boolean, nullable=False),
-)
-
-# Full-text search columns that only PostgreSQL has (generated tsvector columns, read by the
-# app_copilot_search function only); SQLite keeps FTS5 tables beside the tables instead.
-SEARCH_ONLY_COLUMNS = {("questions", "search"), ("faq_entries", "search")}
+    for bot in registered_bots().values():
+        importlib.import_module(bot.TABLES)
+    return metadata

@@ -443,9 +443,5 @@ def template_draft(post_format: str, keywords: str) -> Draft:
 
 
 def writer_for(services: Any) -> Writer:
-    """The process's one Writer, kept in ``services.extras["writer"]``."""
-    writer = services.extras.get("writer")
-    if not isinstance(writer, Writer):
-        writer = Writer(services.settings)
-        services.extras["writer"] = writer
-    return writer
+    """The process's one Writer (closed with the other clients at shutdown)."""
+    return services.client(Writer, lambda: Writer(services.settings))

@@ -26,7 +26,6 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from shared.flows import BotContext, in_step
-from shared.storage.shopping import FORMATS
 from shopping_bot import callbacks as cb
 from shopping_bot import compose_keyboards as ck
 from shopping_bot import texts
@@ -86,6 +85,7 @@ from shopping_bot.handlers.compose_text import (
     text_action,
     text_expected,
 )
+from shopping_bot.storage.posts import FORMATS
 
 # what other modules and tests import from here (the flow's names before it was split)
 __all__ = [

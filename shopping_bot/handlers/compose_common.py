@@ -15,9 +15,9 @@ from urllib.parse import urlsplit
 from telegram import InlineKeyboardMarkup, Message, Update
 
 from shared.flows import BotContext
-from shared.storage.shopping import DRAFT, FAILED, MISSED, PUBLISHED, SCHEDULED
 from shopping_bot import compose_keyboards as ck
 from shopping_bot import render, texts
+from shopping_bot.storage.posts import DRAFT, FAILED, MISSED, PUBLISHED, SCHEDULED
 
 STEP_FORMAT = "compose.format"
 STEP_KEYWORDS = "compose.keywords"

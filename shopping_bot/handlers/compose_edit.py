@@ -9,12 +9,12 @@ import html
 from telegram import Update
 
 from shared.flows import BotContext
-from shared.storage.shopping import DRAFT, PUBLISHED
 from shopping_bot import callbacks as cb
 from shopping_bot import compose_keyboards as ck
 from shopping_bot import keyboards, texts
 from shopping_bot.handlers.compose_common import STEP_EDIT, _callback_post, _repo, _send
 from shopping_bot.handlers.compose_flow import _ask, _preview
+from shopping_bot.storage.posts import DRAFT, PUBLISHED
 
 
 # --- preview, edit menu, save, discard --------------------------------------------------------

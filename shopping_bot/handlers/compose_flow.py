@@ -16,7 +16,6 @@ from telegram import Update
 from telegram.error import BadRequest
 
 from shared.flows import BotContext
-from shared.storage.shopping import PUBLISHED
 from shared.telegram import is_cant_parse_entities
 from shopping_bot import compose_keyboards as ck
 from shopping_bot import keyboards, render, texts
@@ -39,6 +38,7 @@ from shopping_bot.handlers.compose_common import (
     _suggested,
     auto_title,
 )
+from shopping_bot.storage.posts import PUBLISHED
 
 # the flow's log lines keep the name they had before the flow was split into modules
 log = logging.getLogger("shopping_bot.handlers.compose")

@@ -9,7 +9,6 @@ import html
 from telegram import Message, Update
 
 from shared.flows import BotContext
-from shared.storage.shopping import PUBLISHED
 from shopping_bot import callbacks as cb
 from shopping_bot import render, texts
 from shopping_bot.ai.writer import AIUnavailable, writer_for
@@ -33,6 +32,7 @@ from shopping_bot.handlers.compose_common import (
 )
 from shopping_bot.handlers.compose_flow import _advance, _ask_buttons, _ask_fit
 from shopping_bot.handlers.compose_text import _apply_draft
+from shopping_bot.storage.posts import PUBLISHED
 
 
 # --- media ------------------------------------------------------------------------------------

@@ -19,7 +19,10 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 
 from shared.flows import BotContext
 from shared.storage import utcnow
-from shared.storage.shopping import (
+from shared.telegram import is_message_cant_be_deleted, is_message_to_delete_not_found
+from shopping_bot import calendar, keyboards, publisher, render, texts
+from shopping_bot import callbacks as cb
+from shopping_bot.storage.posts import (
     DELETED,
     DRAFT,
     FAILED,
@@ -28,9 +31,6 @@ from shared.storage.shopping import (
     PUBLISHING,
     SCHEDULED,
 )
-from shared.telegram import is_message_cant_be_deleted, is_message_to_delete_not_found
-from shopping_bot import calendar, keyboards, publisher, render, texts
-from shopping_bot import callbacks as cb
 
 log = logging.getLogger(__name__)
 

@@ -18,9 +18,9 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from shared.flows import BotContext, in_step
-from shared.storage.shopping import DRAFT, FAILED, MISSED, SCHEDULED
 from shopping_bot import calendar, keyboards, publisher, texts
 from shopping_bot import callbacks as cb
+from shopping_bot.storage.posts import DRAFT, FAILED, MISSED, SCHEDULED
 
 log = logging.getLogger(__name__)
 

@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
-from shared.storage.shopping import FORMATS
 from shopping_bot import callbacks as cb
 from shopping_bot import texts
 from shopping_bot.ai import prompts
 from shopping_bot.ai.writer import template_draft
+from shopping_bot.storage.posts import FORMATS
 from tests.e2e.avap import db
 from tests.e2e.conftest import SHOP_TOKEN, ServerProcess
 from tests.e2e.shopping import Editor, channel_calls, posts, shop_server

@@ -18,9 +18,9 @@ from sqlalchemy import update
 
 from shared.config import normalise_database_url
 from shared.storage import open_storage
-from shared.storage import schema as t
 from shopping_bot import callbacks as cb
 from shopping_bot import texts
+from shopping_bot.storage import tables as shop_tables
 from tests.e2e.conftest import SHOP_TOKEN, ServerProcess
 from tests.e2e.shopping import CHANNEL_ID, EDITOR_ID, Editor, channel_calls, posts, shop_server
 from tests.eventually import eventually
@@ -72,7 +72,8 @@ def add_post(srv: ServerProcess, text: str = "<b>Winter sale</b> 30% &amp; more"
             assert await repo.schedule_post(pid, publish_at, user_id=author)
         elif status != "draft" or columns:
             async with storage.db.write() as c:
-                await c.execute(update(t.posts).where(t.posts.c.id == pid).values(
+                posts = shop_tables.posts
+                await c.execute(update(posts).where(posts.c.id == pid).values(
                     status=status, **columns))
         return pid
     return run_db(srv, work)
@@ -81,7 +82,8 @@ def add_post(srv: ServerProcess, text: str = "<b>Winter sale</b> 30% &amp; more"
 def set_columns(srv: ServerProcess, pid: int, **values: Any) -> None:
     async def work(storage: Any) -> None:
         async with storage.db.write() as c:
-            await c.execute(update(t.posts).where(t.posts.c.id == pid).values(**values))
+            posts = shop_tables.posts
+            await c.execute(update(posts).where(posts.c.id == pid).values(**values))
     run_db(srv, work)
 
 

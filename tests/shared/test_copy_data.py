@@ -23,7 +23,7 @@ from shared.copy_data import (
 )
 from shared.storage import Storage, open_storage
 from shared.storage import schema as t
-from shared.storage.analytics import Click
+from shopping_bot.storage.analytics import Click
 from tests.pg import PostgresServer
 
 REPO = Path(__file__).resolve().parents[2]
@@ -179,7 +179,7 @@ async def test_sqlite_postgres_sqlite_round_trip(tmp_path: Path, pg_url: str) ->
         before = await counts(a)
         empty = sorted(name for name, n in before.items() if n == 0)
         assert not empty, f"the fill leaves tables empty: {empty}"
-        assert set(before) == {tab.name for tab in t.metadata.sorted_tables} - {
+        assert set(before) == {tab.name for tab in t.all_tables().sorted_tables} - {
             "schema_migrations", "instances"}
         # SQL NULL and the JSON document null both occur, and must both survive
         async with a.db.read() as conn:

@@ -8,14 +8,14 @@ from datetime import timedelta
 
 from sqlalchemy import insert
 
+from avap_bot.storage import tables as avap_tables
 from shared.storage import Storage, utcnow
-from shared.storage import schema as t
 
 
 async def _student(storage: Storage, telegram_id: int, status: str = "verified") -> None:
     now = utcnow()
     async with storage.db.write() as c:
-        await c.execute(insert(t.verified_users).values(
+        await c.execute(insert(avap_tables.verified_users).values(
             telegram_id=telegram_id, name=f"S{telegram_id}", status=status, created_at=now,
             updated_at=now))
 
@@ -107,11 +107,11 @@ async def test_digest_queries_only_older_than_a_day(storage: Storage) -> None:
         for hours, status in ((30, "submitted"), (48, "submitted"), (2, "submitted"),
                               (50, "graded")):
             at = now - timedelta(hours=hours)
-            await c.execute(insert(t.submissions).values(
+            await c.execute(insert(avap_tables.submissions).values(
                 telegram_id=1, module="M1", type="text", content="x", status=status,
                 attempt=1, created_at=at, updated_at=at))
         for hours, answered in ((25, False), (1, False), (40, True)):
-            await c.execute(insert(t.questions).values(
+            await c.execute(insert(avap_tables.questions).values(
                 telegram_id=1, type="text", content="why?", status="open", answered=answered,
                 created_at=now - timedelta(hours=hours)))
     before = now - timedelta(hours=24)

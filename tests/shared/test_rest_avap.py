@@ -25,6 +25,7 @@ import time_machine
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import NoResultFound
 
+from avap_bot.storage import tables as avap_tables
 from shared.config import normalise_database_url
 from shared.storage import Storage, open_storage
 from shared.storage import schema as t
@@ -88,7 +89,7 @@ async def _outbox(storage: Storage) -> list[Any]:
 async def _student(storage: Storage, telegram_id: int, name: str, *,
                    active: datetime | None = None) -> None:
     async with storage.db.write() as c:
-        await c.execute(insert(t.verified_users).values(
+        await c.execute(insert(avap_tables.verified_users).values(
             telegram_id=telegram_id, name=name, status="verified", last_active_at=active,
             created_at=NOW, updated_at=NOW))
 
@@ -348,7 +349,7 @@ async def _broadcasts_and_more(storage: Storage, clock: Any) -> list[Any]:
     assert out[-2]["status"] == "done" and out[-2]["failed_count"] == 1 and out[-1] is None
     async with storage.db.read() as c:
         out.append([tuple(r) for r in await c.execute(
-            select(t.broadcast_deliveries).order_by(t.broadcast_deliveries.c.chat_id))])
+            select(avap_tables.broadcast_deliveries).order_by(avap_tables.broadcast_deliveries.c.chat_id))])
     b2 = await avap.create_broadcast(created_by=9, audience="all", source_chat_id=9,
                                      source_message_id=42, content="Bye", kind="text")
     out.append(await avap.start_broadcast(b2, [], 9, 43))
@@ -460,11 +461,11 @@ async def _engagement(storage: Storage, clock: Any) -> list[Any]:
         for hours, status in ((30, "submitted"), (48, "submitted"), (2, "submitted"),
                               (50, "graded")):
             at = datetime.now(UTC) - timedelta(hours=hours)
-            await c.execute(insert(t.submissions).values(
+            await c.execute(insert(avap_tables.submissions).values(
                 telegram_id=1 if hours != 48 else 9, module="M1", type="text", content="x",
                 status=status, attempt=1, created_at=at, updated_at=at))
         for hours, answered in ((25, False), (1, False), (40, True), (26, False)):
-            await c.execute(insert(t.questions).values(
+            await c.execute(insert(avap_tables.questions).values(
                 telegram_id=2 if hours != 26 else 9, type="text", content=f"q{hours}",
                 status="open", answered=answered,
                 created_at=datetime.now(UTC) - timedelta(hours=hours)))
@@ -511,8 +512,8 @@ async def _many(storage: Storage, clock: Any) -> list[Any]:
              "updated_at": NOW} for i in range(1004)]
     # one write block per table: one request each (a block of several inserts is one
     # app_apply_writes call, which the replay at teardown cannot repeat on unique keys)
-    for table, rows in ((t.verified_users, students), (t.submissions, subs),
-                        (t.tip_optouts, [{"telegram_id": 10_001, "created_at": NOW}])):
+    for table, rows in ((avap_tables.verified_users, students), (avap_tables.submissions, subs),
+                        (avap_tables.tip_optouts, [{"telegram_id": 10_001, "created_at": NOW}])):
         async with storage.db.write() as c:
             await c.execute(insert(table), rows)
     out: list[Any] = [await storage.avap.audience(), await storage.avap.audience("M1"),
@@ -532,7 +533,7 @@ async def _many(storage: Storage, clock: Any) -> list[Any]:
     assert broadcast_id is not None
     async with storage.db.read() as c:
         out.append((await c.execute(select(func.count()).where(
-            t.broadcast_deliveries.c.broadcast_id == broadcast_id))).scalar_one())
+            avap_tables.broadcast_deliveries.c.broadcast_id == broadcast_id))).scalar_one())
     assert out[-1] == 1202
     return out
 

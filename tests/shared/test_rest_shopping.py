@@ -20,10 +20,10 @@ from sqlalchemy import select
 
 from shared.config import normalise_database_url
 from shared.storage import Storage, open_storage
-from shared.storage import schema as t
-from shared.storage.analytics import Click
 from shared.storage.rest.db import RestDatabase
-from shared.storage.shopping import FAILED, MISSED, PUBLISHED, PUBLISHING
+from shopping_bot.storage import tables as shop_tables
+from shopping_bot.storage.analytics import Click
+from shopping_bot.storage.posts import FAILED, MISSED, PUBLISHED, PUBLISHING
 from tests.conftest import open_supabase_storage
 from tests.fakes.postgrest import FakePostgrest
 from tests.pg import PostgresServer
@@ -281,7 +281,7 @@ async def _analytics_scenario(storage: Storage, clock: Any) -> list[Any]:
         out.append(await repo.fold_day(day, KOLKATA))
     out.append(sorted(await repo.daily_totals(first, last)))
     async with storage.db.read() as c:   # with the unique visitors, which no method returns
-        daily = [tuple(r) for r in (await c.execute(select(t.analytics_daily))).all()]
+        daily = [tuple(r) for r in (await c.execute(select(shop_tables.analytics_daily))).all()]
     out.append(sorted(daily))
     out.append(sorted(await repo.daily_totals(first, last, action="note")))
     out.append(await repo.clicks_per_day(first, last, KOLKATA))

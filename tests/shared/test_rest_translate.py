@@ -11,6 +11,7 @@ from sqlalchemy.dialects.postgresql import insert
 
 from shared.storage import schema as t
 from shared.storage.rest.translate import NotTranslatable, translate
+from shopping_bot.storage import tables as shop_tables
 
 NOW = datetime(2026, 11, 22, 8, 30, 0, 123456, tzinfo=UTC)
 
@@ -53,7 +54,7 @@ def test_negations_comparisons_flipped_and_like() -> None:
 
 
 def test_between_is_a_pair_of_bounds_also_inside_or() -> None:
-    p = t.posts
+    p = shop_tables.posts
     day = datetime(2026, 11, 1, tzinfo=UTC)
     req = translate(select(p.c.id).where(p.c.id.between(3, 7)))
     assert req.params[1:3] == [("id", "gte.3"), ("id", "lte.7")]

@@ -21,7 +21,7 @@ Columns = dict[str, dict[str, bool]]  # table -> column -> nullable
 
 def declared() -> Columns:
     return {tab.name: {c.name: bool(c.nullable) for c in tab.columns}
-            for tab in t.metadata.sorted_tables}
+            for tab in t.all_tables().sorted_tables}
 
 
 def _pg_type(column: Any) -> set[str]:
@@ -84,7 +84,7 @@ async def test_postgresql_matches_schema_py(postgres: PostgresServer) -> None:
         found.setdefault(table, {})[column] = nullable == "YES"
         types[(table, column)] = data_type
     problems = _diff("postgresql", found)
-    for tab in t.metadata.sorted_tables:
+    for tab in t.all_tables().sorted_tables:
         for column in tab.columns:
             actual = types.get((tab.name, column.name))
             if actual is not None and actual not in _pg_type(column):
@@ -104,7 +104,7 @@ async def test_sqlite_matches_schema_py(tmp_path: Path) -> None:
     want = declared()
     for table, columns in found.items():
         for column in columns:
-            if column in want.get(table, {}) and t.metadata.tables[table].c[column].primary_key:
+            if column in want.get(table, {}) and t.all_tables().tables[table].c[column].primary_key:
                 columns[column] = want[table][column]
     problems = _diff("sqlite", found)
     assert not problems, "\n".join(problems)

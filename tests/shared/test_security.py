@@ -21,7 +21,7 @@ import pytest
 from shared.config import normalise_database_url
 from shared.storage import open_storage
 from shared.storage.migrate import load_migrations, render
-from shared.storage.schema import metadata
+from shared.storage.schema import all_tables
 from tests.pg import PostgresServer
 
 pytestmark = pytest.mark.postgres
@@ -197,7 +197,7 @@ async def test_the_public_roles_can_do_nothing_and_the_owner_everything(
     try:
         tables = await _tables(owner)
         # every table of the schema module, and the migrations' own record
-        assert set(metadata.tables) | {"schema_migrations"} <= set(tables)
+        assert set(all_tables().tables) | {"schema_migrations"} <= set(tables)
         without_rls = await owner.fetch(
             "SELECT relname FROM pg_class WHERE relnamespace = current_schema()::regnamespace "
             "AND relkind IN ('r', 'p') AND NOT relrowsecurity")

@@ -18,10 +18,10 @@ from typing import Any
 import pytest
 import responses
 
+from avap_bot.integrations import sheets
 from shared.config import Settings, load_settings
 from shared.errors import PermanentError, TransientError
 from shared.outbox import OutboxWorker
-from shared.services import sheets
 from shared.storage import Storage
 from tests.fakes.google_sheets import FakeGoogleSheets, fake_service_account
 
@@ -231,7 +231,7 @@ def test_cells_are_raw_values() -> None:
 
 def test_start_up_does_not_import_gspread() -> None:
     code = ("import sys, shared.platform, shared.server, avap_bot, avap_bot.handlers.reports, "
-            "shared.services.sheets; bad = [m for m in ('gspread', 'google.auth') "
+            "avap_bot.integrations.sheets; bad = [m for m in ('gspread', 'google.auth') "
             "if m in sys.modules]; print(bad); sys.exit(1 if bad else 0)")
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True,
                          text=True, timeout=60)

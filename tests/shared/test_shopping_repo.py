@@ -10,8 +10,8 @@ from datetime import UTC, date, datetime, timedelta
 
 from shared.config import normalise_database_url
 from shared.storage import Storage, open_storage, utcnow
-from shared.storage.analytics import Click
-from shared.storage.shopping import (
+from shopping_bot.storage.analytics import Click
+from shopping_bot.storage.posts import (
     DELETED,
     DRAFT,
     FAILED,

@@ -10,10 +10,7 @@ import httpx
 import pytest
 import respx
 
-from shared.config import load_settings
-from shared.errors import PermanentError, TransientError
-from shared.outbox import OutboxWorker
-from shared.services.systeme import (
+from avap_bot.integrations.systeme import (
     SYSTEME_REVOKED,
     SYSTEME_VERIFIED,
     SystemeClient,
@@ -23,6 +20,9 @@ from shared.services.systeme import (
     product_ids_of,
     tag_name_of,
 )
+from shared.config import load_settings
+from shared.errors import PermanentError, TransientError
+from shared.outbox import OutboxWorker
 from shared.storage import Storage
 
 BASE = "https://systeme.test/api"

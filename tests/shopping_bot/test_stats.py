@@ -16,10 +16,10 @@ import pytest
 from sqlalchemy import insert
 
 from shared.storage import Storage
-from shared.storage import schema as t
-from shared.storage.analytics import Click
 from shopping_bot import exports
 from shopping_bot.stats import custom_period, dashboard, period
+from shopping_bot.storage import tables as shop_tables
+from shopping_bot.storage.analytics import Click
 
 TZ = "Asia/Yerevan"
 ZONE = ZoneInfo(TZ)
@@ -42,17 +42,17 @@ async def seed(storage: Storage) -> tuple[list[dict], list[tuple[datetime, int, 
                 published = NOW - timedelta(minutes=5)
             fmt = FORMATS[i % 4]
             title = f"Գրառում {i} =SUM(A1)" if i == 3 else f"Գրառում {i}"
-            post_id = (await c.execute(insert(t.posts).values(
+            post_id = (await c.execute(insert(shop_tables.posts).values(
                 title=title, text=f"Տեքստ {i}", status="published", post_format=fmt,
                 created_at=published - timedelta(hours=1), updated_at=published,
                 published_at=published, separate_text=False, attempts=0,
-                created_by=7001).returning(t.posts.c.id))).scalar_one()
+                created_by=7001).returning(shop_tables.posts.c.id))).scalar_one()
             link_ids = []
             for position in range(i % 3 + 1):
-                link_ids.append((await c.execute(insert(t.post_links).values(
+                link_ids.append((await c.execute(insert(shop_tables.post_links).values(
                     post_id=post_id, position=position, label=f"Գնել {position}",
                     url=f"https://shop.example/{i}/{position}", code=f"c{i}x{position}",
-                    created_at=published).returning(t.post_links.c.id))).scalar_one())
+                    created_at=published).returning(shop_tables.post_links.c.id))).scalar_one())
             posts.append({"id": post_id, "title": title, "format": fmt,
                           "published_at": published, "links": link_ids})
             for _ in range(rng.randint(0, 30)):
@@ -60,7 +60,7 @@ async def seed(storage: Storage) -> tuple[list[dict], list[tuple[datetime, int, 
                 if at <= NOW:
                     clicks.append((at, post_id, rng.choice(link_ids)))
         # a draft (never published) must count nowhere
-        await c.execute(insert(t.posts).values(
+        await c.execute(insert(shop_tables.posts).values(
             title="draft", status="draft", post_format="sale", created_at=NOW, updated_at=NOW,
             separate_text=False, attempts=0))
     await storage.analytics.record_clicks([Click(p, k, None, at) for at, p, k in clicks])
@@ -118,8 +118,8 @@ async def test_folded_days_still_add_up(storage: Storage) -> None:
         await storage.analytics.fold_day(day, ZONE)
     async with storage.db.read() as c:
         from sqlalchemy import func, select
-        left = (await c.execute(select(func.count()).select_from(t.analytics).where(
-            t.analytics.c.action == "click"))).scalar_one()
+        left = (await c.execute(select(func.count()).select_from(shop_tables.analytics).where(
+            shop_tables.analytics.c.action == "click"))).scalar_one()
     assert 0 < left < len(clicks)
     after = await dashboard(storage, p)
     assert after == before

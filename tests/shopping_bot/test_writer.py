@@ -10,11 +10,11 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 
 from shared.config import Settings, load_settings
+from shared.services import Services
 from shopping_bot import texts
 from shopping_bot.ai import prompts
 from shopping_bot.ai.writer import (
@@ -281,9 +281,10 @@ def test_template_draft_is_armenian_with_escaped_keywords(post_format: str) -> N
 
 
 def test_writer_for_caches_one_writer() -> None:
-    services = SimpleNamespace(settings=settings_for(None, key=None), extras={})
+    services = Services(settings=settings_for(None, key=None), storage=None, chats=None,  # type: ignore[arg-type]
+                        alerts=None, outbox=None, instance="test")  # type: ignore[arg-type]
     first = writer_for(services)
-    assert writer_for(services) is first and services.extras["writer"] is first
+    assert writer_for(services) is first and services.client(Writer, lambda: None) is first
 
 
 def test_importing_the_writer_does_not_import_openai() -> None:

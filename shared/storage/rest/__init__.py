@@ -11,19 +11,14 @@ from __future__ import annotations
 from shared.errors import MigrationError
 from shared.storage import Storage
 from shared.storage.migrate import latest_version
-from shared.storage.rest.analytics import RestAnalyticsRepo
-from shared.storage.rest.avap import RestAvapRepo
 from shared.storage.rest.client import RestClient, RestError, RestUnavailable
-from shared.storage.rest.copilot import RestCopilotRepo
 from shared.storage.rest.db import RestDatabase
-from shared.storage.rest.engagement import RestEngagementRepo
 from shared.storage.rest.platform import (
     RestCooldownRepo,
     RestInboxRepo,
     RestLockRepo,
     RestOutboxRepo,
 )
-from shared.storage.rest.shopping import RestShoppingRepo
 
 __all__ = ["RestError", "RestStorage", "RestUnavailable", "open_rest_storage"]
 
@@ -37,9 +32,7 @@ class RestStorage(Storage):
     REPOSITORIES = {
         **Storage.REPOSITORIES,
         "inbox": RestInboxRepo, "outbox": RestOutboxRepo, "locks": RestLockRepo,
-        "cooldowns": RestCooldownRepo, "avap": RestAvapRepo, "engagement": RestEngagementRepo,
-        "shopping": RestShoppingRepo, "analytics": RestAnalyticsRepo,
-        "copilot": RestCopilotRepo,
+        "cooldowns": RestCooldownRepo,
     }
 
 

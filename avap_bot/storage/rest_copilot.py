@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.storage.copilot import WORD, CopilotRepo, Row
+from avap_bot.storage.copilot import WORD, CopilotRepo, Row
 from shared.storage.rest.db import RestDatabase
 
 

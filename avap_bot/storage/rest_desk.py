@@ -19,8 +19,8 @@ from typing import Any, Literal
 from sqlalchemy import Column
 from sqlalchemy.exc import NoResultFound
 
-from shared.storage import schema as t
-from shared.storage.avap import REPORTED_TABLES, AvapRepo, Row
+from avap_bot.storage import tables as t
+from avap_bot.storage.desk import REPORTED_TABLES, AvapRepo, Row
 from shared.storage.db import utcnow
 from shared.storage.rest.client import RestError
 from shared.storage.rest.db import RestDatabase, decode_rows

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from shared.config import Settings
 from shared.storage import Storage
@@ -11,6 +13,8 @@ from shared.storage import Storage
 if TYPE_CHECKING:
     from shared.alerts import Alerts
     from shared.outbox import OutboxWorker
+
+C = TypeVar("C")
 
 
 class ChatDirectory:
@@ -57,4 +61,22 @@ class Services:
     alerts: Alerts
     outbox: OutboxWorker
     instance: str
-    extras: dict[str, object] = field(default_factory=dict)
+    _clients: dict[type, Any] = field(default_factory=dict, repr=False)
+
+    def client(self, kind: type[C], make: Callable[[], C]) -> C:
+        """The process's one client of an outside service (made by ``make`` on first use);
+        the platform closes every client that has an async ``close()`` at shutdown."""
+        found = self._clients.get(kind)
+        if found is None:
+            found = self._clients[kind] = make()
+        return found  # type: ignore[no-any-return]
+
+    def set_client(self, kind: type[C], client: C) -> None:
+        self._clients[kind] = client
+
+    async def close_clients(self) -> None:
+        for client in self._clients.values():
+            close = getattr(client, "close", None)
+            if close is not None:
+                with contextlib.suppress(Exception):  # shutting down: nothing left to tell
+                    await close()

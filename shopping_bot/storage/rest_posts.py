@@ -9,10 +9,10 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from shared.storage import schema as t
 from shared.storage.db import utcnow
 from shared.storage.rest.db import RestDatabase, decode_rows
-from shared.storage.shopping import EDITABLE, SCHEDULED, Row, ShoppingRepo, new_code
+from shopping_bot.storage import tables as t
+from shopping_bot.storage.posts import EDITABLE, SCHEDULED, Row, ShoppingRepo, new_code
 
 
 class RestShoppingRepo(ShoppingRepo):

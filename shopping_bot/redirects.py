@@ -24,8 +24,8 @@ from starlette.types import Receive, Scope, Send
 
 from shared.batching import GroupCommit
 from shared.errors import StorageUnavailable
-from shared.storage.analytics import Click
 from shared.storage.db import utcnow
+from shopping_bot.storage.analytics import Click
 
 log = logging.getLogger(__name__)
 

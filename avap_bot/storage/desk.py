@@ -10,7 +10,8 @@ from typing import Any, Literal
 from sqlalchemy import BigInteger, and_, bindparam, case, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from shared.storage import schema as t
+from avap_bot.storage import tables as t
+from shared.storage import schema
 from shared.storage.db import Database, utcnow
 from shared.storage.platform import OutboxRepo, upsert
 
@@ -190,7 +191,7 @@ class AvapRepo:
 
     async def audience(self, module: str | None = None) -> list[int]:
         """Verified students who have not blocked the bot (of one module: who submitted in it)."""
-        v, b, s = t.verified_users, t.bot_chats, t.submissions
+        v, b, s = t.verified_users, schema.bot_chats, t.submissions
         q = (select(v.c.telegram_id)
              .select_from(v.outerjoin(b, and_(b.c.bot == "avap", b.c.chat_id == v.c.telegram_id)))
              .where(v.c.status == "verified", or_(b.c.active.is_(None), b.c.active.is_(True)))
@@ -625,7 +626,7 @@ class AvapRepo:
     async def cooldown_until(self, key: str) -> datetime | None:
         """When the cooldown ``key`` ends, or None when none is active (to say how long to
         wait; the cooldown repository only answers yes or no)."""
-        c = t.cooldown_states
+        c = schema.cooldown_states
         async with self.db.read() as conn:
             row = (await conn.execute(select(c.c.cooldown_until).where(c.c.key == key))).first()
         return row[0] if row is not None and row[0] > utcnow() else None

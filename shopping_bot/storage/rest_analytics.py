@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from shared.storage import schema as t
-from shared.storage.analytics import CLICK, AnalyticsRepo, Row, day_bounds
 from shared.storage.rest.db import RestDatabase, decode_rows
+from shopping_bot.storage import tables as t
+from shopping_bot.storage.analytics import CLICK, AnalyticsRepo, Row, day_bounds
 
 
 class RestAnalyticsRepo(AnalyticsRepo):

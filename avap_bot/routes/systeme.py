@@ -21,7 +21,7 @@ import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from shared.services.systeme import person_of, product_ids_of, tag_name_of
+from avap_bot.integrations.systeme import person_of, product_ids_of, tag_name_of
 
 log = logging.getLogger(__name__)
 

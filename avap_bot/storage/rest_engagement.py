@@ -7,10 +7,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from shared.storage import schema as t
+from avap_bot.storage import tables as t
+from avap_bot.storage.engagement import EngagementRepo, Row
+from avap_bot.storage.rest_desk import first, paged_ids, shaped
 from shared.storage.db import utcnow
-from shared.storage.engagement import EngagementRepo, Row
-from shared.storage.rest.avap import first, paged_ids, shaped
 from shared.storage.rest.db import RestDatabase
 
 

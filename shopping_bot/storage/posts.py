@@ -16,9 +16,9 @@ from typing import Any
 
 from sqlalchemy import delete, func, insert, or_, select, update
 
-from shared.storage import schema as t
 from shared.storage.db import Database, utcnow
 from shared.storage.platform import upsert
+from shopping_bot.storage import tables as t
 
 Row = dict[str, Any]
 

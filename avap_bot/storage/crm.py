@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from avap_bot.storage.tables import systeme_webhook_messages
 from shared.storage.db import Database, utcnow
 from shared.storage.platform import upsert
-from shared.storage.schema import systeme_webhook_messages
 
 
 class CrmRepo:

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 
-from shared.routes.auth import bearer_guard
+from shared.http_auth import bearer_guard
 
 MAX_DAYS = 366
 

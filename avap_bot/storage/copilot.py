@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from shared.storage import schema as t
+from avap_bot.storage import tables as t
 from shared.storage.db import Database, utcnow
 from shared.storage.platform import upsert
 

@@ -23,7 +23,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from shared.storage import schema as t
+from avap_bot.storage import tables as t
+from shared.storage import schema
 from shared.storage.db import Database, utcnow
 from shared.storage.platform import upsert
 
@@ -133,7 +134,7 @@ class EngagementRepo:
 
     async def tip_audience(self, conn: AsyncConnection | None = None) -> list[int]:
         """Verified students who did not block the bot and did not turn tips off."""
-        v, b = t.verified_users, t.bot_chats
+        v, b = t.verified_users, schema.bot_chats
         q = (select(v.c.telegram_id)
              .select_from(v.outerjoin(b, and_(b.c.bot == "avap", b.c.chat_id == v.c.telegram_id)))
              .where(v.c.status == "verified", or_(b.c.active.is_(None), b.c.active.is_(True)),

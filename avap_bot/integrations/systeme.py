@@ -23,6 +23,7 @@ import httpx
 from shared.config import Settings
 from shared.errors import PermanentError, TransientError
 from shared.outbox import SERVICES
+from shared.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -242,11 +243,12 @@ class SystemeDeliveries:
         await self.client.remove_tag(contact, tag_id)
 
 
-def register_systeme(settings: Settings, storage: Any, outbox: Any) -> SystemeClient:
+def register_systeme(services: Services) -> SystemeClient:
     """Create the client and register its deliveries (rows queued before a key was removed are
     then delivered as no-ops)."""
-    client = SystemeClient(settings)
-    SystemeDeliveries(client, storage).register(outbox)
+    client = SystemeClient(services.settings)
+    SystemeDeliveries(client, services.storage).register(services.outbox)
+    services.set_client(SystemeClient, client)
     return client
 
 

@@ -24,10 +24,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from avap_bot.storage.desk import REPORTED_TABLES, SHEETS_UPSERT
 from shared.config import Settings
 from shared.errors import PermanentError, PlatformError, TransientError
 from shared.outbox import SERVICES
-from shared.storage.avap import REPORTED_TABLES, SHEETS_UPSERT
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,1 @@
+"""The support bot's tables and repositories (SQL, and their Supabase REST variants)."""

@@ -1,1 +1,0 @@
-"""FastAPI routers of the documented HTTP endpoints (Systeme.io webhook, admin endpoints)."""

@@ -1,0 +1,87 @@
+"""The platform knows no bot: nothing under ``shared/`` imports a bot package, and every bot is
+reached through ``shared.bot_package`` (the registry in pyproject.toml)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from shared.bot_package import Repository, registered_bots, registered_packages
+from shared.storage.schema import all_tables
+
+ROOT = Path(__file__).resolve().parents[2]
+SHARED = ROOT / "shared"
+
+
+def _imports(path: Path) -> list[tuple[int, str]]:
+    """(line, module) of every import in ``path``, including ``importlib.import_module("x")``
+    with a literal name."""
+    found: list[tuple[int, str]] = []
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, alias.name) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found.append((node.lineno, node.module))
+        elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+              and node.func.attr == "import_module" and node.args
+              and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+            found.append((node.lineno, node.args[0].value))
+    return found
+
+
+def test_registry_lists_both_bots() -> None:
+    assert registered_packages() == ("avap_bot", "shopping_bot")
+    assert list(registered_bots()) == ["avap", "shopping"]
+
+
+def test_nothing_under_shared_imports_a_bot() -> None:
+    bots = registered_packages()
+    offenders = [
+        f"{path.relative_to(ROOT)}:{line} imports {module}"
+        for path in sorted(SHARED.rglob("*.py"))
+        for line, module in _imports(path)
+        if module.split(".")[0] in bots
+    ]
+    assert offenders == []
+
+
+def test_the_check_sees_an_import(tmp_path: Path) -> None:
+    """The scan above would catch each form of import (so that its silence means something)."""
+    sample = tmp_path / "sample.py"
+    sample.write_text("import avap_bot\nfrom shopping_bot.texts import X\n"
+                      "import importlib\nimportlib.import_module('avap_bot.handlers')\n"
+                      "def f():\n    from avap_bot import texts\n")
+    assert [m for _, m in _imports(sample)] == [
+        "avap_bot", "shopping_bot.texts", "importlib", "avap_bot.handlers", "avap_bot"]
+
+
+@pytest.mark.parametrize("name", ["avap", "shopping"])
+def test_each_bot_provides_the_interface(name: str) -> None:
+    bot = registered_bots()[name]
+    for attribute in ("NAME", "TITLE", "TOKEN_VARIABLE", "ALLOWED_UPDATES", "APOLOGY",
+                      "REPOSITORIES", "TABLES", "build_application", "command_menus"):
+        assert hasattr(bot, attribute), f"{name} lacks {attribute}"
+    for repo_name, spec in bot.REPOSITORIES.items():
+        assert isinstance(spec, Repository)
+        for backend in ("sqlite", "supabase"):
+            assert isinstance(spec.load(backend), type), (repo_name, backend)
+
+
+def test_each_bot_owns_its_tables() -> None:
+    """The platform's schema module defines only platform tables; each bot's its own."""
+    from sqlalchemy import Table
+
+    import avap_bot.storage.tables as avap
+    import shared.storage.schema as platform
+    import shopping_bot.storage.tables as shop
+
+    def defined(module: object) -> set[str]:
+        return {v.name for v in vars(module).values() if isinstance(v, Table)}
+
+    assert "inbox" in defined(platform) and "submissions" in defined(avap)
+    assert "posts" in defined(shop)
+    assert defined(platform) & (defined(avap) | defined(shop)) == set()
+    assert defined(avap) & defined(shop) == set()
+    assert defined(platform) | defined(avap) | defined(shop) == set(all_tables().tables)
