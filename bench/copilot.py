@@ -42,9 +42,9 @@ sys.path.insert(0, str(REPO))
 from sqlalchemy import insert  # noqa: E402
 
 from avap_bot.retrieval import find_matches, pick_quote  # noqa: E402
+from avap_bot.storage import tables as t  # noqa: E402
 from shared.config import normalise_database_url  # noqa: E402
 from shared.storage import Storage, open_storage, utcnow  # noqa: E402
-from avap_bot.storage import tables as t  # noqa: E402
 from tests.avap_bot.course_knowledge import PAIRS, PARAPHRASES  # noqa: E402
 from tests.pg import start_postgres  # noqa: E402
 

@@ -1,1 +1,1 @@
-"""The shopping bot's HTTP endpoints: /admin/shopping (the click redirect is shopping_bot.redirects)."""
+"""The shopping bot's HTTP endpoints: /admin/shopping (the click redirect: ``redirects``)."""
