@@ -9,6 +9,8 @@ WORKDIR /app
 COPY requirements.txt .
 RUN pip install -r requirements.txt
 
+# pyproject.toml lists the bot packages ([tool.bots]): the platform reads it at start
+COPY pyproject.toml .
 COPY avap_bot ./avap_bot
 COPY shopping_bot ./shopping_bot
 COPY shared ./shared
