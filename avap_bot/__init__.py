@@ -5,20 +5,16 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
-from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
-from telegram.constants import ParseMode
-from telegram.ext import Application
-
 from avap_bot import texts
-from avap_bot.cards import CardDelivery
-from avap_bot.copilot import Copilot
 from shared.bot_package import CommandMenus, Repository
-from shared.bots import add_handlers, new_application, record_error
-from shared.config import Settings
 
+# Light on purpose: the platform's settings are built from SETTINGS when shared.config is first
+# imported, so nothing here may import shared.config (or PTB) at the top.
 if TYPE_CHECKING:
     from fastapi import APIRouter
+    from telegram.ext import Application
 
+    from shared.config import Settings
     from shared.scheduler import Scheduler
     from shared.services import Services
 
@@ -27,6 +23,7 @@ TITLE = "AVAP support bot"
 TOKEN_VARIABLE = "AVAP_BOT_TOKEN"
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
 APOLOGY = texts.APOLOGY
+SETTINGS = "avap_bot.settings:AvapSettings"
 TABLES = "avap_bot.storage.tables"
 REPOSITORIES = {
     "avap": Repository("avap_bot.storage.desk:AvapRepo",
@@ -46,6 +43,12 @@ FEATURES = ("start", "verification", "buyers", "tips", "matching", "digest", "as
 
 def build_application(settings: Settings, services: Services) -> Application:
     """The support bot's PTB application with the handlers of every feature."""
+    from telegram.constants import ParseMode
+
+    from avap_bot.cards import CardDelivery
+    from avap_bot.copilot import Copilot
+    from shared.bots import add_handlers, new_application, record_error
+
     app = new_application(settings, NAME, services, parse_mode=ParseMode.HTML)
     CardDelivery(app, services).register(services.outbox)
     Copilot(app, services).register(services.outbox)
@@ -91,6 +94,8 @@ async def on_ready(app: Application, services: Services) -> None:
 
 def command_menus(settings: Settings, services: Services) -> CommandMenus:
     """Students' commands for everyone; the admin commands in the admin chats only."""
+    from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
+
     everyone = [BotCommand(c, d) for c, d in texts.COMMANDS]
     menus: CommandMenus = [(BotCommandScopeDefault(), everyone)]
     admin = everyone + [BotCommand(c, d) for c, d in texts.ADMIN_COMMANDS]

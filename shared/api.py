@@ -18,7 +18,8 @@ def create_api(platform: Platform) -> FastAPI:
     by ``shared.server`` and appear here for the documentation."""
     from shared.server import health_body, readiness
 
-    api = FastAPI(title="AVAP support bot and TimeToShopping bot", version=__version__,
+    title = " and ".join(bot.TITLE for bot in registered_bots().values())
+    api = FastAPI(title=title, version=__version__,
                   docs_url="/docs", redoc_url=None)
     api.state.platform = platform
 

@@ -3,53 +3,28 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import timedelta
+import importlib
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
-BOT_NAMES = ("avap", "shopping")
-
-
-def _split_ids(value: object) -> object:
-    """Accept "1, 2,3" (the usual form in a dashboard) as well as a list."""
-    if value is None:
-        return []
-    if isinstance(value, int):
-        return [value]
-    if isinstance(value, str):
-        parts = [p.strip() for p in value.replace(";", ",").split(",")]
-        try:
-            return [int(p) for p in parts if p]
-        except ValueError:
-            raise ValueError(
-                "expected numeric Telegram ids separated by commas, e.g. 12345,67890") from None
-    return value
+from shared.bot_package import registered_bots
+from shared.settings_types import HttpUrl, IdList, OptionalHttpUrl
 
 
-class Settings(BaseSettings):
-    """Every setting of the service, read from the environment and ``.env``."""
-
-    model_config = SettingsConfigDict(
-        env_file=".env",
-        env_file_encoding="utf-8",
-        extra="ignore",
-        populate_by_name=True,
-    )
+class PlatformSettings(BaseSettings):
+    """The platform's own settings (each bot's are in ``<bot>/settings.py``)."""
 
     # --- bots -------------------------------------------------------------------------------
-    avap_bot_token: SecretStr | None = Field(
-        None, validation_alias=AliasChoices("AVAP_BOT_TOKEN", "BOT_TOKEN")
-    )
-    shopping_bot_token: SecretStr | None = Field(None, validation_alias="SHOPPING_BOT_TOKEN")
-    telegram_api_url: str = Field("https://api.telegram.org", validation_alias="TELEGRAM_API_URL")
+    telegram_api_url: HttpUrl = Field("https://api.telegram.org",
+                                      validation_alias="TELEGRAM_API_URL")
     # the bots' HTTP client: shared/telegram_http.py, or PTB's HTTPXRequest (an escape hatch)
     telegram_http_client: Literal["builtin", "httpx"] = Field(
         "builtin", validation_alias="TELEGRAM_HTTP_CLIENT")
-    public_url: str | None = Field(
+    public_url: OptionalHttpUrl = Field(
         None, validation_alias=AliasChoices("PUBLIC_URL", "RENDER_EXTERNAL_URL")
     )
     webhook_secret: SecretStr | None = Field(None, validation_alias="WEBHOOK_SECRET")
@@ -57,75 +32,26 @@ class Settings(BaseSettings):
 
     # --- storage ----------------------------------------------------------------------------
     database_url: SecretStr | None = Field(None, validation_alias="DATABASE_URL")
-    supabase_url: str | None = Field(None, validation_alias="SUPABASE_URL")
+    supabase_url: OptionalHttpUrl = Field(None, validation_alias="SUPABASE_URL")
     supabase_key: SecretStr | None = Field(None, validation_alias="SUPABASE_KEY")
     data_dir: Path = Field(Path("data"), validation_alias="DATA_DIR")
 
-    # --- people and chats -------------------------------------------------------------------
-    admin_user_ids: Annotated[list[int], NoDecode] = Field(
+    # --- people and chats (the operators; each bot's chats are its own settings) ----------
+    admin_user_ids: IdList = Field(
         default_factory=list, validation_alias=AliasChoices("ADMIN_USER_IDS", "ADMIN_USER_ID")
     )
     alert_chat_id: int | None = Field(None, validation_alias="ALERT_CHAT_ID")
-    verification_group_id: int | None = Field(None, validation_alias="VERIFICATION_GROUP_ID")
-    assignment_group_id: int | None = Field(None, validation_alias="ASSIGNMENT_GROUP_ID")
-    questions_group_id: int | None = Field(None, validation_alias="QUESTIONS_GROUP_ID")
-    support_group_id: int | None = Field(None, validation_alias="SUPPORT_GROUP_ID")
-    authorized_users: Annotated[list[int], NoDecode] = Field(
-        default_factory=list, validation_alias="AUTHORIZED_USERS"
-    )
-    shopping_channel_id: int | str | None = Field(None, validation_alias="SHOPPING_CHANNEL_ID")
-    scheduler_timezone: str = Field("Asia/Yerevan", validation_alias="SCHEDULER_TIMEZONE")
-    avap_timezone: str = Field("UTC", validation_alias="AVAP_TIMEZONE")
-    missed_post_grace: timedelta = Field(timedelta(hours=6), validation_alias="MISSED_POST_GRACE")
-    publish_check_seconds: int = Field(15, validation_alias="PUBLISH_CHECK_SECONDS", ge=1,
-                                       le=3600)
-    publish_attempts: int = Field(3, validation_alias="PUBLISH_ATTEMPTS", ge=1, le=20)
     openai_timeout_seconds: float = Field(15.0, validation_alias="OPENAI_TIMEOUT_SECONDS", gt=0,
                                           le=300)
 
-    # --- the course (AVAP support bot) -------------------------------------------------------
-    avap_modules: Annotated[list[str], NoDecode] = Field(
-        default_factory=lambda: [str(i) for i in range(1, 13)], validation_alias="AVAP_MODULES"
-    )
-    phone_region: str | None = Field(None, validation_alias="PHONE_REGION")
-    verify_attempts_per_hour: int = Field(5, validation_alias="VERIFY_ATTEMPTS_PER_HOUR", ge=1)
-    submission_cooldown_seconds: int = Field(120, validation_alias="SUBMISSION_COOLDOWN_SECONDS",
-                                             ge=0)
-    question_cooldown_seconds: int = Field(120, validation_alias="QUESTION_COOLDOWN_SECONDS",
-                                           ge=0)
-
-    # --- engagement (daily tips, reminders) ---------------------------------------------------
-    tip_time: str = Field("09:00", validation_alias="TIP_TIME")
-    digest_time: str = Field("08:00", validation_alias="DIGEST_TIME")
-
-    # --- Systeme.io --------------------------------------------------------------------------
-    systeme_verified_tag: str = Field("AVAP verified", validation_alias="SYSTEME_VERIFIED_TAG")
-    systeme_buyer_tag: str | None = Field(None, validation_alias="SYSTEME_BUYER_TAG")
-    systeme_product_ids: Annotated[list[int], NoDecode] = Field(
-        default_factory=list, validation_alias="SYSTEME_PRODUCT_IDS"
-    )
-    systeme_api_url: str = Field("https://api.systeme.io/api", validation_alias="SYSTEME_API_URL")
-
     # --- outside services -------------------------------------------------------------------
     openai_api_key: SecretStr | None = Field(None, validation_alias="OPENAI_API_KEY")
-    openai_base_url: str | None = Field(None, validation_alias="OPENAI_BASE_URL")
+    openai_base_url: OptionalHttpUrl = Field(None, validation_alias="OPENAI_BASE_URL")
     openai_model: str = Field("gpt-4o-mini", validation_alias="OPENAI_MODEL")
     openai_transcribe_model: str = Field("whisper-1", validation_alias="OPENAI_TRANSCRIBE_MODEL")
     openai_daily_token_budget: int = Field(200_000, validation_alias="OPENAI_DAILY_TOKEN_BUDGET",
                                            ge=0)
-    copilot_seconds: float = Field(15.0, validation_alias="COPILOT_SECONDS", gt=0, le=120)
-    systeme_api_key: SecretStr | None = Field(None, validation_alias="SYSTEME_API_KEY")
-    systeme_webhook_secret: SecretStr | None = Field(
-        None, validation_alias="SYSTEME_WEBHOOK_SECRET"
-    )
-    google_service_account_json: SecretStr | None = Field(
-        None, validation_alias="GOOGLE_SERVICE_ACCOUNT_JSON"
-    )
-    google_sheet_name: str = Field("AVAPSupport", validation_alias="GOOGLE_SHEET_NAME")
     admin_reset_token: SecretStr | None = Field(None, validation_alias="ADMIN_RESET_TOKEN")
-    shopping_admin_token: SecretStr | None = Field(None, validation_alias="SHOPPING_ADMIN_TOKEN")
-    analytics_retention_days: int = Field(365, validation_alias="ANALYTICS_RETENTION_DAYS",
-                                          ge=1, le=3650)
 
     # --- operations -------------------------------------------------------------------------
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
@@ -143,86 +69,12 @@ class Settings(BaseSettings):
     keepalive_seconds: int = Field(540, validation_alias="KEEPALIVE_SECONDS", ge=10)
     heartbeat_seconds: float = Field(5.0, validation_alias="HEARTBEAT_SECONDS", ge=0.2, le=60)
 
-    @field_validator("tip_time", "digest_time")
-    @classmethod
-    def _valid_time(cls, value: str) -> str:
-        import re
-
-        m = re.fullmatch(r"(\d{1,2}):(\d{2})", value.strip())
-        if not m or int(m.group(1)) > 23 or int(m.group(2)) > 59:
-            raise ValueError("expected a time of day as HH:MM, e.g. 09:00")
-        return f"{int(m.group(1)):02d}:{m.group(2)}"
-
-    @field_validator("admin_user_ids", "authorized_users", "systeme_product_ids", mode="before")
-    @classmethod
-    def _parse_id_list(cls, value: object) -> object:
-        return _split_ids(value)
-
-    @field_validator("avap_modules", mode="before")
-    @classmethod
-    def _parse_modules(cls, value: object) -> object:
-        if isinstance(value, str):
-            names = [p.strip() for p in value.split(",") if p.strip()]
-            if not names:
-                raise ValueError("expected module names separated by commas, e.g. 1,2,3")
-            if any(len(n) > 32 for n in names):
-                raise ValueError("module names must be at most 32 characters")
-            return names
-        return value
-
-    @field_validator("phone_region")
-    @classmethod
-    def _valid_region(cls, value: str | None) -> str | None:
-        if value is None or not value.strip():
-            return None
-        value = value.strip().upper()
-        if len(value) != 2 or not value.isalpha():
-            raise ValueError("expected a two-letter country code such as AM, NG or US")
-        return value
-
     @field_validator("render", mode="before")
     @classmethod
     def _render_flag(cls, value: object) -> object:
         # Render sets RENDER=true; any non-empty value means "running on Render".
         if isinstance(value, str):
             return value.strip().lower() not in ("", "0", "false", "no")
-        return value
-
-    @field_validator("telegram_api_url", "public_url", "openai_base_url", "supabase_url",
-                     "systeme_api_url")
-    @classmethod
-    def _strip_slash(cls, value: str | None) -> str | None:
-        if value is None or not value.strip():
-            return None
-        value = value.strip().rstrip("/")
-        if not value.startswith(("http://", "https://")):
-            raise ValueError("expected an http:// or https:// URL")
-        return value
-
-    @field_validator("missed_post_grace", mode="before")
-    @classmethod
-    def _duration(cls, value: object) -> object:
-        """Seconds ("21600"), "6h" / "90m", or HH:MM:SS."""
-        if isinstance(value, str):
-            raw = value.strip().lower()
-            units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-            if raw.isdigit():
-                return timedelta(seconds=int(raw))
-            if raw[:-1].isdigit() and raw[-1:] in units:
-                return timedelta(seconds=int(raw[:-1]) * units[raw[-1]])
-            if raw.count(":") == 2 and len(raw.split(":")[0]) == 1:
-                return "0" + raw
-        return value
-
-    @field_validator("scheduler_timezone", "avap_timezone")
-    @classmethod
-    def _valid_zone(cls, value: str) -> str:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError("expected an IANA time zone such as Europe/Paris") from exc
         return value
 
     @field_validator("webhook_secret")
@@ -239,8 +91,9 @@ class Settings(BaseSettings):
 
     # --- derived values ---------------------------------------------------------------------
     def bot_token(self, bot: str) -> str | None:
-        """The token of ``bot`` ("avap" or "shopping"), or None when that bot is disabled."""
-        secret = self.avap_bot_token if bot == "avap" else self.shopping_bot_token
+        """The token of ``bot`` (its setting ``<NAME>_bot_token``), or None when that bot is
+        disabled."""
+        secret: SecretStr | None = getattr(self, f"{bot}_bot_token", None)
         if secret is None or not secret.get_secret_value().strip():
             return None
         return secret.get_secret_value().strip()
@@ -275,20 +128,42 @@ class Settings(BaseSettings):
         return set(self.admin_user_ids)
 
     def group_settings(self) -> dict[str, int]:
-        """The configured group settings, by variable name (used by `check` and migrations)."""
-        names = {
-            "VERIFICATION_GROUP_ID": self.verification_group_id,
-            "ASSIGNMENT_GROUP_ID": self.assignment_group_id,
-            "QUESTIONS_GROUP_ID": self.questions_group_id,
-            "SUPPORT_GROUP_ID": self.support_group_id,
-        }
-        return {k: v for k, v in names.items() if v is not None}
+        """The configured group settings of every bot (its ``GROUP_VARIABLES``), by variable
+        name (used by `check` and to follow a group's upgrade to a supergroup)."""
+        found: dict[str, int] = {}
+        for cls in type(self).__mro__:
+            for variable, name in vars(cls).get("GROUP_VARIABLES", {}).items():
+                value = getattr(self, name)
+                if value is not None:
+                    found[variable] = value
+        return found
 
     @property
     def effective_log_format(self) -> str:
         if self.log_format:
             return self.log_format
         return "json" if self.render else "text"
+
+
+def _bot_settings() -> tuple[type[BaseSettings], ...]:
+    """Each registered bot's settings class (``BotPackage.SETTINGS``, "module:Class")."""
+    classes = []
+    for bot in registered_bots().values():
+        module, _, name = bot.SETTINGS.partition(":")
+        classes.append(getattr(importlib.import_module(module), name))
+    return tuple(classes)
+
+
+class Settings(*_bot_settings(), PlatformSettings):  # type: ignore[misc]
+    """Every setting of the service, read from the environment and ``.env``: the platform's and
+    each registered bot's."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        populate_by_name=True,
+    )
 
 
 def normalise_database_url(url: str) -> str:

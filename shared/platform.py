@@ -130,7 +130,8 @@ class Platform:
         await self.heartbeat.start()
         if self.mode == "polling":
             await self._check_polling_allowed()
-        self.scheduler = Scheduler(self.storage, timezone=s.scheduler_timezone,
+        # UTC: a bot's job at a time of day names its own zone (scheduler.cron(timezone=...))
+        self.scheduler = Scheduler(self.storage, timezone="UTC",
                                    instance=self.instance)
         register_platform_jobs(self)
         for runtime in self.runtimes.values():

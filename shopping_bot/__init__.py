@@ -6,27 +6,25 @@ import hashlib
 import importlib
 from typing import TYPE_CHECKING
 
-from telegram import BotCommand, BotCommandScopeChat
-from telegram.constants import ParseMode
-from telegram.ext import Application
-
 from shared.bot_package import CommandMenus, Repository
-from shared.bots import add_handlers, new_application, record_error
-from shared.config import Settings
+from shopping_bot import texts
 
+# Light on purpose: the platform's settings are built from SETTINGS when shared.config is first
+# imported, so nothing here may import shared.config (or PTB) at the top.
 if TYPE_CHECKING:
     from fastapi import APIRouter
     from starlette.types import ASGIApp
+    from telegram.ext import Application
 
+    from shared.config import Settings
     from shared.scheduler import Scheduler
     from shared.services import Services
-from shopping_bot import texts
-
 NAME = "shopping"
 TITLE = "TimeToShopping bot"
 TOKEN_VARIABLE = "SHOPPING_BOT_TOKEN"
 ALLOWED_UPDATES = ["message", "callback_query"]
 APOLOGY = texts.APOLOGY
+SETTINGS = "shopping_bot.settings:ShoppingSettings"
 TABLES = "shopping_bot.storage.tables"
 REPOSITORIES = {
     "shopping": Repository("shopping_bot.storage.posts:ShoppingRepo",
@@ -41,6 +39,9 @@ FEATURES = ("start", "editors", "compose", "schedule", "publishing", "analytics"
 
 def build_application(settings: Settings, services: Services) -> Application:
     """The shopping bot's PTB application with the handlers of every feature."""
+    from telegram.constants import ParseMode
+
+    from shared.bots import add_handlers, new_application, record_error
     from shopping_bot.handlers import access
 
     app = new_application(settings, NAME, services, parse_mode=ParseMode.HTML)
@@ -87,5 +88,7 @@ async def on_ready(app: Application, services: Services) -> None:
 def command_menus(settings: Settings, services: Services) -> CommandMenus:
     """The editors' commands, shown only in the owners' private chats (editors added from the
     bot get theirs when they are added)."""
+    from telegram import BotCommand, BotCommandScopeChat
+
     commands = [BotCommand(c, d) for c, d in texts.COMMANDS]
     return [(BotCommandScopeChat(uid), commands) for uid in sorted(set(settings.authorized_users))]

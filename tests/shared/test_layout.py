@@ -85,3 +85,20 @@ def test_each_bot_owns_its_tables() -> None:
     assert defined(platform) & (defined(avap) | defined(shop)) == set()
     assert defined(avap) & defined(shop) == set()
     assert defined(platform) | defined(avap) | defined(shop) == set(all_tables().tables)
+
+
+def test_each_bot_owns_its_settings() -> None:
+    """The platform's settings class has no bot's field; the service's Settings has them all."""
+    from avap_bot.settings import AvapSettings
+    from shared.config import PlatformSettings, Settings
+    from shopping_bot.settings import ShoppingSettings
+
+    platform = set(PlatformSettings.model_fields)
+    avap, shop = set(AvapSettings.model_fields), set(ShoppingSettings.model_fields)
+    assert {"avap_bot_token", "verification_group_id", "systeme_api_key"} <= avap
+    assert {"shopping_bot_token", "shopping_channel_id", "authorized_users"} <= shop
+    assert platform & (avap | shop) == set() and avap & shop == set()
+    assert set(Settings.model_fields) == platform | avap | shop
+    settings = Settings(_env_file=None, AVAP_BOT_TOKEN="1:a", SUPPORT_GROUP_ID="-100")
+    assert settings.bot_token("avap") == "1:a" and settings.bot_token("shopping") is None
+    assert settings.group_settings() == {"SUPPORT_GROUP_ID": -100}
