@@ -14,7 +14,7 @@ an outbox slot, and the messages behind it, waiting.
 from __future__ import annotations
 
 import html
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 from telegram import InlineKeyboardMarkup, Message, User
@@ -25,6 +25,9 @@ from avap_bot.copilot import queue_suggestion
 from shared.errors import PermanentError, TransientError
 from shared.flows import BotContext
 from shared.telegram_outbox import hold_back_for_pace
+
+if TYPE_CHECKING:
+    from shared.services import Services
 
 AVAP_CARD = "avap.card"
 
@@ -56,7 +59,7 @@ def group_or_owners(context: BotContext, variable: str) -> list[int]:
     return _places(context.services, variable)
 
 
-def _places(services: Any, variable: str) -> list[int]:
+def _places(services: Services, variable: str) -> list[int]:
     group = services.chats.group(variable)
     if group is not None:
         return [group]
@@ -81,7 +84,7 @@ async def queue_card(context: BotContext, variable: str, about: tuple[str, int],
 class CardDelivery:
     """Delivers ``AVAP_CARD`` rows through the support bot (see the module docstring)."""
 
-    def __init__(self, app: Application, services: Any) -> None:
+    def __init__(self, app: Application, services: Services) -> None:
         self.app = app
         self.services = services
 

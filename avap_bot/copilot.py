@@ -26,7 +26,7 @@ import logging
 import time
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import Application
@@ -40,6 +40,9 @@ from shared.outbox import SERVICES
 from shared.storage import utcnow
 from shared.telegram_outbox import edit_later, hold_back_for_pace, send_later
 
+if TYPE_CHECKING:
+    from shared.services import Services
+
 log = logging.getLogger(__name__)
 
 AVAP_SUGGEST = "avap.suggest"
@@ -49,7 +52,7 @@ TITLE_CHARS = 60
 DRAFT_CHARS = 3000                   # of the draft shown under the card (Send sends it whole)
 
 
-async def queue_suggestion(services: Any, question_id: int, conn: Any = None) -> None:
+async def queue_suggestion(services: Services, question_id: int, conn: Any = None) -> None:
     """Queue the suggestion step of a new question (queuing it again is a no-op)."""
     await services.outbox.enqueue(AVAP_SUGGEST, {"question_id": int(question_id)},
                                   dedupe_key=f"{AVAP_SUGGEST}:{int(question_id)}", conn=conn)
@@ -85,7 +88,7 @@ def _clip(text: str) -> str:
     return text if len(text) <= DRAFT_CHARS else text[:DRAFT_CHARS - 1] + "…"
 
 
-async def supersede(services: Any, question_id: int, conn: Any = None) -> None:
+async def supersede(services: Services, question_id: int, conn: Any = None) -> None:
     """The question was answered another way: its waiting suggestion is closed and loses its
     buttons (in the caller's transaction)."""
     suggestion = await services.storage.copilot.suggestion_for(question_id)
@@ -99,7 +102,7 @@ async def supersede(services: Any, question_id: int, conn: Any = None) -> None:
                          suggestion_text(suggestion) + texts.SUGGESTION_SUPERSEDED, conn=conn)
 
 
-def copilot_ai(services: Any) -> CopilotAI:
+def copilot_ai(services: Services) -> CopilotAI:
     """The process's one OpenAI client of the copilot."""
     return services.client(CopilotAI, lambda: CopilotAI(services.settings))
 
@@ -107,7 +110,7 @@ def copilot_ai(services: Any) -> CopilotAI:
 class Copilot:
     """Delivers ``avap.suggest`` rows (see the module docstring)."""
 
-    def __init__(self, app: Application, services: Any) -> None:
+    def __init__(self, app: Application, services: Services) -> None:
         self.app = app
         self.services = services
         self.ai = copilot_ai(services)

@@ -8,7 +8,7 @@ never loses it. ``send_later`` / ``copy_later`` / ``edit_later`` are what handle
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 from telegram import (
@@ -23,6 +23,9 @@ from telegram.error import BadRequest, Forbidden
 from shared.errors import Deferred, PermanentError, TransientError
 from shared.outbox import current_row
 from shared.telegram import SendLimiter, is_chat_not_found, is_message_not_modified
+
+if TYPE_CHECKING:
+    from shared.services import Services
 
 TELEGRAM_MESSAGE = "telegram.message"
 TELEGRAM_COPY = "telegram.copy"
@@ -50,7 +53,7 @@ def _options(reply_markup: TelegramObject | None, extra: dict[str, Any]) -> dict
     return options
 
 
-async def send_later(services: Any, bot: str, chat_id: int, text: str, *,
+async def send_later(services: Services, bot: str, chat_id: int, text: str, *,
                      reply_markup: TelegramObject | None = None,
                      conn: AsyncConnection | None = None, **extra: Any) -> None:
     """Queue a text message (delivered at least once, retried while Telegram is down)."""
@@ -59,7 +62,7 @@ async def send_later(services: Any, bot: str, chat_id: int, text: str, *,
         "options": _options(reply_markup, extra)}, conn=conn)
 
 
-async def copy_later(services: Any, bot: str, chat_id: int, from_chat_id: int, message_id: int,
+async def copy_later(services: Services, bot: str, chat_id: int, from_chat_id: int, message_id: int,
                      *, reply_markup: TelegramObject | None = None,
                      conn: AsyncConnection | None = None, **extra: Any) -> None:
     """Queue a copy of a message (any kind: text, voice, photo...) by its id."""
@@ -68,7 +71,7 @@ async def copy_later(services: Any, bot: str, chat_id: int, from_chat_id: int, m
         "options": _options(reply_markup, extra)}, conn=conn)
 
 
-async def edit_later(services: Any, bot: str, chat_id: int, message_id: int, text: str, *,
+async def edit_later(services: Services, bot: str, chat_id: int, message_id: int, text: str, *,
                      reply_markup: TelegramObject | None = None,
                      conn: AsyncConnection | None = None) -> None:
     """Queue an edit of a message's text (the keyboard is removed unless one is given)."""

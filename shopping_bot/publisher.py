@@ -33,7 +33,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telegram import Bot, InlineKeyboardMarkup, Message
 from telegram.error import TelegramError
@@ -43,6 +43,10 @@ from shared.storage import utcnow
 from shared.telegram_outbox import send_later
 from shopping_bot import calendar, keyboards, render, texts
 from shopping_bot.storage.posts import DRAFT, FAILED, MISSED, PUBLISHED, PUBLISHING, SCHEDULED
+
+if TYPE_CHECKING:
+    from shared.scheduler import Scheduler
+    from shared.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -124,18 +128,18 @@ def admins_of(settings: Any, post: dict[str, Any]) -> list[int]:
     return sorted(ids)
 
 
-def new_token(services: Any) -> str:
+def new_token(services: Services) -> str:
     return f"{services.instance}:{secrets.token_hex(8)}"[:120]
 
 
-async def _tell(services: Any, chat_ids: list[int], text: str,
+async def _tell(services: Services, chat_ids: list[int], text: str,
                 markup: InlineKeyboardMarkup | None = None) -> None:
     for chat_id in chat_ids:
         await send_later(services, BOT, chat_id, text, reply_markup=markup)
 
 
 # --- one publication ----------------------------------------------------------------------------
-async def _send_claimed(bot: Bot, services: Any, post: dict[str, Any], token: str) -> None:
+async def _send_claimed(bot: Bot, services: Services, post: dict[str, Any], token: str) -> None:
     """Send the parts of a claimed post not sent yet, recording each one at once."""
     if not render.fits(post):
         raise DoesNotFit
@@ -151,7 +155,7 @@ async def _send_claimed(bot: Bot, services: Any, post: dict[str, Any], token: st
                            services.settings, resume=True, on_sent=on_sent)
 
 
-async def _published(services: Any, pid: int, token: str, user_id: int | None) -> Outcome:
+async def _published(services: Services, pid: int, token: str, user_id: int | None) -> Outcome:
     repo = services.storage.shopping
     if not await repo.finish_published(pid, token, user_id=user_id):
         log.warning("publication finished after its claim was lost", extra={"post_id": pid})
@@ -160,7 +164,7 @@ async def _published(services: Any, pid: int, token: str, user_id: int | None) -
     return Outcome("published", row, post_link(services.settings, row))
 
 
-async def publish_now(bot: Bot, services: Any, post_id: int, user_id: int,
+async def publish_now(bot: Bot, services: Services, post_id: int, user_id: int,
                       statuses: tuple[str, ...] = NOW_STATUSES) -> Outcome:
     """An editor's explicit "publish now": one attempt, at once. A refusal marks the post
     failed (no background retry: the editor sees the reason and has a retry button)."""
@@ -184,7 +188,7 @@ async def publish_now(bot: Bot, services: Any, post_id: int, user_id: int,
     return await _published(services, post_id, token, user_id)
 
 
-async def _refused_now(services: Any, post: dict[str, Any], token: str,
+async def _refused_now(services: Services, post: dict[str, Any], token: str,
                        exc: BaseException) -> Outcome:
     reason = describe(exc)
     pid = int(post["id"])
@@ -193,7 +197,7 @@ async def _refused_now(services: Any, post: dict[str, Any], token: str,
     return Outcome("failed", await services.storage.shopping.get_post(pid), error=reason)
 
 
-async def publish_scheduled(bot: Bot, services: Any, post_id: int) -> Outcome:
+async def publish_scheduled(bot: Bot, services: Services, post_id: int) -> Outcome:
     """The scheduler's publication of a due post (claimed only if still due); a refusal is
     retried with backoff, then the post fails and the admins are told."""
     repo = services.storage.shopping
@@ -216,7 +220,7 @@ async def publish_scheduled(bot: Bot, services: Any, post_id: int) -> Outcome:
     return outcome
 
 
-async def _refused_scheduled(services: Any, post: dict[str, Any], token: str,
+async def _refused_scheduled(services: Services, post: dict[str, Any], token: str,
                              exc: BaseException) -> Outcome:
     settings = services.settings
     repo = services.storage.shopping
@@ -239,7 +243,7 @@ async def _refused_scheduled(services: Any, post: dict[str, Any], token: str,
 
 
 # --- the job ------------------------------------------------------------------------------------
-async def recover_stale(services: Any) -> int:
+async def recover_stale(services: Services) -> int:
     """Posts left in ``publishing`` by a dead process: finished when every part has its message
     id, else failed with a reason asking to check the channel. How many were handled."""
     repo = services.storage.shopping
@@ -271,7 +275,7 @@ async def recover_stale(services: Any) -> int:
     return handled
 
 
-async def flag_missed(services: Any, post_id: int) -> bool:
+async def flag_missed(services: Services, post_id: int) -> bool:
     """Mark a never-attempted post later than MISSED_POST_GRACE missed and ask its admins."""
     settings = services.settings
     repo = services.storage.shopping
@@ -301,7 +305,7 @@ def duration(delta: timedelta) -> str:
     return texts.DURATION_SECONDS.format(s=seconds)
 
 
-async def publish_due(app: Application, services: Any) -> int:
+async def publish_due(app: Application, services: Services) -> int:
     """The job: recover interrupted publications, flag missed posts, send the due ones; how
     many posts were published."""
     if not app.running or services.settings.shopping_channel_id is None:
@@ -320,12 +324,12 @@ async def publish_due(app: Application, services: Any) -> int:
     return published
 
 
-def register_jobs(scheduler: Any, app: Application, services: Any) -> None:
+def register_jobs(scheduler: Scheduler, app: Application, services: Services) -> None:
     """Check for due posts every PUBLISH_CHECK_SECONDS (each tick runs on one instance)."""
     scheduler.every(JOB_ID, services.settings.publish_check_seconds, publish_due, app, services)
 
 
-async def on_ready(app: Application, services: Any) -> None:
+async def on_ready(app: Application, services: Services) -> None:
     """At start-up: what came due while the process was asleep (within the grace) goes out;
     older posts are flagged missed; interrupted publications are settled."""
     if services.settings.shopping_channel_id is None:

@@ -6,11 +6,15 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from shared.storage.db import utcnow
 from shopping_bot.storage.analytics import day_bounds, local_day
+
+if TYPE_CHECKING:
+    from shared.scheduler import Scheduler
+    from shared.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -18,7 +22,7 @@ JOB_ID = "shopping.fold_analytics"
 MAX_DAYS_PER_RUN = 60  # a first run on a large backlog spreads over a few nights
 
 
-async def fold_old_events(app: Any, services: Any) -> int:
+async def fold_old_events(app: Any, services: Services) -> int:
     """Fold every whole local day older than the retention; returns the events folded."""
     settings = services.settings
     zone = ZoneInfo(settings.scheduler_timezone)
@@ -37,7 +41,7 @@ async def fold_old_events(app: Any, services: Any) -> int:
     return folded
 
 
-def register_jobs(scheduler: Any, app: Any, services: Any) -> None:
+def register_jobs(scheduler: Scheduler, app: Any, services: Services) -> None:
     """Every night at 03:30 in SCHEDULER_TIMEZONE."""
     scheduler.cron(JOB_ID, fold_old_events, app, services,
                    timezone=services.settings.scheduler_timezone, hour=3, minute=30)

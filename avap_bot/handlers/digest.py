@@ -15,7 +15,7 @@ import html
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
@@ -27,6 +27,10 @@ from avap_bot.access import admin_only
 from shared.flows import BotContext
 from shared.storage import utcnow
 from shared.telegram_outbox import send_later
+
+if TYPE_CHECKING:
+    from shared.scheduler import Scheduler
+    from shared.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +98,7 @@ def compose(submissions: list[dict], questions: list[dict], more_s: int = 0,
     return parts
 
 
-async def send_digest(app: Application, services: Any) -> int:
+async def send_digest(app: Application, services: Services) -> int:
     """The job: queue the digest messages; returns how many were queued (0: nothing waits)."""
     repo = services.storage.engagement
     before = utcnow() - WAITING
@@ -115,7 +119,7 @@ async def send_digest(app: Application, services: Any) -> int:
     return queued
 
 
-def register_jobs(scheduler: Any, app: Application, services: Any) -> None:
+def register_jobs(scheduler: Scheduler, app: Application, services: Services) -> None:
     """The digest at DIGEST_TIME in AVAP_TIMEZONE."""
     hour, minute = services.settings.digest_time.split(":")
     scheduler.cron(JOB_ID, send_digest, app, services,

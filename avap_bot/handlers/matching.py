@@ -15,7 +15,7 @@ from __future__ import annotations
 import html
 import logging
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update, User
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
@@ -25,6 +25,9 @@ from avap_bot import keyboards, texts
 from avap_bot.access import student_only
 from shared.flows import BotContext, in_step
 from shared.telegram_outbox import send_later
+
+if TYPE_CHECKING:
+    from shared.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -184,7 +187,7 @@ async def unmatch(update: Update, context: BotContext) -> None:
                                               reply_markup=keyboards.main_menu())
 
 
-async def pool_size(services: Any) -> int:
+async def pool_size(services: Services) -> int:
     return await services.storage.engagement.pool_size()
 
 

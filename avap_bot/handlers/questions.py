@@ -12,7 +12,7 @@ import html
 import math
 import re
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 from telegram import Message, Update
@@ -26,6 +26,9 @@ from avap_bot.copilot import suggestion_text, supersede
 from shared.flows import BotContext, in_step
 from shared.storage import utcnow
 from shared.telegram_outbox import copy_later, edit_later, send_later
+
+if TYPE_CHECKING:
+    from shared.services import Services
 
 BOT = "avap"
 STEP_QUESTION = "ask.question"
@@ -75,7 +78,7 @@ def message_content(message: Message) -> tuple[str, str | None, str | None]:
     return "other", message.caption, None
 
 
-async def relay(services: Any, chat_id: int, header: str, message: Message, *,
+async def relay(services: Services, chat_id: int, header: str, message: Message, *,
                 conn: AsyncConnection) -> None:
     """Queue ``message`` for ``chat_id`` under ``header``: one message when the header fits in
     its text or caption (two queued messages could arrive in either order), else the header and

@@ -22,12 +22,15 @@ import re
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from avap_bot.storage.desk import REPORTED_TABLES, SHEETS_UPSERT
 from shared.config import Settings
 from shared.errors import PermanentError, PlatformError, TransientError
 from shared.outbox import SERVICES
+
+if TYPE_CHECKING:
+    from shared.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -309,7 +312,7 @@ def install(settings: Settings, storage: Any, outbox: Any) -> SheetsService | No
     return service
 
 
-async def resync(services: Any) -> bool:
+async def resync(services: Services) -> bool:
     """Queue a rewrite of every worksheet from the database (for /resync_sheets and the admin
     endpoint); False when Sheets is not configured."""
     if not configured(services.settings):

@@ -252,7 +252,7 @@ def register_systeme(services: Services) -> SystemeClient:
     return client
 
 
-async def enqueue_verified(services: Any, telegram_id: int, *, conn: Any = None) -> None:
+async def enqueue_verified(services: Services, telegram_id: int, *, conn: Any = None) -> None:
     """Queue the verified tag for ``telegram_id`` (in the caller's transaction); nothing when
     Systeme.io is not configured."""
     if api_key(services.settings) is None:
@@ -260,7 +260,7 @@ async def enqueue_verified(services: Any, telegram_id: int, *, conn: Any = None)
     await services.outbox.enqueue(SYSTEME_VERIFIED, {"telegram_id": telegram_id}, conn=conn)
 
 
-async def enqueue_revoked(services: Any, telegram_id: int, *, conn: Any = None) -> None:
+async def enqueue_revoked(services: Services, telegram_id: int, *, conn: Any = None) -> None:
     """Queue the removal of the verified tag for ``telegram_id``."""
     if api_key(services.settings) is None:
         return

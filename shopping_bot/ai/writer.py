@@ -39,6 +39,8 @@ from shopping_bot.render import TEXT_LIMIT, visible_length
 if TYPE_CHECKING:
     from openai import AsyncOpenAI
 
+    from shared.services import Services
+
 log = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
@@ -442,6 +444,6 @@ def template_draft(post_format: str, keywords: str) -> Draft:
                  source="template")
 
 
-def writer_for(services: Any) -> Writer:
+def writer_for(services: Services) -> Writer:
     """The process's one Writer (closed with the other clients at shutdown)."""
     return services.client(Writer, lambda: Writer(services.settings))
