@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
 from telegram.constants import ParseMode
@@ -14,6 +14,9 @@ from avap_bot.cards import CardDelivery
 from avap_bot.copilot import Copilot
 from shared.bots import CommandMenus, add_handlers, new_application, record_error
 from shared.config import Settings
+
+if TYPE_CHECKING:
+    from shared.cli.check_report import BotChecks
 
 NAME = "avap"
 TITLE = "AVAP support bot"
@@ -67,3 +70,11 @@ def command_menus(settings: Settings, services: Any) -> CommandMenus:
         if group is not None:
             menus.append((BotCommandScopeChat(group), admin))
     return menus
+
+
+def operator_checks() -> BotChecks:
+    """This bot's checks for ``python -m shared check`` (imported only when the check runs; not
+    named ``checks``, which importing the module ``checks`` would overwrite)."""
+    from avap_bot.checks import CHECKS
+
+    return CHECKS

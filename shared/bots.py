@@ -9,7 +9,7 @@ import ssl
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from telegram import BotCommand, BotCommandScope, Update
 from telegram.ext import Application, BaseHandler, ContextTypes, Defaults
@@ -19,6 +19,9 @@ from shared.config import Settings
 from shared.flows import BotContext, current_outcome
 from shared.telegram import SendLimiter, SplittingBot
 from shared.telegram_http import TelegramHTTPRequest
+
+if TYPE_CHECKING:
+    from shared.cli.check_report import BotChecks
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +40,8 @@ class BotModule(Protocol):
     def build_application(self, settings: Settings, services: Any) -> Application: ...
 
     def command_menus(self, settings: Settings, services: Any) -> CommandMenus: ...
+
+    def operator_checks(self) -> BotChecks: ...
 
     # optional: ``register_jobs(scheduler, app, services)`` at start-up and
     # ``async on_ready(app, services)`` once the bot is registered with Telegram

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telegram import BotCommand, BotCommandScopeChat
 from telegram.constants import ParseMode
@@ -11,6 +11,9 @@ from telegram.ext import Application
 
 from shared.bots import CommandMenus, add_handlers, new_application, record_error
 from shared.config import Settings
+
+if TYPE_CHECKING:
+    from shared.cli.check_report import BotChecks
 from shopping_bot import texts
 
 NAME = "shopping"
@@ -58,3 +61,11 @@ def command_menus(settings: Settings, services: Any) -> CommandMenus:
     bot get theirs when they are added)."""
     commands = [BotCommand(c, d) for c, d in texts.COMMANDS]
     return [(BotCommandScopeChat(uid), commands) for uid in sorted(set(settings.authorized_users))]
+
+
+def operator_checks() -> BotChecks:
+    """This bot's checks for ``python -m shared check`` (imported only when the check runs; not
+    named ``checks``, which importing the module ``checks`` would overwrite)."""
+    from shopping_bot.checks import CHECKS
+
+    return CHECKS
