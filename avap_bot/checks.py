@@ -56,7 +56,7 @@ async def check_systeme(settings: Settings, report: CheckReport) -> None:
     base = _systeme_base(settings)
     try:
         response = await http_get(f"{base}/contacts?limit=10",
-                                   {"X-API-Key": key, "Accept": "application/json"})
+                                  {"X-API-Key": key, "Accept": "application/json"})
     except httpx.HTTPError as exc:
         report.line("FAIL", "systeme", http_failure(exc, base))
         return

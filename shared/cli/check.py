@@ -2,8 +2,9 @@
 line per service, then ``N ok, N warnings, N failed``.
 
 The platform's checks (the settings, the storage, each bot's token and webhook, the alert chat,
-the admins, OpenAI) are here and in ``check_storage`` and ``check_bots``; each bot package adds
-its own through ``operator_checks()`` (a ``BotChecks``: the chats it must be in, its outside services).
+the admins, OpenAI, which both bots use) are here and in ``check_storage`` and ``check_bots``;
+each bot package adds its own through ``operator_checks()`` (a ``BotChecks``: the chats it must
+be in, its outside services).
 Every line goes through a redactor, so that no token, key or database password is printed.
 """
 

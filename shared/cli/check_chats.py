@@ -13,7 +13,7 @@ GROUP_ID_HINT = "group ids are negative; supergroups start with -100"
 
 
 async def chat_member(report: CheckReport, bot: Bot, label: str, variable: str,
-                       chat_id: int | str, what: str) -> ChatMember | None:
+                      chat_id: int | str, what: str) -> ChatMember | None:
     """getChatMember for the bot itself; report the errors that mean "fix the setting"."""
     try:
         return await bot.get_chat_member(chat_id, bot.id)
@@ -36,7 +36,7 @@ async def chat_member(report: CheckReport, bot: Bot, label: str, variable: str,
 
 
 async def check_group(report: CheckReport, bot: Bot, label: str, variable: str,
-                       chat_id: int) -> None:
+                      chat_id: int) -> None:
     """The bot must be a member (or an administrator) of the group that ``variable`` names."""
     if chat_id > 0:
         report.line("FAIL", label,
