@@ -40,6 +40,14 @@ class Deferred(PlatformError):
         self.seconds = seconds
 
 
+class CopyRefused(PlatformError):
+    """``copy-data`` cannot start (bad URL, same database twice, wrong schema version)."""
+
+
+class CopyFailed(PlatformError):
+    """``copy-data`` stopped part-way; the message names the table."""
+
+
 def first_line(exc: BaseException) -> str:
     """The first line of an exception's message (or its type), at most 300 characters: what an
     operator's command prints about a failure."""

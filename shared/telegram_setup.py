@@ -8,7 +8,7 @@ limits.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from telegram import Bot, BotCommand, BotCommandScope
 from telegram.error import TelegramError
@@ -39,8 +39,7 @@ async def register_webhook(bot: Bot, settings: Settings, name: str,
     return url
 
 
-@dataclass(frozen=True)
-class MenuFailure:
+class MenuFailure(NamedTuple):
     """A command menu Telegram refused (a group the bot is not in, an editor who never started
     the bot): ``python -m shared check`` says what to fix."""
 

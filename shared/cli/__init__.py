@@ -1,8 +1,7 @@
 """The command line, ``python -m shared [command]``: one module per command, listed in
 ``COMMANDS``.
 
-A command module is light to import (the parser imports every one of them to build ``--help``)
-and exposes ``main(args) -> int`` (the exit status) and, when it takes options,
+A command module exposes ``main(args) -> int`` (the exit status) and, when it takes options,
 ``add_arguments(parser)`` (and a ``DESCRIPTION`` for its own ``--help``).
 """
 
@@ -10,12 +9,13 @@ from __future__ import annotations
 
 import argparse
 import importlib
-from dataclasses import dataclass
+import sys
+from collections.abc import Sequence
 from types import ModuleType
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Command:
+class Command(NamedTuple):
     """One subcommand: its name, the module that runs it, its line in ``--help``."""
 
     name: str
@@ -40,17 +40,25 @@ COMMANDS: tuple[Command, ...] = (
 DEFAULT = "serve"  # what ``python -m shared`` with no command runs (its options are accepted too)
 
 
-def parser() -> argparse.ArgumentParser:
-    """The parser of every command, built from ``COMMANDS``."""
+def parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser of every command, built from ``COMMANDS``.
+
+    Each command's options come from its module, imported only for the commands named in
+    ``argv`` and the default one: ``python -m shared`` starts the server without loading the
+    other commands (the list in ``--help`` needs only the table).
+    """
+    named = set(sys.argv[1:] if argv is None else argv) | {DEFAULT}
     p = argparse.ArgumentParser(
         prog="python -m shared",
         description="AVAP support bot and TimeToShopping bot: one server for both.",
     )
     sub = p.add_subparsers(dest="command")
     for command in COMMANDS:
+        command_parser = sub.add_parser(command.name, help=command.help)
+        if command.name not in named:
+            continue
         module = command.load()
-        command_parser = sub.add_parser(command.name, help=command.help,
-                                        description=getattr(module, "DESCRIPTION", None))
+        command_parser.description = getattr(module, "DESCRIPTION", None)
         add_arguments = getattr(module, "add_arguments", None)
         if add_arguments is not None:
             add_arguments(command_parser)
@@ -61,7 +69,7 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command named in ``argv`` (default: the process's arguments); its exit status."""
-    args = parser().parse_args(argv)
+    args = parser(argv).parse_args(argv)
     name = args.command or DEFAULT
     command = next(c for c in COMMANDS if c.name == name)
     status: int = command.load().main(args)

@@ -15,11 +15,13 @@ import asyncio
 from collections.abc import Awaitable
 from typing import TYPE_CHECKING
 
-from shared.cli.check_report import CheckReport, first_line, http_failure, http_get
 from shared.config import BOT_NAMES, Settings
+from shared.errors import first_line
 
 if TYPE_CHECKING:
     import httpx
+
+    from shared.cli.check_report import CheckReport
 
 OPENAI_API_BASE = "https://api.openai.com/v1"
 REAL_TELEGRAM_API = "https://api.telegram.org"
@@ -38,6 +40,7 @@ async def check(settings: Settings) -> int:
     """
     from shared.bots import bot_module
     from shared.cli.check_bots import check_bot
+    from shared.cli.check_report import CheckReport
     from shared.cli.check_storage import check_storage, check_supabase_key
     from shared.cli.common import settings_secrets
     from shared.redact import Redactor
@@ -97,6 +100,8 @@ async def check_admins(settings: Settings, report: CheckReport) -> None:
 async def check_openai(settings: Settings, report: CheckReport) -> None:
     """GET /models with the key: accepted, rejected, or unreachable."""
     import httpx
+
+    from shared.cli.check_report import http_failure, http_get
 
     if settings.openai_api_key is None or not settings.openai_api_key.get_secret_value().strip():
         report.line("SKIP", "openai", "OPENAI_API_KEY not set")

@@ -17,22 +17,18 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
-
-from sqlalchemy.exc import SQLAlchemyError
+from typing import TYPE_CHECKING, TextIO
 
 from shared.config import normalise_database_url
-from shared.errors import MigrationError, StorageUnavailable, first_line
+from shared.errors import CopyFailed, CopyRefused, MigrationError, StorageUnavailable, first_line
 from shared.redact import Redactor, mask_url, url_passwords
-from shared.storage.copy import (
-    DEFAULT_BATCH,
-    CopyFailed,
-    CopyRefused,
-    Count,
-    copy_database,
-    sqlite_path,
-)
 
+if TYPE_CHECKING:
+    from shared.storage.copy import Count
+
+# the copy itself (SQLAlchemy, the schema) is imported when the command runs: `python -m shared`
+# imports this module to build its --help
+DEFAULT_BATCH = 1000
 OK, FAILED, REFUSED = 0, 1, 2
 DESCRIPTION = ("Copy every table from one database to another (SQLite -> PostgreSQL/Supabase, "
                "and back), idempotently; the target is migrated first. Copying to a new SQLite "
@@ -74,6 +70,8 @@ def database_url(value: str) -> str:
 
 def describe(url: str) -> str:
     """``sqlite (/path/bot.db)`` or ``postgresql (postgresql+asyncpg://user:***@host/db)``."""
+    from shared.storage.copy import sqlite_path
+
     if url.startswith("sqlite"):
         return f"sqlite ({sqlite_path(url)})"
     return f"postgresql ({mask_url(url)})"
@@ -127,6 +125,10 @@ def format_counts(counts: Sequence[Count]) -> list[str]:
 async def run(source: str, target: str, *, batch_size: int = DEFAULT_BATCH,
               out: TextIO | None = None, err: TextIO | None = None) -> int:
     """The ``copy-data`` command: copy, print the count table; the exit status."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from shared.storage.copy import copy_database
+
     out = out or sys.stdout
     err = err or sys.stderr
     redact = Redactor(url_passwords(source) + url_passwords(target), min_length=1)

@@ -19,7 +19,7 @@ from sqlalchemy import JSON, Column, MetaData, Table, func, inspect, select, tex
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from shared.errors import MigrationError, first_line
+from shared.errors import CopyFailed, CopyRefused, MigrationError, first_line
 from shared.redact import mask_url
 from shared.storage import Storage, open_storage
 from shared.storage import schema as t
@@ -27,20 +27,11 @@ from shared.storage.db import Database
 from shared.storage.migrate import current_version, latest_version
 from shared.storage.platform import upsert
 
-DEFAULT_BATCH = 1000
 # the target's own (written by its migration), and the running instances of the source (a
 # fact about its processes, not data: shared/instances.py)
 SKIPPED_TABLES = frozenset({"schema_migrations", "instances"})
 
 
-
-
-class CopyRefused(Exception):
-    """The copy cannot start (bad URL, same database twice, wrong schema version)."""
-
-
-class CopyFailed(Exception):
-    """The copy stopped part-way; the message names the table."""
 
 
 def sqlite_path(url: str) -> Path:
@@ -269,7 +260,7 @@ async def _open_source(url: str) -> Storage:
     return storage
 
 
-async def copy_database(source_url: str, target_url: str, *, batch_size: int = DEFAULT_BATCH,
+async def copy_database(source_url: str, target_url: str, *, batch_size: int,
                         progress: ProgressReport | None = None) -> list[Count]:
     """Copy every table from ``source_url`` to ``target_url`` (async SQLAlchemy URLs); return
     the row counts of both sides afterwards. Raises CopyRefused or CopyFailed."""
