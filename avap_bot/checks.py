@@ -159,5 +159,5 @@ def _load_service_account(report: CheckReport, raw: str) -> dict[str, Any] | Non
     return data
 
 
-CHECKS = BotChecks(telegram=[check_groups], chats=group_variables,
+CHECKS = BotChecks(telegram=(check_groups,), chats=group_variables,
                    services={"systeme": check_systeme, "google": check_google})

@@ -63,5 +63,5 @@ async def check_editors(settings: Settings, report: CheckReport) -> None:
                         "empty: the shopping bot refuses everyone; add the editors' user ids")
 
 
-CHECKS = BotChecks(telegram=[check_channel], chats=channel_variables,
+CHECKS = BotChecks(telegram=(check_channel,), chats=channel_variables,
                    services={"people": check_editors})
