@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from fastapi import APIRouter
     from telegram.ext import Application
 
+    from shared.cli.check_report import BotChecks
     from shared.config import Settings
     from shared.scheduler import Scheduler
     from shared.services import Services
@@ -106,3 +107,11 @@ def command_menus(settings: Settings, services: Services) -> CommandMenus:
         if group is not None:
             menus.append((BotCommandScopeChat(group), admin))
     return menus
+
+
+def operator_checks() -> BotChecks:
+    """This bot's checks for ``python -m shared check`` (imported only when the check runs; not
+    named ``checks``, which importing the module ``checks`` would overwrite)."""
+    from avap_bot.checks import CHECKS
+
+    return CHECKS

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from telegram import BotCommand, BotCommandScope
     from telegram.ext import Application
 
+    from shared.cli.check_report import BotChecks
     from shared.config import Settings
     from shared.scheduler import Scheduler
     from shared.services import Services
@@ -84,6 +85,9 @@ class BotPackage(Protocol):
         """Plain ASGI applications for GET/HEAD paths under a prefix, answered before
         FastAPI (e.g. the click redirect ``/r/``)."""
 
+    def operator_checks(self) -> BotChecks:
+        """Its lines of ``python -m shared check`` (its module imported only then)."""
+
 
 @functools.cache
 def registered_packages() -> tuple[str, ...]:
@@ -109,3 +113,8 @@ def bot_module(name: str) -> BotPackage:
 def optional(bot: BotPackage, hook: str) -> Callable[..., Any] | None:
     """One of the interface's optional hooks, None when the bot does not provide it."""
     return getattr(bot, hook, None)
+
+
+def bot_names() -> tuple[str, ...]:
+    """The NAME of every registered bot, in the registry's order."""
+    return tuple(registered_bots())

@@ -38,3 +38,19 @@ class Deferred(PlatformError):
     def __init__(self, seconds: float, reason: str = "") -> None:
         super().__init__(reason or f"deferred by {seconds:.1f} s")
         self.seconds = seconds
+
+
+class CopyRefused(PlatformError):
+    """``copy-data`` cannot start (bad URL, same database twice, wrong schema version)."""
+
+
+class CopyFailed(PlatformError):
+    """``copy-data`` stopped part-way; the message names the table."""
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line of an exception's message (or its type), at most 300 characters: what an
+    operator's command prints about a failure."""
+    message = getattr(exc, "message", None) or str(exc)
+    lines = [line for line in str(message).strip().splitlines() if line.strip()]
+    return (lines[0] if lines else type(exc).__name__)[:300]

@@ -28,6 +28,7 @@ from shared.scheduler import Scheduler
 from shared.services import ChatDirectory, Services
 from shared.storage import Storage, open_storage
 from shared.telegram_outbox import TelegramDeliveries
+from shared.telegram_setup import register_webhook, set_command_menus
 
 log = logging.getLogger(__name__)
 
@@ -194,29 +195,19 @@ class Platform:
                 delay = min(delay * 2, 60)
 
     async def register_webhook(self, runtime: BotRuntime) -> None:
-        url = f"{self.settings.public_url}/webhook/{runtime.name}"
-        await runtime.app.bot.set_webhook(
-            url=url,
-            secret_token=self.secrets[runtime.name],
-            allowed_updates=runtime.module.ALLOWED_UPDATES,
-            drop_pending_updates=False,
-            max_connections=40,
-        )
-        runtime.webhook = url
+        runtime.webhook = await register_webhook(runtime.app.bot, self.settings, runtime.name,
+                                                 runtime.module.ALLOWED_UPDATES)
 
     async def _set_commands(self, runtime: BotRuntime) -> None:
-        """Set every command menu of the bot, all at once (one round trip to Telegram each:
-        one after another they held the bot's readiness back by a round trip per admin)."""
-        async def one(scope: Any, commands: Any) -> None:
-            try:
-                await runtime.app.bot.set_my_commands(commands, scope=scope)
-            except BadRequest as exc:
-                # a group the bot is not in yet: `python -m shared check` says what to fix
-                log.warning("setMyCommands failed", extra={
-                    "bot": runtime.name, "scope": scope.type, "error": exc.message})
-
+        """Set every command menu of the bot, all at once. A menu Telegram refuses (a group the
+        bot is not in yet: `python -m shared check` says what to fix) is logged; any other
+        failure retries the bot's start."""
         menus = runtime.module.command_menus(self.settings, self.services)
-        await asyncio.gather(*(one(scope, commands) for scope, commands in menus))
+        for failure in await set_command_menus(runtime.app.bot, menus):
+            if not isinstance(failure.error, BadRequest):
+                raise failure.error
+            log.warning("setMyCommands failed", extra={
+                "bot": runtime.name, "scope": failure.scope.type, "error": failure.error.message})
 
     async def _poll(self, runtime: BotRuntime) -> None:
         """Long polling for local development: feeds the same inbox as the webhook."""

@@ -16,9 +16,11 @@ if TYPE_CHECKING:
     from starlette.types import ASGIApp
     from telegram.ext import Application
 
+    from shared.cli.check_report import BotChecks
     from shared.config import Settings
     from shared.scheduler import Scheduler
     from shared.services import Services
+
 NAME = "shopping"
 TITLE = "TimeToShopping bot"
 TOKEN_VARIABLE = "SHOPPING_BOT_TOKEN"
@@ -92,3 +94,11 @@ def command_menus(settings: Settings, services: Services) -> CommandMenus:
 
     commands = [BotCommand(c, d) for c, d in texts.COMMANDS]
     return [(BotCommandScopeChat(uid), commands) for uid in sorted(set(settings.authorized_users))]
+
+
+def operator_checks() -> BotChecks:
+    """This bot's checks for ``python -m shared check`` (imported only when the check runs; not
+    named ``checks``, which importing the module ``checks`` would overwrite)."""
+    from shopping_bot.checks import CHECKS
+
+    return CHECKS

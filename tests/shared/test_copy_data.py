@@ -14,15 +14,11 @@ from typing import Any
 import pytest
 from sqlalchemy import JSON, func, select, text
 
-from shared.copy_data import (
-    copied_tables,
-    database_url,
-    dependency_order,
-    mask_url,
-    run,
-)
+from shared.cli.copy_data import database_url, run
+from shared.redact import mask_url
 from shared.storage import Storage, open_storage
 from shared.storage import schema as t
+from shared.storage.copy import copied_tables, dependency_order
 from shopping_bot.storage.analytics import Click
 from tests.pg import PostgresServer
 

@@ -16,8 +16,9 @@ from pydantic import AliasChoices
 
 import avap_bot
 import shopping_bot
-from shared import cli_ops
-from shared.cli_ops import check, set_webhooks
+from avap_bot import checks as avap_checks
+from shared.cli.check import check
+from shared.cli.set_webhooks import set_webhooks
 from shared.config import Settings
 from shared.services import ChatDirectory
 from shared.storage import open_storage
@@ -175,7 +176,7 @@ def google() -> Iterator[FakeGoogleSheets]:
 async def test_check_reports_ok_for_a_healthy_setup(
         fake: FakeTelegram, tmp_path: Path, capsys: pytest.CaptureFixture[str],
         monkeypatch: pytest.MonkeyPatch, google: FakeGoogleSheets) -> None:
-    monkeypatch.setattr(cli_ops, "SYSTEME_API_BASE", "https://systeme.test/api")
+    monkeypatch.setattr(avap_checks, "SYSTEME_API_BASE", "https://systeme.test/api")
     settings = make_settings(fake, tmp_path, ALERT_CHAT_ID="9001", OPENAI_API_KEY=OPENAI_KEY,
                              SYSTEME_API_KEY=SYSTEME_KEY,
                              GOOGLE_SERVICE_ACCOUNT_JSON=json.dumps(SERVICE_ACCOUNT))
@@ -378,7 +379,7 @@ async def test_check_openai_uses_the_configured_base_url_and_times_out(
 ])
 async def test_check_systeme(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                              monkeypatch: pytest.MonkeyPatch, status: int, expected: str) -> None:
-    monkeypatch.setattr(cli_ops, "SYSTEME_API_BASE", "https://systeme.test/api")
+    monkeypatch.setattr(avap_checks, "SYSTEME_API_BASE", "https://systeme.test/api")
     settings = make_settings(None, tmp_path, AVAP_BOT_TOKEN=None, SHOPPING_BOT_TOKEN=None,
                              SYSTEME_API_KEY=SYSTEME_KEY)
     with respx.mock:

@@ -1,77 +1,37 @@
-"""``python -m shared copy-data --from <url> --to <url>``: copy every table to another database.
+"""Copying every table of one database to another (SQLite → PostgreSQL and back): the engine
+of ``python -m shared copy-data`` (``shared.cli.copy_data``).
 
-SQLite → PostgreSQL (Supabase) and back. The target is migrated to the latest schema first; the
-source must be at that version already. Rows are read from one snapshot of the source, in
-primary-key order, and written in batches with an upsert on the primary key, so running the copy
-twice changes nothing and re-copying after new rows adds them (rows deleted from the source are
-not deleted from the target: the counts at the end then differ). Afterwards the identity
-sequences of a PostgreSQL target are moved past the copied ids, and the row counts of both sides
-are printed and compared (exit status 1 on any difference). Copying to a new SQLite file is a
-backup of the database.
-
-Exit status: 0 copied and every count matches; 1 a count differs or the copy failed (a row that
-conflicts on a unique key other than the primary key, a connection error); 2 refused (a bad URL,
-the same database twice, a source whose schema version is not this code's).
+The target is migrated to the latest schema first; the source must be at that version already.
+Rows are read from one snapshot of the source, in primary-key order, and written in batches with
+an upsert on the primary key, so copying twice changes nothing and re-copying after new rows adds
+them (rows deleted from the source are not deleted from the target: the counts at the end then
+differ). Afterwards the identity sequences of a PostgreSQL target are moved past the copied ids.
 """
 
 from __future__ import annotations
 
-import sys
-import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
-from urllib.parse import unquote, urlsplit, urlunsplit
+from typing import Any, Protocol
 
 from sqlalchemy import JSON, Column, MetaData, Table, func, inspect, select, text
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from shared.config import normalise_database_url
-from shared.errors import MigrationError, StorageUnavailable
+from shared.errors import CopyFailed, CopyRefused, MigrationError, first_line
+from shared.redact import mask_url
 from shared.storage import Storage, open_storage
 from shared.storage import schema as t
 from shared.storage.db import Database
 from shared.storage.migrate import current_version, latest_version
 from shared.storage.platform import upsert
 
-DEFAULT_BATCH = 1000
 # the target's own (written by its migration), and the running instances of the source (a
 # fact about its processes, not data: shared/instances.py)
 SKIPPED_TABLES = frozenset({"schema_migrations", "instances"})
 
-OK, FAILED, REFUSED = 0, 1, 2
 
-
-class CopyRefused(Exception):
-    """The copy cannot start (bad URL, same database twice, wrong schema version)."""
-
-
-class CopyFailed(Exception):
-    """The copy stopped part-way; the message names the table."""
-
-
-# --- URLs -----------------------------------------------------------------------------------
-
-def database_url(value: str) -> str:
-    """The async SQLAlchemy URL of what an operator passes: a SQLite or PostgreSQL URL, or a
-    plain file path (a SQLite database)."""
-    raw = value.strip()
-    if not raw:
-        raise CopyRefused("an empty database URL")
-    if raw.startswith(("postgres://", "postgresql://", "postgresql+asyncpg://")):
-        return normalise_database_url(raw)
-    if raw.startswith(("sqlite:///", "sqlite+aiosqlite:///")):
-        url = normalise_database_url(raw)
-        if url.endswith(":///:memory:") or url.endswith(":///"):
-            raise CopyRefused(f"{raw}: an in-memory SQLite database cannot be copied")
-        return url
-    if "://" in raw or raw.startswith("sqlite:"):
-        scheme = raw.split(":", 1)[0]
-        raise CopyRefused(f"unsupported database URL scheme {scheme!r}: use sqlite:///path, "
-                          "a file path, or postgresql://user:password@host:port/database")
-    return f"sqlite+aiosqlite:///{Path(raw).expanduser().resolve()}"
 
 
 def sqlite_path(url: str) -> Path:
@@ -79,50 +39,12 @@ def sqlite_path(url: str) -> Path:
     return Path(url.split(":///", 1)[1]).expanduser().resolve()
 
 
-def mask_url(url: str) -> str:
-    """``url`` with its password replaced by ``***`` (for every line that names a database)."""
-    try:
-        parts = urlsplit(url)
-        if parts.password is None:
-            return url
-        userinfo, host = parts.netloc.rsplit("@", 1)
-        user = userinfo.split(":", 1)[0]
-        return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
-    except ValueError:
-        return "<unparsable URL>"
-
-
-def describe(url: str) -> str:
-    """``sqlite (/path/bot.db)`` or ``postgresql (postgresql+asyncpg://user:***@host/db)``."""
-    if url.startswith("sqlite"):
-        return f"sqlite ({sqlite_path(url)})"
-    return f"postgresql ({mask_url(url)})"
-
 
 def _same_database(a: str, b: str) -> bool:
     if a.startswith("sqlite") and b.startswith("sqlite"):
         return sqlite_path(a) == sqlite_path(b)
     return mask_url(a) == mask_url(b)
 
-
-class _Redactor:
-    """Masks the passwords of both URLs in any text (a driver may quote its DSN in an error)."""
-
-    def __init__(self, *urls: str) -> None:
-        self._secrets: list[str] = []
-        for url in urls:
-            try:
-                password = urlsplit(url).password
-            except ValueError:
-                password = None
-            if password:
-                self._secrets.extend({password, unquote(password)})
-
-    def __call__(self, line: str) -> str:
-        """``line`` with every password replaced by ``***``."""
-        for secret in sorted(self._secrets, key=len, reverse=True):
-            line = line.replace(secret, "***")
-        return line
 
 
 # --- tables ---------------------------------------------------------------------------------
@@ -212,37 +134,11 @@ class _CopyTable:
         return stmt.on_conflict_do_update(index_elements=keys, set_=rest)
 
 
-# --- progress -------------------------------------------------------------------------------
-
-class Progress:
-    """``table 1200/5000`` on stderr: rewritten in place on a terminal, else a line per table
-    (and one every ``every`` rows of a big table)."""
-
-    def __init__(self, stream: TextIO, every: int = 50_000) -> None:
-        self.stream = stream
-        self.tty = bool(getattr(stream, "isatty", lambda: False)())
-        self.every = every
-        self._last_line = 0
-        self._open = False  # a line rewritten in place is on the terminal
+class ProgressReport(Protocol):
+    """Where the copy reports how far it is (``shared.cli.copy_data.Progress``)."""
 
     def update(self, position: int, count: int, table: str, done: int, total: int) -> None:
-        """Report ``done`` of ``total`` rows of ``table`` (the ``position``-th of ``count``)."""
-        line = f"[{position}/{count}] {table} {done}/{total}"
-        if self.tty:
-            self.stream.write("\r\x1b[K" + line)
-            self.stream.flush()
-            self._open = True
-        elif done == total or done - self._last_line >= self.every:
-            self._last_line = 0 if done == total else done
-            self.stream.write(line + "\n")
-            self.stream.flush()
-
-    def close(self) -> None:
-        """End the line rewritten in place (before anything else is printed)."""
-        if self._open:
-            self.stream.write("\n")
-            self.stream.flush()
-            self._open = False
+        """``done`` of ``total`` rows of ``table`` (the ``position``-th of ``count``)."""
 
 
 # --- the copy -------------------------------------------------------------------------------
@@ -292,7 +188,7 @@ async def _copy_table(source: AsyncConnection, target: Database, table: _CopyTab
                 async with target.write() as conn:
                     await conn.execute(stmt, rows)
             except IntegrityError as exc:
-                reason = _first_line(exc)
+                reason = first_line(getattr(exc, "orig", None) or exc)
                 what = ("a row references a row the target does not have"
                         if "foreign key" in reason.lower() else
                         "a row conflicts with a different row of the target on a unique key "
@@ -364,8 +260,8 @@ async def _open_source(url: str) -> Storage:
     return storage
 
 
-async def copy_database(source_url: str, target_url: str, *, batch_size: int = DEFAULT_BATCH,
-                        progress: Progress | None = None) -> list[Count]:
+async def copy_database(source_url: str, target_url: str, *, batch_size: int,
+                        progress: ProgressReport | None = None) -> list[Count]:
     """Copy every table from ``source_url`` to ``target_url`` (async SQLAlchemy URLs); return
     the row counts of both sides afterwards. Raises CopyRefused or CopyFailed."""
     if batch_size < 1:
@@ -387,7 +283,7 @@ async def copy_database(source_url: str, target_url: str, *, batch_size: int = D
 
 
 async def _copy_all(source: Database, target: Database, batch_size: int,
-                    progress: Progress | None) -> list[Count]:
+                    progress: ProgressReport | None) -> list[Count]:
     tables = copied_tables()
     parents = await foreign_key_parents(target, [tab.name for tab in tables])
     tables = dependency_order(tables, parents)
@@ -412,61 +308,3 @@ async def _copy_all(source: Database, target: Database, batch_size: int,
         for count, tab in zip(counts, tables, strict=True):
             count.target = await _count(conn, tab)
     return counts
-
-
-def format_counts(counts: Sequence[Count]) -> list[str]:
-    """The count table: table, source, target, ok / MISMATCH."""
-    width = max([len("table"), *(len(c.table) for c in counts)])
-    lines = [f"{'table':<{width}}  {'source':>9}  {'target':>9}"]
-    for c in counts:
-        lines.append(f"{c.table:<{width}}  {c.source:>9}  {c.target:>9}  "
-                     f"{'ok' if c.ok else 'MISMATCH'}")
-    return lines
-
-
-def _first_line(exc: BaseException) -> str:
-    orig = getattr(exc, "orig", None) or exc
-    lines = str(orig).strip().splitlines()
-    return lines[0] if lines else type(orig).__name__
-
-
-async def run(source: str, target: str, *, batch_size: int = DEFAULT_BATCH,
-              out: TextIO | None = None, err: TextIO | None = None) -> int:
-    """The ``copy-data`` command: copy, print the count table; the exit status."""
-    out = out or sys.stdout
-    err = err or sys.stderr
-    redact = _Redactor(source, target)
-    try:
-        source_url, target_url = database_url(source), database_url(target)
-    except CopyRefused as exc:
-        print(redact(f"copy-data: {exc}"), file=err)
-        return REFUSED
-    print(f"copying {describe(source_url)} to {describe(target_url)}", file=out, flush=True)
-    started = time.monotonic()
-    progress = Progress(err)
-    try:
-        try:
-            counts = await copy_database(source_url, target_url, batch_size=batch_size,
-                                         progress=progress)
-        finally:
-            progress.close()  # before any other line
-    except CopyRefused as exc:
-        print(redact(f"copy-data: refused: {exc}"), file=err)
-        return REFUSED
-    except CopyFailed as exc:
-        print(redact(f"copy-data: stopped: {exc}"), file=err)
-        return FAILED
-    except (SQLAlchemyError, OSError, StorageUnavailable, MigrationError) as exc:
-        print(redact(f"copy-data: failed: {type(exc).__name__}: {_first_line(exc)}"), file=err)
-        return FAILED
-    for line in format_counts(counts):
-        print(line, file=out)
-    bad = [c.table for c in counts if not c.ok]
-    rows = sum(c.target for c in counts)
-    seconds = time.monotonic() - started
-    if bad:
-        print(f"MISMATCH in {len(bad)} table(s): {', '.join(bad)} (the target has rows the "
-              "source does not: a copy adds and updates rows, it never deletes any)", file=out)
-        return FAILED
-    print(f"all {len(counts)} tables match: {rows} rows in {seconds:.1f} s", file=out)
-    return OK

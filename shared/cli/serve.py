@@ -1,0 +1,42 @@
+"""``python -m shared serve`` (and plain ``python -m shared``): run the server."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+
+log = logging.getLogger("shared")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--mode", choices=("webhook", "polling"),
+                        help="default: webhook when PUBLIC_URL is set, else polling")
+    parser.add_argument("--force", action="store_true",
+                        help="poll even when a webhook is set (deletes the webhook)")
+    parser.add_argument("--host", default="0.0.0.0")
+    parser.add_argument("--port", type=int, help="default: $PORT or 8000")
+
+
+def main(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from shared.cli.common import settings_or_exit
+    from shared.logs import setup_logging
+    from shared.platform import resolve_mode
+    from shared.serve import LeanServer
+    from shared.server import create_app
+
+    settings = settings_or_exit()
+    setup_logging(settings.log_level, settings.effective_log_format)
+    mode = resolve_mode(settings, args.mode)
+    port = args.port or settings.port
+    log.info("starting", extra={"mode": mode, "port": port, "storage": settings.storage_kind})
+    app = create_app(settings, mode=mode, force=args.force)
+    config = uvicorn.Config(app, host=args.host, port=port, log_config=None, access_log=False,
+                            proxy_headers=True, forwarded_allow_ips="*",
+                            timeout_graceful_shutdown=15, lifespan="on",
+                            date_header=False)  # shared.server adds it
+    server = LeanServer(config)
+    server.run()
+    # uvicorn swallows a failed start-up into its own exit; make it a non-zero status
+    return 0 if server.started else 1
