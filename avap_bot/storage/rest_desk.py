@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from sqlalchemy import Column
 from sqlalchemy.exc import NoResultFound
@@ -58,6 +58,13 @@ async def paged_ids(db: RestDatabase, function: str, args: dict[str, Any]) -> li
 
 class RestAvapRepo(AvapRepo):
     """AvapRepo over Supabase's REST API."""
+
+    RPC_METHODS: ClassVar[frozenset[str]] = frozenset({
+        "report_rows", "upsert_buyer", "verify", "revoke_student", "reset_verification",
+        "audience", "create_request", "create_submission", "ungraded", "create_question",
+        "unanswered", "start_broadcast", "record_delivery", "stats", "record_answer",
+        "share_win", "record_grade", "record_revision"})
+    LOCAL_METHODS: ClassVar[frozenset[str]] = frozenset({"record_deliveries"})
 
     db: RestDatabase  # type: ignore[assignment]
 

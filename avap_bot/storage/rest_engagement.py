@@ -5,7 +5,7 @@ everything else is inherited and runs through the statement translator."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from avap_bot.storage import tables as t
 from avap_bot.storage.engagement import EngagementRepo, Row
@@ -16,6 +16,10 @@ from shared.storage.rest.db import RestDatabase
 
 class RestEngagementRepo(EngagementRepo):
     """EngagementRepo over Supabase's REST API."""
+
+    RPC_METHODS: ClassVar[frozenset[str]] = frozenset({
+        "delete_tip", "tip_audience", "start_tip_day", "join_pool", "waiting_submissions",
+        "waiting_questions"})
 
     db: RestDatabase  # type: ignore[assignment]
 

@@ -4,8 +4,9 @@ The repositories run unchanged on it: ``read()``/``write()`` hand out a :class:`
 whose ``execute`` translates each SQLAlchemy Core statement into one PostgREST request
 (``translate.py``) and returns a result with the parts of SQLAlchemy's ``Result`` the
 repositories use. Reads page through PostgREST's 1,000-row limit. What PostgREST cannot express
-raises ``NotTranslatable``; the REST repositories (``repos.py``) do those operations with
-``rpc`` calls of functions created by the migrations.
+raises ``NotTranslatable``; the REST repositories' twins (``RPC_METHODS``, see
+``shared/storage/rest/__init__.py``) do those operations with ``rpc`` calls of functions created
+by the migrations.
 
 Transactions: PostgREST runs each request in a transaction of its own, so a ``write()`` block is
 a sequence of requests, each atomic on its own. Every check-and-change is one request (a
