@@ -44,7 +44,7 @@ class RestEngagementRepo(EngagementRepo):
     async def join_pool(self, telegram_id: int, name: str, username: str | None,
                         module: str | None, conn: Any = None) -> Row | None:
         """``app_pool_join`` (under the pool's advisory lock): the new pair, or None."""
-        found = await self.db.rpc("app_pool_join", {
+        found = await (conn or self.db).rpc("app_pool_join", {
             "p_telegram_id": telegram_id, "p_name": name, "p_username": username,
             "p_module": module, "p_now": utcnow()}, safe=False)
         return first(list(t.match_pairs.c), found)

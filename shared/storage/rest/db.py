@@ -285,6 +285,19 @@ class RestDatabase:
         await self.client.close()
 
 
+def held_ops(held: list[RestRequest]) -> list[dict[str, Any]]:
+    """Held insert requests as ``app_apply_writes`` operations."""
+    ops = []
+    for request in held:
+        params = dict(request.params)
+        resolution = next((p.split("=", 1)[1].split("-")[0] for p in request.prefer
+                           if p.startswith("resolution=")), None)
+        ops.append({"table": request.table, "rows": request.body,
+                    "on_conflict": params["on_conflict"].split(",")
+                    if "on_conflict" in params else [], "resolution": resolution})
+    return ops
+
+
 class RestConnection:
     """Executes translated statements; ``db`` gives the repositories' REST variants ``rpc``.
 
@@ -308,16 +321,25 @@ class RestConnection:
         if len(held) == 1:
             await self.db.run(held[0])
             return
-        ops = []
-        for request in held:
-            params = dict(request.params)
-            resolution = next((p.split("=", 1)[1].split("-")[0] for p in request.prefer
-                               if p.startswith("resolution=")), None)
-            ops.append({"table": request.table, "rows": request.body,
-                        "on_conflict": params["on_conflict"].split(",")
-                        if "on_conflict" in params else [], "resolution": resolution})
-        await self.db.rpc("app_apply_writes", {"p_ops": ops},
+        await self.db.rpc("app_apply_writes", {"p_ops": held_ops(held)},
                           safe=all(r.idempotent for r in held))
+
+    async def rpc(self, function: str, args: dict[str, Any], *, safe: bool = True) -> Any:
+        """Call ``function`` in this unit of work: the inserts held so far go along and commit
+        in its transaction, before its own changes (``app_rpc_after_writes``), so that what
+        the block queued before a change commits with it, or not at all. Without held inserts
+        it is a plain ``rpc``; outside a write block nothing is ever held."""
+        held, self._held = self._held, []
+        if not held:
+            return await self.db.rpc(function, args, safe=safe)
+        try:
+            return await self.db.rpc("app_rpc_after_writes", {
+                "p_ops": held_ops(held), "p_function": function,
+                "p_args": {k: json_value(v) for k, v in args.items()},
+            }, safe=safe and all(r.idempotent for r in held))
+        except BaseException:
+            self._held[:0] = held  # not committed (or unknown: the block fails anyway)
+            raise
 
     async def execute(self, stmt: Any, params: Any = None) -> RestResult:
         request = translate(stmt, params)
