@@ -9,11 +9,15 @@ the rows the block holds (its outbox rows, its flow state) commit when the block
   migration 0014) and commit in its transaction, or not at all;
 * not closable: rows queued *after* a change are built from its answer, so they can only be sent
   once it has committed. A crash or a failed request between the two loses them, and a retry
-  of the update finds the change made and queues nothing: shown here with the grading handler.
+  of the update finds the change made and queues nothing: shown here with the grading handler;
+  ``BLOCKS`` below says it for every write block of the code, and a new block fails
+  ``test_every_write_block_is_accounted_for`` until it is added there.
 """
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -33,7 +37,66 @@ from shared.telegram_outbox import send_later
 from tests.conftest import open_supabase_storage
 from tests.fakes.postgrest import FakePostgrest
 
+ROOT = Path(__file__).resolve().parents[2]
 ADMIN = User(1, "Grace", False)
+
+# Every ``async with ....write() as conn:`` block outside the repositories, and what it is on the
+# REST backend. ONE: a single request (only held rows, or one function). SPLIT: a change commits
+# in a request of its own and what follows it is lost on a crash or a failed request between
+# them: which change, what is lost, what the update's retry does.
+BLOCKS = {
+    "avap_bot/handlers/digest.py:send_digest": "ONE: the digest's messages, held, one request",
+    "avap_bot/handlers/buyers.py:import_csv":
+        "SPLIT (harmless): one app_avap_upsert_buyer per row, nothing queued; a crash imports "
+        "part of the file, and the retry upserts the same rows again",
+    "avap_bot/handlers/faq.py:_import":
+        "SPLIT (harmless): one insert per entry, nothing queued; a crash imports part of the "
+        "file",
+    "avap_bot/handlers/grading.py:_record_grade":
+        "SPLIT: record_grade commits; the student's message and the card edit are lost; the "
+        "retry finds it graded and sends nothing (the test below)",
+    "avap_bot/handlers/grading.py:_record_revision":
+        "SPLIT: record_revision commits; the student's message (with Resubmit) and the card "
+        "edit are lost; the retry finds the revision asked and sends nothing",
+    "avap_bot/handlers/buyers.py:revoke":
+        "SPLIT: revoke_student commits; the Systeme.io revocation, the flow reset and the "
+        "student's message are lost; the retry finds no verified student",
+    "avap_bot/handlers/matching.py:_join":
+        "SPLIT: join_pool commits the pair; the partner's introduction and hello step are "
+        "lost; the retry puts the student back in the pool (the partner is out of it)",
+    "avap_bot/handlers/questions.py:_deliver_answer":
+        "SPLIT: the suggestion's decision (a PATCH) and record_answer commit one by one; the "
+        "answer to the student, the card edits and the confirmation are lost; the retry finds "
+        "the suggestion decided, or appends the answer again as a follow-up",
+    "avap_bot/handlers/verification.py:_look_up":
+        "SPLIT (heals): create_request commits; the admins' card is lost; the retry replaces "
+        "the request and queues the new one's card",
+    "avap_bot/handlers/verification.py:manual_review":
+        "SPLIT (heals): as _look_up",
+    "avap_bot/handlers/verification.py:_decide":
+        "SPLIT: decide_request (a PATCH) commits first; a crash then leaves the request "
+        "approved and the student unverified (verify, the Systeme.io row, the flow reset and "
+        "the messages are lost); the retry says 'done already'. The message to a moved "
+        "account, held before verify, commits with it",
+    "avap_bot/handlers/verification.py:reject":
+        "SPLIT: decide_request (a PATCH) commits; the flow reset, the student's message and "
+        "the card edit are lost; the retry says 'done already'",
+    "avap_bot/handlers/wins.py:win_received":
+        "SPLIT: share_win commits; the relay to the support group is lost; the retry finds "
+        "the win stored and posts nothing",
+    "avap_bot/routes/admin.py:reset_verification":
+        "SPLIT: reset_verification commits; the flow reset and the Systeme.io revocation are "
+        "lost; the retried request gets 404",
+    "avap_bot/routes/systeme.py:process_event":
+        "SPLIT: claim_message (an insert) commits first; a crash then makes Systeme.io's "
+        "retry a duplicate: the buyer is never added, the cancellation notice never sent",
+    "shared/inbox.py:_process":
+        "SPLIT: the flow state (held, or a DELETE when the flow ends) and mark_done (a PATCH) "
+        "are two requests; a crash between them leaves the next step saved and the update "
+        "not done, so its retry runs on the next step",
+    "shared/copy_data.py:_copy_table": "not REST: copy-data writes SQL databases only",
+    "shared/copy_data.py:move_sequences": "not REST: copy-data writes SQL databases only",
+}
 STUDENT = 100
 
 
@@ -155,3 +218,31 @@ async def test_on_sql_the_same_failure_takes_the_grade_back_and_the_retry_tells_
         assert [q["chat_id"] for q in await _queued(st)] == [STUDENT, -100]
     finally:
         await st.close()
+
+
+def write_blocks() -> set[str]:
+    """``path:function`` of every ``async with <...>.write(...)`` outside the repositories."""
+    found = set()
+    for package in ("avap_bot", "shopping_bot", "shared"):
+        for path in sorted((ROOT / package).rglob("*.py")):
+            if "storage" in path.relative_to(ROOT).parts:
+                continue
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            for fn in ast.walk(tree):
+                if not isinstance(fn, (ast.AsyncFunctionDef, ast.FunctionDef)):
+                    continue
+                for node in ast.walk(fn):
+                    if isinstance(node, ast.AsyncWith) and any(
+                            isinstance(i.context_expr, ast.Call)
+                            and isinstance(i.context_expr.func, ast.Attribute)
+                            and i.context_expr.func.attr == "write" for i in node.items):
+                        found.add(f"{path.relative_to(ROOT).as_posix()}:{fn.name}")
+    return found
+
+
+def test_every_write_block_is_accounted_for() -> None:
+    found = write_blocks()
+    assert "avap_bot/handlers/grading.py:_record_grade" in found
+    assert not found - set(BLOCKS), f"new write blocks: say in BLOCKS what they are on REST: " \
+                                    f"{sorted(found - set(BLOCKS))}"
+    assert not set(BLOCKS) - found, f"gone: {sorted(set(BLOCKS) - found)}"

@@ -11,9 +11,23 @@ by the migrations.
 Transactions: PostgREST runs each request in a transaction of its own, so a ``write()`` block is
 a sequence of requests, each atomic on its own. Every check-and-change is one request (a
 conditional PATCH or an rpc function), never a read followed by a write, so that concurrent
-instances stay correct; but a block that makes several changes is not all-or-nothing when the
-process dies between two of them (see the README: the pooler ``DATABASE_URL`` keeps full
-transactions).
+instances stay correct. A block holds the inserts whose rows nobody reads back (the outbox rows a
+handler queues, its flow state) and commits them together when it ends; a REST twin given the
+block's ``conn`` calls its function through it (``RestConnection.rpc``), and the rows held so far
+go along and commit in the function's transaction (``app_rpc_after_writes``), so what a handler
+queued before a change commits with it or not at all, as on SQL. (Before a translated statement
+that is sent at once, the held rows are sent first, in a request of their own: in order, not
+atomically.)
+
+Where it cannot be closed: a change that is a request of its own (an rpc function, or a
+translated statement whose answer the block reads: a conditional PATCH, an INSERT ... RETURNING)
+commits at once, and what the block queues *after* it is built from its answer, so it commits in a
+later request. A crash or a failed request between the two keeps the change and loses the rest
+(the messages a grade sends, the Systeme.io row of a verification, a flow step), and the update's
+retry mostly finds the change made and queues nothing. A function per handler block would close
+it; the pooler ``DATABASE_URL`` (full transactions) is the way to have it everywhere (README).
+``tests/shared/test_rest_unit_of_work.py`` shows it with the grading handler and lists every write
+block of the code with what it loses (``BLOCKS``).
 """
 
 from __future__ import annotations
