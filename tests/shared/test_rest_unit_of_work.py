@@ -22,6 +22,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import select
 from sqlalchemy.exc import NoResultFound
 from telegram import User
@@ -59,8 +60,9 @@ BLOCKS = {
         "SPLIT: record_revision commits; the student's message (with Resubmit) and the card "
         "edit are lost; the retry finds the revision asked and sends nothing",
     "avap_bot/handlers/buyers.py:revoke":
-        "SPLIT: revoke_student commits; the Systeme.io revocation, the flow reset and the "
-        "student's message are lost; the retry finds no verified student",
+        "ONE (closed): the Systeme.io revocation and the student's message are queued first "
+        "and commit with revoke_student; only the flow reset after it (a DELETE) can be lost, "
+        "harmless for a revoked student (the test below)",
     "avap_bot/handlers/matching.py:_join":
         "SPLIT: join_pool commits the pair; the partner's introduction and hello step are "
         "lost; the retry puts the student back in the pool (the partner is out of it)",
@@ -176,6 +178,37 @@ async def test_a_change_that_fails_takes_the_rows_held_before_it_back(
                                                "p_report": False})
         assert await _queued(rest) == []
     assert [q["text"] for q in await _queued(rest)] == ["kept"]
+
+
+async def test_a_revocation_and_its_follow_ups_commit_together(
+        rest: Storage, supabase: FakePostgrest) -> None:
+    """``avap_bot/handlers/buyers.py`` ``revoke``: its follow-ups do not depend on the change's
+    answer, so they are queued before it and go with its rpc call."""
+    from avap_bot.handlers.buyers import revoke
+    from avap_bot.integrations.systeme import SYSTEME_REVOKED
+
+    await _submission(rest)
+    await rest.flows.save("avap", STUDENT, STUDENT, "some_step", {})
+    replies: list[str] = []
+
+    async def reply_text(text: str, **kwargs: Any) -> None:
+        replies.append(text)
+    update = SimpleNamespace(effective_user=ADMIN,
+                             effective_message=SimpleNamespace(reply_text=reply_text))
+    _, context = _handler_args(rest)
+    context.args = [str(STUDENT)]
+    context.services.settings = SimpleNamespace(systeme_api_key=SecretStr("key"))
+    supabase.clear()
+    supabase.fail_next(503, code="PGRST000", path_contains="/rest/v1/flow_state")
+    with pytest.raises(RestUnavailable):
+        await revoke.__wrapped__(update, context)
+    [change] = [r for r in supabase.requests if r.path.startswith("/rest/v1/rpc/")]
+    assert change.path == "/rest/v1/rpc/app_rpc_after_writes"
+    assert change.body["p_function"] == "app_avap_revoke_student"
+    assert [op["table"] for op in change.body["p_ops"]] == ["outbox", "outbox"]
+    assert (await rest.avap.find_student(telegram_id=STUDENT))["status"] == "revoked"
+    assert [q["kind"] for q in await _queued(rest)] == [SYSTEME_REVOKED, "telegram.message"]
+    assert replies == []                     # the admin is told once the block has committed
 
 
 async def test_where_it_cannot_be_closed_a_grade_commits_and_its_messages_are_lost(
