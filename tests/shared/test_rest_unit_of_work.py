@@ -17,6 +17,7 @@ the rows the block holds (its outbox rows, its flow state) commit when the block
 from __future__ import annotations
 
 import ast
+from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -158,6 +159,50 @@ async def test_rows_queued_before_a_change_commit_in_its_transaction(
     # the row queued before the grade committed with it; the one queued after did not
     assert [q["text"] for q in await _queued(rest)] == ["before"]
     assert (await rest.avap.get_submission(submission["id"]))["grade"] == 5
+
+
+async def test_a_call_with_held_rows_answers_as_the_function_alone(
+        rest: Storage, supabase: FakePostgrest) -> None:
+    """``app_rpc_after_writes`` gives each function's answer in PostgREST's own shape, whatever
+    the function returns (a set of rows, a table, jsonb, a scalar, an array, nothing) and
+    whatever its parameters' types (arrays, jsonb, timestamps, NULL, defaults left out)."""
+    submission = await _submission(rest)
+    post = await rest.shopping.create_post(created_by=1, post_format="text", text="t")
+    [link] = await rest.shopping.replace_links(post, [{"label": "Go", "url": "https://x.org"}])
+    assert await rest.shopping.schedule_post(post, datetime(2029, 1, 1, tzinfo=UTC))
+    await rest.copilot.add_faq("how do I submit?", "with /submit", 1)
+    calls: list[tuple[str, dict[str, Any]]] = [
+        ("app_avap_report_rows", {"p_table": "submissions", "p_ids": [submission["id"]],
+                                  "p_after": None, "p_limit": 10}),            # jsonb, bigint[]
+        ("app_avap_audience", {"p_module": None, "p_after": None, "p_limit": 10}),  # bigint[]
+        ("app_avap_stats", {"p_since": "2026-01-01T00:00:00+00:00"}),              # jsonb
+        ("app_shop_count_by_status", {}),                                       # no arguments
+        ("app_shop_due_posts", {"p_now": "2030-01-01T00:00:00+00:00", "p_limit": 5}),
+        ("app_analytics_link", {"p_code": link["code"]}),                       # TABLE
+        ("app_copilot_search", {"p_terms": ["submit"], "p_exclude": None, "p_limit": 5}),
+        ("app_schema_version", {}),                                             # integer
+        ("app_outbox_claim", {"p_owner": "x", "p_limit": 0, "p_lease_seconds": 1,
+                              "p_now": "2026-01-01T00:00:00+00:00"}),           # older overload
+    ]
+    services = SimpleNamespace(outbox=rest.outbox)
+    for function, args in calls:
+        alone = await rest.db.rpc(function, args)
+        async with rest.db.write() as conn:
+            await send_later(services, "avap", STUDENT, function, conn=conn)
+            supabase.clear()
+            along = await conn.rpc(function, args)
+            [sent] = supabase.requests
+            assert sent.path == "/rest/v1/rpc/app_rpc_after_writes", function
+        assert along == alone, function
+        assert alone not in (None, [], {}) or function == "app_outbox_claim", function
+    assert [q["text"] for q in await _queued(rest)] == [f for f, _ in calls]
+    # a function that returns nothing (void) answers null, as PostgREST sends it
+    async with rest.db.write() as conn:
+        await send_later(services, "avap", STUDENT, "void", conn=conn)
+        assert await conn.rpc("app_shop_touch_user", {
+            "p_telegram_id": 5, "p_username": None, "p_first_name": "A", "p_last_name": None,
+            "p_now": "2026-01-01T00:00:00+00:00"}) is None
+    assert (await rest.shopping.get_user(5))["first_name"] == "A"
 
 
 async def test_a_change_that_fails_takes_the_rows_held_before_it_back(
