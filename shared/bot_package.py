@@ -39,9 +39,13 @@ class Repository:
 
     ``sql`` and ``rest`` are ``"module:Class"`` paths, imported when the storage opens: ``sql``
     for SQLite and PostgreSQL, ``rest`` for Supabase's REST API (None: the SQL class works there
-    too, its statements translated to PostgREST requests). The REST class says which of its
-    methods are ``rpc`` functions (``RPC_METHODS``); ``tests/shared/test_rest_twins.py`` checks that
-    every other method is translatable.
+    too, its statements translated to PostgREST requests). The REST class subclasses the SQL one
+    and declares its twins, the public methods it overrides: ``RPC_METHODS`` (they call ``rpc``
+    functions of the migrations) and ``LOCAL_METHODS`` (they compose other calls without one).
+    Every other public method runs through the translator. ``tests/shared/test_rest_twins.py``
+    checks that the declarations are exactly the overrides and runs every other method over the
+    REST backend: a new method whose statements PostgREST cannot express fails it until it gets
+    a twin.
     """
 
     sql: str

@@ -147,12 +147,14 @@ async def revoke(update: Update, context: BotContext) -> None:
         await update.effective_message.reply_text(texts.REVOKE_NOT_FOUND)
         return
     async with storage.db.write() as conn:
-        await storage.avap.revoke_student(student["telegram_id"], conn=conn)
+        # queued before the change (they do not depend on its answer): on the REST backend they
+        # then commit in the revocation's own transaction, as they do on SQL
         await enqueue_revoked(context.services, student["telegram_id"], conn=conn)
-        await storage.flows.save(BOT, student["telegram_id"], student["telegram_id"], None, {},
-                                 conn=conn)
         await send_later(context.services, BOT, student["telegram_id"], texts.ACCESS_REVOKED,
                          reply_markup=keyboards.no_keyboard(), conn=conn)
+        await storage.avap.revoke_student(student["telegram_id"], conn=conn)
+        await storage.flows.save(BOT, student["telegram_id"], student["telegram_id"], None, {},
+                                 conn=conn)
     await update.effective_message.reply_text(texts.REVOKE_DONE.format(
         name=html.escape(student["name"]), tg_id=student["telegram_id"]))
 

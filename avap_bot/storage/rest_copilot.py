@@ -5,7 +5,7 @@ translator."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from avap_bot.storage.copilot import WORD, CopilotRepo, Row
 from shared.storage.rest.db import RestDatabase
@@ -13,6 +13,9 @@ from shared.storage.rest.db import RestDatabase
 
 class RestCopilotRepo(CopilotRepo):
     """CopilotRepo over Supabase's REST API."""
+
+    RPC_METHODS: ClassVar[frozenset[str]] = frozenset({
+        "search", "add_tokens", "mark_alerted", "stats"})
 
     db: RestDatabase  # type: ignore[assignment]
 

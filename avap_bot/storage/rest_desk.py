@@ -4,8 +4,9 @@ and its Google Sheets report) are rpc calls of the functions of
 ``migrations/0009_rest_avap.sql``; everything else is inherited and runs through the statement
 translator.
 
-A ``conn`` given to a method is a :class:`~shared.storage.rest.db.RestConnection`: over PostgREST
-each request is a transaction of its own, so the function's changes commit on their own (see
+A ``conn`` given to a method is a :class:`~shared.storage.rest.db.RestConnection`: its function is
+called through it, so that the rows the block queued before (held by the connection) commit in
+the function's transaction; what the block queues after it commits in a request of its own (see
 ``shared/storage/rest/db.py``).
 """
 
@@ -14,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from sqlalchemy import Column
 from sqlalchemy.exc import NoResultFound
@@ -59,6 +60,13 @@ async def paged_ids(db: RestDatabase, function: str, args: dict[str, Any]) -> li
 class RestAvapRepo(AvapRepo):
     """AvapRepo over Supabase's REST API."""
 
+    RPC_METHODS: ClassVar[frozenset[str]] = frozenset({
+        "report_rows", "upsert_buyer", "verify", "revoke_student", "reset_verification",
+        "audience", "create_request", "create_submission", "ungraded", "create_question",
+        "unanswered", "start_broadcast", "record_delivery", "stats", "record_answer",
+        "share_win", "record_grade", "record_revision"})
+    LOCAL_METHODS: ClassVar[frozenset[str]] = frozenset({"record_deliveries"})
+
     db: RestDatabase  # type: ignore[assignment]
 
     @property
@@ -91,7 +99,7 @@ class RestAvapRepo(AvapRepo):
                            source: str, added_by: int | None,
                            conn: Any = None) -> tuple[str, int]:
         """``app_avap_upsert_buyer``: ("added" | "updated", buyer id)."""
-        found = await self.db.rpc("app_avap_upsert_buyer", {
+        found = await (conn or self.db).rpc("app_avap_upsert_buyer", {
             "p_name": name, "p_email": email, "p_phone": phone, "p_source": source,
             "p_added_by": added_by, "p_now": utcnow()}, safe=False)
         return str(found["outcome"]), int(found["id"])
@@ -101,7 +109,7 @@ class RestAvapRepo(AvapRepo):
                      conn: Any = None) -> Row:
         """``app_avap_verify``: the buyer claimed and the student row, in one transaction."""
         try:
-            found = await self.db.rpc("app_avap_verify", {
+            found = await (conn or self.db).rpc("app_avap_verify", {
                 "p_buyer_id": buyer_id, "p_telegram_id": telegram_id, "p_username": username,
                 "p_now": utcnow(), "p_report": self._reporting})
         except RestError as exc:
@@ -113,21 +121,21 @@ class RestAvapRepo(AvapRepo):
             raise NoResultFound(f"app_avap_verify returned no row for buyer {buyer_id}")
         return row
 
-    async def _revoke(self, telegram_id: int, reset: bool) -> Row | None:
+    async def _revoke(self, telegram_id: int, reset: bool, conn: Any = None) -> Row | None:
         v = t.verified_users
-        found = await self.db.rpc("app_avap_revoke_student", {
+        found = await (conn or self.db).rpc("app_avap_revoke_student", {
             "p_telegram_id": telegram_id, "p_now": utcnow(), "p_report": self._reporting,
             "p_reset": reset}, safe=False)
         return first([v.c.id, v.c.buyer_id, v.c.name, v.c.email], found)
 
     async def revoke_student(self, telegram_id: int, conn: Any = None) -> Row | None:
         """``app_avap_revoke_student``: the student revoked and their buyer with them."""
-        return await self._revoke(telegram_id, reset=False)
+        return await self._revoke(telegram_id, reset=False, conn=conn)
 
     async def reset_verification(self, telegram_id: int, conn: Any = None) -> Row | None:
         """``app_avap_revoke_student`` with ``p_reset``: the buyer goes back to the pending
         list, unclaimed, in the same transaction."""
-        return await self._revoke(telegram_id, reset=True)
+        return await self._revoke(telegram_id, reset=True, conn=conn)
 
     async def audience(self, module: str | None = None) -> list[int]:
         """``app_avap_audience``, page by page."""
@@ -138,7 +146,7 @@ class RestAvapRepo(AvapRepo):
                              buyer_id: int | None, kind: str, identifier: str | None,
                              conn: Any = None) -> int:
         """``app_avap_create_request``: the open request replaced and the new one added."""
-        return int(await self.db.rpc("app_avap_create_request", {
+        return int(await (conn or self.db).rpc("app_avap_create_request", {
             "p_telegram_id": telegram_id, "p_tg_name": tg_name, "p_tg_username": tg_username,
             "p_buyer_id": buyer_id, "p_kind": kind, "p_identifier": identifier,
             "p_now": utcnow()}, safe=False))
@@ -228,7 +236,7 @@ class RestAvapRepo(AvapRepo):
                             conn: Any = None) -> tuple[Row | None, bool]:
         """``app_avap_record_answer``: (row, True) for the first answer, (row, False) for a
         follow-up, (None, False) when there is no such question."""
-        found = await self.db.rpc("app_avap_record_answer", {
+        found = await (conn or self.db).rpc("app_avap_record_answer", {
             "p_question_id": question_id, "p_answer": answer, "p_by": by, "p_now": utcnow(),
             "p_report": self._reporting}, safe=False)
         row = found.get("row")
@@ -239,7 +247,7 @@ class RestAvapRepo(AvapRepo):
                         file_id: str | None, source_chat_id: int, source_message_id: int,
                         conn: Any = None) -> Row | None:
         """``app_avap_share_win``: stored once per source message; None for a retry."""
-        found = await self.db.rpc("app_avap_share_win", {
+        found = await (conn or self.db).rpc("app_avap_share_win", {
             "p_telegram_id": telegram_id, "p_kind": kind, "p_content": content,
             "p_file_id": file_id, "p_source_chat_id": source_chat_id,
             "p_source_message_id": source_message_id, "p_now": utcnow(),
@@ -250,7 +258,7 @@ class RestAvapRepo(AvapRepo):
     async def record_grade(self, submission_id: int, score: int, comment: str | None, by: int,
                            *, replace: bool = False, conn: Any = None) -> Row | None:
         """``app_avap_record_grade``: graded and reported in one transaction."""
-        found = await self.db.rpc("app_avap_record_grade", {
+        found = await (conn or self.db).rpc("app_avap_record_grade", {
             "p_submission_id": submission_id, "p_score": score, "p_comment": comment,
             "p_by": by, "p_replace": replace, "p_now": utcnow(),
             "p_report": self._reporting}, safe=False)
@@ -259,7 +267,7 @@ class RestAvapRepo(AvapRepo):
     async def record_revision(self, submission_id: int, comment: str, by: int,
                               conn: Any = None) -> Row | None:
         """``app_avap_record_revision``: a revision asked once, reported in one transaction."""
-        found = await self.db.rpc("app_avap_record_revision", {
+        found = await (conn or self.db).rpc("app_avap_record_revision", {
             "p_submission_id": submission_id, "p_comment": comment, "p_by": by,
             "p_now": utcnow(), "p_report": self._reporting}, safe=False)
         return first(list(t.submissions.c), found)

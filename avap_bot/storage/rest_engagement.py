@@ -5,7 +5,7 @@ everything else is inherited and runs through the statement translator."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from avap_bot.storage import tables as t
 from avap_bot.storage.engagement import EngagementRepo, Row
@@ -16,6 +16,10 @@ from shared.storage.rest.db import RestDatabase
 
 class RestEngagementRepo(EngagementRepo):
     """EngagementRepo over Supabase's REST API."""
+
+    RPC_METHODS: ClassVar[frozenset[str]] = frozenset({
+        "delete_tip", "tip_audience", "start_tip_day", "join_pool", "waiting_submissions",
+        "waiting_questions"})
 
     db: RestDatabase  # type: ignore[assignment]
 
@@ -40,7 +44,7 @@ class RestEngagementRepo(EngagementRepo):
     async def join_pool(self, telegram_id: int, name: str, username: str | None,
                         module: str | None, conn: Any = None) -> Row | None:
         """``app_pool_join`` (under the pool's advisory lock): the new pair, or None."""
-        found = await self.db.rpc("app_pool_join", {
+        found = await (conn or self.db).rpc("app_pool_join", {
             "p_telegram_id": telegram_id, "p_name": name, "p_username": username,
             "p_module": module, "p_now": utcnow()}, safe=False)
         return first(list(t.match_pairs.c), found)

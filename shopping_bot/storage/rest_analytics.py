@@ -5,6 +5,7 @@ inherited and runs through the statement translator."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import ClassVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -15,6 +16,10 @@ from shopping_bot.storage.analytics import CLICK, AnalyticsRepo, Row, day_bounds
 
 
 class RestAnalyticsRepo(AnalyticsRepo):
+    RPC_METHODS: ClassVar[frozenset[str]] = frozenset({
+        "link", "events_by_hour", "post_clicks", "fold_day"})
+    # min() is an aggregate PostgREST refuses: the same answer as ORDER BY ... LIMIT 1
+    LOCAL_METHODS: ClassVar[frozenset[str]] = frozenset({"oldest_event_before"})
     db: RestDatabase  # type: ignore[assignment]
 
     async def link(self, code: str) -> Row | None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from shared.storage.db import utcnow
 from shared.storage.rest.db import RestDatabase, decode_rows
@@ -16,6 +16,11 @@ from shopping_bot.storage.posts import EDITABLE, SCHEDULED, Row, ShoppingRepo, n
 
 
 class RestShoppingRepo(ShoppingRepo):
+    RPC_METHODS: ClassVar[frozenset[str]] = frozenset({
+        "touch_user", "set_editor", "create_post", "update_post", "count_by_status",
+        "schedule_post", "unschedule_post", "delete_draft", "due_post_ids", "claim_post",
+        "finish_published", "release_for_retry", "mark_failed", "mark_missed", "mark_deleted",
+        "cleanup_failed", "replace_links"})
     db: RestDatabase  # type: ignore[assignment]
 
     # --- users and editors --------------------------------------------------------------------

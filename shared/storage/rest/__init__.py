@@ -1,6 +1,19 @@
 """The Supabase REST backend: the storage interface over PostgREST (``SUPABASE_URL`` +
 ``SUPABASE_KEY`` without ``DATABASE_URL``).
 
+Repositories: the SQL repositories' methods run unchanged, their SQLAlchemy statements translated
+to PostgREST requests (``translate.py``, ``db.py``). What PostgREST cannot express in one request
+(joins, aggregates, ``x = x + 1``, a check-and-change over several rows, several changes that
+must be all-or-nothing) is a *twin*: a REST subclass of the repository overrides the method, and
+declares it in ``RPC_METHODS`` when it calls a PostgreSQL function with ``rpc`` (created by the
+migrations, e.g. ``migrations/0008_rest_platform.sql``) or in ``LOCAL_METHODS`` when it composes
+other calls without one. The platform's REST classes are in ``platform.py`` and listed in
+``RestStorage.REPOSITORIES``; a bot's are named by its ``Repository.rest``.
+``tests/shared/test_rest_twins.py`` holds every repository to this: the declarations are exactly
+the overrides, and every other public method runs over the REST backend without
+``NotTranslatable``. To add a twin: write the function in a new numbered migration, override the
+method in the REST class, add its name to ``RPC_METHODS``.
+
 Migrations cannot run over PostgREST: at start-up the schema version is read with the
 ``app_schema_version`` function, and a missing or older schema stops the start with one line
 telling the operator to run ``python -m shared sql`` in Supabase's SQL editor.

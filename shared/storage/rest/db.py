@@ -4,15 +4,30 @@ The repositories run unchanged on it: ``read()``/``write()`` hand out a :class:`
 whose ``execute`` translates each SQLAlchemy Core statement into one PostgREST request
 (``translate.py``) and returns a result with the parts of SQLAlchemy's ``Result`` the
 repositories use. Reads page through PostgREST's 1,000-row limit. What PostgREST cannot express
-raises ``NotTranslatable``; the REST repositories (``repos.py``) do those operations with
-``rpc`` calls of functions created by the migrations.
+raises ``NotTranslatable``; the REST repositories' twins (``RPC_METHODS``, see
+``shared/storage/rest/__init__.py``) do those operations with ``rpc`` calls of functions created
+by the migrations.
 
 Transactions: PostgREST runs each request in a transaction of its own, so a ``write()`` block is
 a sequence of requests, each atomic on its own. Every check-and-change is one request (a
 conditional PATCH or an rpc function), never a read followed by a write, so that concurrent
-instances stay correct; but a block that makes several changes is not all-or-nothing when the
-process dies between two of them (see the README: the pooler ``DATABASE_URL`` keeps full
-transactions).
+instances stay correct. A block holds the inserts whose rows nobody reads back (the outbox rows a
+handler queues, its flow state) and commits them together when it ends; a REST twin given the
+block's ``conn`` calls its function through it (``RestConnection.rpc``), and the rows held so far
+go along and commit in the function's transaction (``app_rpc_after_writes``), so what a handler
+queued before a change commits with it or not at all, as on SQL. (Before a translated statement
+that is sent at once, the held rows are sent first, in a request of their own: in order, not
+atomically.)
+
+Where it cannot be closed: a change that is a request of its own (an rpc function, or a
+translated statement whose answer the block reads: a conditional PATCH, an INSERT ... RETURNING)
+commits at once, and what the block queues *after* it is built from its answer, so it commits in a
+later request. A crash or a failed request between the two keeps the change and loses the rest
+(the messages a grade sends, the Systeme.io row of a verification, a flow step), and the update's
+retry mostly finds the change made and queues nothing. A function per handler block would close
+it; the pooler ``DATABASE_URL`` (full transactions) is the way to have it everywhere (README).
+``tests/shared/test_rest_unit_of_work.py`` shows it with the grading handler and lists every write
+block of the code with what it loses (``BLOCKS``).
 """
 
 from __future__ import annotations
@@ -284,6 +299,19 @@ class RestDatabase:
         await self.client.close()
 
 
+def held_ops(held: list[RestRequest]) -> list[dict[str, Any]]:
+    """Held insert requests as ``app_apply_writes`` operations."""
+    ops = []
+    for request in held:
+        params = dict(request.params)
+        resolution = next((p.split("=", 1)[1].split("-")[0] for p in request.prefer
+                           if p.startswith("resolution=")), None)
+        ops.append({"table": request.table, "rows": request.body,
+                    "on_conflict": params["on_conflict"].split(",")
+                    if "on_conflict" in params else [], "resolution": resolution})
+    return ops
+
+
 class RestConnection:
     """Executes translated statements; ``db`` gives the repositories' REST variants ``rpc``.
 
@@ -307,16 +335,25 @@ class RestConnection:
         if len(held) == 1:
             await self.db.run(held[0])
             return
-        ops = []
-        for request in held:
-            params = dict(request.params)
-            resolution = next((p.split("=", 1)[1].split("-")[0] for p in request.prefer
-                               if p.startswith("resolution=")), None)
-            ops.append({"table": request.table, "rows": request.body,
-                        "on_conflict": params["on_conflict"].split(",")
-                        if "on_conflict" in params else [], "resolution": resolution})
-        await self.db.rpc("app_apply_writes", {"p_ops": ops},
+        await self.db.rpc("app_apply_writes", {"p_ops": held_ops(held)},
                           safe=all(r.idempotent for r in held))
+
+    async def rpc(self, function: str, args: dict[str, Any], *, safe: bool = True) -> Any:
+        """Call ``function`` in this unit of work: the inserts held so far go along and commit
+        in its transaction, before its own changes (``app_rpc_after_writes``), so that what
+        the block queued before a change commits with it, or not at all. Without held inserts
+        it is a plain ``rpc``; outside a write block nothing is ever held."""
+        held, self._held = self._held, []
+        if not held:
+            return await self.db.rpc(function, args, safe=safe)
+        try:
+            return await self.db.rpc("app_rpc_after_writes", {
+                "p_ops": held_ops(held), "p_function": function,
+                "p_args": {k: json_value(v) for k, v in args.items()},
+            }, safe=safe and all(r.idempotent for r in held))
+        except BaseException:
+            self._held[:0] = held  # not committed (or unknown: the block fails anyway)
+            raise
 
     async def execute(self, stmt: Any, params: Any = None) -> RestResult:
         request = translate(stmt, params)

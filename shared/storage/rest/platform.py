@@ -5,7 +5,7 @@ inherited and runs through the statement translator."""
 from __future__ import annotations
 
 from collections.abc import Collection
-from typing import Any
+from typing import Any, ClassVar
 from uuid import uuid4
 
 from shared.storage import schema as t
@@ -24,6 +24,7 @@ from shared.storage.rest.db import RestDatabase, decode_rows
 
 class RestInboxRepo(InboxRepo):
     db: RestDatabase  # type: ignore[assignment]
+    RPC_METHODS: ClassVar[frozenset[str]] = frozenset({"add_many", "claim", "counts"})
     claims_on_add = False  # a claim would be a second request either way: the worker claims
 
     async def add_many(self, rows: list[tuple[str, int, str, str]],
@@ -52,6 +53,8 @@ class RestInboxRepo(InboxRepo):
 
 class RestOutboxRepo(OutboxRepo):
     db: RestDatabase  # type: ignore[assignment]
+    RPC_METHODS: ClassVar[frozenset[str]] = frozenset({"claim", "counts"})
+    LOCAL_METHODS: ClassVar[frozenset[str]] = frozenset({"enqueue"})  # a dedupe key always
 
     async def enqueue(self, kind: str, payload: dict[str, Any], *, dedupe_key: str | None = None,
                       conn: Any = None) -> None:
@@ -81,6 +84,7 @@ class RestOutboxRepo(OutboxRepo):
 
 class RestLockRepo(LockRepo):
     db: RestDatabase  # type: ignore[assignment]
+    RPC_METHODS: ClassVar[frozenset[str]] = frozenset({"acquire", "renew", "release"})
 
     async def acquire(self, key: str, ttl_seconds: float) -> str | None:
         """``app_lock_acquire``: the token when the lock was free or expired."""
@@ -103,6 +107,7 @@ class RestLockRepo(LockRepo):
 
 class RestCooldownRepo(CooldownRepo):
     db: RestDatabase  # type: ignore[assignment]
+    RPC_METHODS: ClassVar[frozenset[str]] = frozenset({"start", "start_if_inactive"})
 
     async def start(self, key: str, seconds: float) -> None:
         await self.db.rpc("app_cooldown_start", {"p_key": key, "p_seconds": seconds,

@@ -14,9 +14,9 @@ statement they execute is translated here into one PostgREST request:
 
 Everything else — joins, aggregates other than a plain count, sub-queries, ``SET x = x + 1``,
 conditional upserts, row locks — raises :class:`NotTranslatable`: such an operation is a
-PostgreSQL function created by the migrations and called with ``rpc`` by the repository's REST
-variant (``shared/storage/rest/repos.py``). Translation never changes meaning: a statement
-that would need a read followed by a write is refused, not approximated.
+PostgreSQL function called with ``rpc`` by a twin in the repository's REST class (its
+``RPC_METHODS``, see ``shared/storage/rest/__init__.py``). Translation never changes meaning: a
+statement needing a read followed by a write is refused, not approximated.
 """
 
 from __future__ import annotations
