@@ -97,8 +97,6 @@ BLOCKS = {
         "SPLIT: the flow state (held, or a DELETE when the flow ends) and mark_done (a PATCH) "
         "are two requests; a crash between them leaves the next step saved and the update "
         "not done, so its retry runs on the next step",
-    "shared/storage/copy.py:_copy_table": "not REST: copy-data writes SQL databases only",
-    "shared/storage/copy.py:move_sequences": "not REST: copy-data writes SQL databases only",
 }
 STUDENT = 100
 
