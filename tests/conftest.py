@@ -57,11 +57,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path) -> str:
 def supabase(postgres: PostgresServer) -> Iterator[FakePostgrest]:
     """A fake Supabase REST API (PostgREST over HTTP) on a fresh, migrated PostgreSQL database."""
     url = postgres.create_database()
-    fake = FakePostgrest(url).start()
-    try:
+    with FakePostgrest(url) as fake:
         yield fake
-    finally:
-        fake.stop()
     # every rpc body the test sent must also work as a plain SQL call (issue 7, acceptance 1)
     failures = replay_rpc_bodies(url, fake.requests)
     assert not failures, "rpc bodies that fail as SQL calls:\n" + "\n".join(failures)

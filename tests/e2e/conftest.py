@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.fakes.openai_api import FakeOpenAI
 from tests.fakes.server import free_port
 from tests.fakes.telegram_api import FakeTelegram
 
@@ -125,13 +126,25 @@ def server_env(fake: FakeTelegram, workdir: Path, **overrides: str) -> dict[str,
 
 @pytest.fixture
 def fake_telegram() -> Iterator[FakeTelegram]:
-    fake = FakeTelegram().start()
-    try:
+    with FakeTelegram() as fake:
         yield fake
-    finally:
-        fake.stop()
     # every Bot API call of the test followed the Bot API description
     assert fake.spec_violations == [], fake.spec_violations
+
+
+OPENAI_KEY = "sk-test-openai"
+
+
+@pytest.fixture
+def fake_openai() -> Iterator[FakeOpenAI]:
+    """A fake OpenAI API over HTTP; ``openai_env(fake_openai)`` points a server at it."""
+    with FakeOpenAI(api_key=OPENAI_KEY) as fake:
+        yield fake
+
+
+def openai_env(fake: FakeOpenAI) -> dict[str, str]:
+    """The settings that make a server's AI features talk to ``fake``."""
+    return {"OPENAI_API_KEY": OPENAI_KEY, "OPENAI_BASE_URL": fake.url}
 
 
 @pytest.fixture

@@ -4,10 +4,7 @@ daily token budget, and /stats."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
-
-import pytest
 
 from avap_bot import callbacks as cb
 from avap_bot import texts
@@ -21,7 +18,7 @@ from tests.e2e.avap import (
     db,
     wait_done,
 )
-from tests.e2e.conftest import AVAP_TOKEN, ServerProcess
+from tests.e2e.conftest import AVAP_TOKEN, ServerProcess, openai_env
 from tests.e2e.test_avap_questions import _ask, _card_message, _question, _sent_to, _wait_card
 from tests.fakes.openai_api import FakeOpenAI, Reply
 from tests.fakes.telegram_api import Call, FakeTelegram
@@ -179,18 +176,8 @@ def test_edit_and_send_and_dismiss(fake_telegram: FakeTelegram, make_server) -> 
 
 
 # --- with OpenAI (a fake over HTTP) -------------------------------------------------------------
-@pytest.fixture
-def fake_openai() -> Iterator[FakeOpenAI]:
-    fake = FakeOpenAI(api_key="sk-test-openai").start()
-    try:
-        yield fake
-    finally:
-        fake.stop()
-
-
 def _ai_server(make_server: Any, fake_openai: FakeOpenAI, **env: str) -> ServerProcess:
-    return avap_server(make_server, OPENAI_API_KEY="sk-test-openai",
-                       OPENAI_BASE_URL=fake_openai.url, **env)
+    return avap_server(make_server, **openai_env(fake_openai), **env)
 
 
 def test_the_model_writes_the_suggestion_from_redacted_matches(

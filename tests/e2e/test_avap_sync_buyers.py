@@ -17,11 +17,8 @@ BUYER_TAG = "AVAP buyer"
 
 @pytest.fixture
 def systeme() -> Iterator[FakeSystemeAPI]:
-    fake = FakeSystemeAPI(KEY).start()
-    try:
+    with FakeSystemeAPI(KEY) as fake:
         yield fake
-    finally:
-        fake.stop()
 
 
 def _buyers(srv) -> dict[str, tuple]:

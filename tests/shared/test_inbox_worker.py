@@ -30,9 +30,8 @@ APOLOGY = "Sorry, that went wrong."
 
 @pytest.fixture
 def fake() -> Any:
-    f = FakeTelegram().start()
-    yield f
-    f.stop()
+    with FakeTelegram() as f:
+        yield f
 
 
 class Harness:

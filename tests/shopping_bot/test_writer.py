@@ -47,11 +47,8 @@ def server() -> Iterator[FakeOpenAI]:
     # comes first in a process (any one, under xdist) would otherwise spend its limit importing
     # (1 s in test_a_slow_answer_times_out; under load even the 5 s of the others ran out).
     import openai  # noqa: F401
-    fake = FakeOpenAI(KEY).start()
-    try:
+    with FakeOpenAI(KEY) as fake:
         yield fake
-    finally:
-        fake.stop()
 
 
 @pytest.fixture
