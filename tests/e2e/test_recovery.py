@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 import pytest
 
 from avap_bot import texts
-from tests.e2e.avap import ADMIN_ID, Chat, avap_server, db, wait_done
+from tests.e2e.avap import ADMIN_ID, Chat, avap_server, db
 from tests.e2e.conftest import AVAP_TOKEN, ServerProcess, post_update
 from tests.e2e.test_avap_broadcast import add_students, copies_to, draft, wait_status
 from tests.fakes import updates
@@ -77,7 +77,7 @@ def test_an_interrupted_broadcast_resumes_at_once_after_a_kill9(
     admin.press(f"ba:{broadcast_id}:-1", message_id=50)
     fake.wait_for(lambda: texts.BROADCAST_PREVIEW.format(
         audience=texts.BROADCAST_AUDIENCE_ALL, n=150) in admin.texts())
-    wait_done(fake, srv, admin.press(f"bs:{broadcast_id}:1", message_id=51))
+    admin.tap(f"bs:{broadcast_id}:1", message_id=51)
     fake.wait_for(lambda: sum(copies_to(fake)[s] for s in students) >= 40, timeout=30)
     srv.kill9()
     before = sum(copies_to(fake)[s] for s in students)
