@@ -87,6 +87,19 @@ def draft(admin: Chat, text: str = "Lesson 5 is out! <b>Watch it today</b>") -> 
     return int(everyone.split(":")[1])
 
 
+def preview_to_all(fake: FakeTelegram, srv: ServerProcess, students: list[int],
+                   message_id: int) -> tuple[Chat, int]:
+    """Verified ``students``; the owner drafts a broadcast, picks everyone (a button on message
+    ``message_id``) and sees the preview: (the owner's chat, the broadcast id)."""
+    add_students(srv, students)
+    admin = Chat(fake, srv, ADMIN_ID)
+    broadcast_id = draft(admin)
+    admin.press(f"ba:{broadcast_id}:-1", message_id=message_id)
+    fake.wait_for(lambda: texts.BROADCAST_PREVIEW.format(
+        audience=texts.BROADCAST_AUDIENCE_ALL, n=len(students)) in admin.texts())
+    return admin, broadcast_id
+
+
 def audience_button(admin: Chat) -> str:
     return next(label for label, d in buttons(admin.last_markup()) if d.endswith(":-1"))
 
@@ -282,12 +295,7 @@ def test_sigterm_pauses_cleanly_and_the_restart_resumes(fake_telegram: FakeTeleg
     fake = fake_telegram
     srv = avap_server(make_server)
     students = list(range(FIRST_STUDENT, FIRST_STUDENT + 80))
-    add_students(srv, students)
-    admin = Chat(fake, srv, ADMIN_ID)
-    broadcast_id = draft(admin)
-    admin.press(f"ba:{broadcast_id}:-1", message_id=90)
-    fake.wait_for(lambda: texts.BROADCAST_PREVIEW.format(
-        audience=texts.BROADCAST_AUDIENCE_ALL, n=80) in admin.texts())
+    admin, broadcast_id = preview_to_all(fake, srv, students, 90)
     admin.press(f"bs:{broadcast_id}:1", message_id=91)
     fake.wait_for(lambda: sum(copies_to(fake)[s] for s in students) >= 20)
 
@@ -317,12 +325,7 @@ def test_a_second_instance_does_not_send_the_same_broadcast(fake_telegram: FakeT
     fake.enforce_rate(per_second=5)
     a = avap_server(make_server, "a")
     students = list(range(FIRST_STUDENT, FIRST_STUDENT + 120))
-    add_students(a, students)
-    admin = Chat(fake, a, ADMIN_ID)
-    broadcast_id = draft(admin)
-    admin.press(f"ba:{broadcast_id}:-1", message_id=95)
-    fake.wait_for(lambda: texts.BROADCAST_PREVIEW.format(
-        audience=texts.BROADCAST_AUDIENCE_ALL, n=120) in admin.texts())
+    admin, broadcast_id = preview_to_all(fake, a, students, 95)
     admin.press(f"bs:{broadcast_id}:1", message_id=96)
     fake.wait_for(lambda: sum(copies_to(fake)[s] for s in students) >= 10)
 
