@@ -108,6 +108,11 @@ class Chat:
         self.done(uid, timeout)
         return uid
 
+    def reply(self, text: str, **extra: Any) -> str:
+        """Say ``text`` and return the bot's last message in this chat, once it was handled."""
+        self.say(text, **extra)
+        return self.texts()[-1]
+
     def say_message(self, timeout: float = 15, **fields: Any) -> int:
         """Send any message (``fields`` as in ``send_message``) and wait until it was handled;
         returns its update id."""

@@ -152,8 +152,8 @@ def test_submit_then_grade_by_replying_to_the_card(fake_telegram: FakeTelegram,
                                                             card.result["message_id"])
 
     admin = Chat(fake, srv, ADMIN_ID, chat_id=ASSIGNMENT_GROUP)
-    admin.say("/grade 8 Great work", reply_to_message=card.result)
-    assert admin.texts()[-1] == texts.GRADE_DONE.format(id=sid, score=8)
+    assert admin.reply("/grade 8 Great work", reply_to_message=card.result) == \
+        texts.GRADE_DONE.format(id=sid, score=8)
     _wait_text(fake, ann, texts.GRADED_STUDENT.format(module="1", id=sid, score=8)
                + texts.GRADE_COMMENT_STUDENT.format(comment="Great work"))
     row = _row(srv, sid)
@@ -178,8 +178,8 @@ def test_revision_then_resubmission_then_grade(fake_telegram: FakeTelegram,
     prompt = _sent(fake, ASSIGNMENT_GROUP)[-1]
     assert prompt.params["text"] == texts.REVISION_ASK.format(admin="@ann", id=first)
     assert prompt.params["reply_markup"]["force_reply"] is True
-    admin.say("Please add a <conclusion>")
-    assert admin.texts()[-1] == texts.REVISION_DONE.format(id=first, module="3")
+    assert admin.reply("Please add a <conclusion>") == \
+        texts.REVISION_DONE.format(id=first, module="3")
     revision = texts.REVISION_STUDENT.format(module="3", id=first,
                                              comment="Please add a &lt;conclusion&gt;")
     _wait_text(fake, bob, revision)
@@ -210,13 +210,10 @@ def test_revision_then_resubmission_then_grade(fake_telegram: FakeTelegram,
     # Grade button: the admin is asked in the group; bad input keeps the step
     admin.tap(cb.Grade(second).pack(), message_id=card2.result["message_id"])
     assert admin.texts()[-1] == texts.GRADE_ASK.format(admin="@ann", id=second)
-    admin.say("eleven out of ten")
-    assert admin.texts()[-1] == texts.GRADE_BAD_SCORE.format(value="eleven")
-    admin.say("11")
-    assert admin.texts()[-1] == texts.GRADE_BAD_SCORE.format(value="11")
+    assert admin.reply("eleven out of ten") == texts.GRADE_BAD_SCORE.format(value="eleven")
+    assert admin.reply("11") == texts.GRADE_BAD_SCORE.format(value="11")
     assert _row(srv, second)["status"] == "submitted"
-    admin.say("9 Much better.\nWell done")
-    assert admin.texts()[-1] == texts.GRADE_DONE.format(id=second, score=9)
+    assert admin.reply("9 Much better.\nWell done") == texts.GRADE_DONE.format(id=second, score=9)
     _wait_text(fake, bob, texts.GRADED_STUDENT.format(module="3", id=second, score=9)
                + texts.GRADE_COMMENT_STUDENT.format(comment="Much better.\nWell done"))
     assert _row(srv, second)["grade"] == 9
@@ -260,14 +257,12 @@ def test_a_wrong_kind_of_message_gets_a_hint_and_keeps_the_step(fake_telegram: F
     srv = avap_server(make_server)
     dan = student_chat(fake, srv, 504)
     dan.say(texts.MENU_SUBMIT)
-    dan.say("module 2 please")
-    assert dan.texts()[-1] == texts.SUBMIT_USE_BUTTONS
+    assert dan.reply("module 2 please") == texts.SUBMIT_USE_BUTTONS
     picker = _sent(fake, 504)[0].result["message_id"]
     dan.tap(cb.PickModule(1).pack(), message_id=picker)
     dan.tap(cb.PickKind("video").pack(), message_id=picker)
     hint = texts.SUBMIT_WRONG_KIND.format(what=texts.SUBMIT_WHAT["video"], module="2")
-    dan.say("here is my video")
-    assert dan.texts()[-1] == hint
+    assert dan.reply("here is my video") == hint
     dan.say_message(**VOICE)
     assert dan.texts()[-1] == hint
     # a round video note is a video
@@ -332,8 +327,7 @@ def test_a_second_grade_asks_to_confirm(fake_telegram: FakeTelegram, make_server
     srv = avap_server(make_server)
     fay, sid, card = _carded(fake, srv, 506, 0, "text", text="Work")
     owner = Chat(fake, srv, ADMIN_ID)  # the owner's private chat: /grade <#> works anywhere
-    owner.say(f"/grade {sid} 7")
-    assert owner.texts()[-1] == texts.GRADE_DONE.format(id=sid, score=7)
+    assert owner.reply(f"/grade {sid} 7") == texts.GRADE_DONE.format(id=sid, score=7)
     _wait_text(fake, fay, texts.GRADED_STUDENT.format(module="1", id=sid, score=7))
 
     group = Chat(fake, srv, ADMIN_ID, chat_id=ASSIGNMENT_GROUP)
@@ -360,8 +354,7 @@ def test_a_second_grade_asks_to_confirm(fake_telegram: FakeTelegram, make_server
     fake.wait_for(lambda: any("Graded 9/10" in e.params["text"] for e in
                               _edits(fake, ASSIGNMENT_GROUP, card.result["message_id"])))
     # the very same grade again (a double send) changes nothing and asks nothing
-    owner.say(f"/grade {sid} 9 Better now")
-    assert owner.texts()[-1] == texts.GRADE_DONE.format(id=sid, score=9)
+    assert owner.reply(f"/grade {sid} 9 Better now") == texts.GRADE_DONE.format(id=sid, score=9)
 
 
 def test_refusals_and_bad_input_change_nothing(fake_telegram: FakeTelegram,
@@ -397,18 +390,15 @@ def test_refusals_and_bad_input_change_nothing(fake_telegram: FakeTelegram,
         (f"/grade {sid} 12", None, texts.GRADE_BAD_SCORE.format(value="12")),
     ]:
         extra = {"reply_to_message": reply_to} if reply_to else {}
-        admin.say(command, **extra)
-        assert admin.texts()[-1] == expected, command
+        assert admin.reply(command, **extra) == expected, command
     # the admin's prompt is left with /cancel in the group
     admin.tap(cb.Grade(sid).pack(), message_id=card.result["message_id"])
     admin.say_message(sticker={
 "file_id": "S", "file_unique_id": "s", "type": "regular", "width": 1, "height": 1,
 "is_animated": False, "is_video": False})
     assert admin.texts()[-1] == texts.GRADE_NEED_TEXT
-    admin.say("/cancel")
-    assert admin.texts()[-1] == texts.CANCELLED
-    admin.say("8 meant for a colleague")
-    assert admin.texts()[-1] == texts.CANCELLED
+    assert admin.reply("/cancel") == texts.CANCELLED
+    assert admin.reply("8 meant for a colleague") == texts.CANCELLED
     row = _row(srv, sid)
     assert (row["status"], row["grade"], row["comment"]) == ("submitted", None, None)
     assert len(gus.texts()) == before
@@ -422,8 +412,7 @@ def test_ungraded_lists_waiting_submissions_oldest_first(fake_telegram: FakeTele
     fake = fake_telegram
     srv = avap_server(make_server)
     owner = Chat(fake, srv, ADMIN_ID)
-    owner.say("/ungraded")
-    assert owner.texts()[-1] == texts.UNGRADED_NONE
+    assert owner.reply("/ungraded") == texts.UNGRADED_NONE
     hal = student_chat(fake, srv, 508, name="Hal First")
     ivy = student_chat(fake, srv, 509, name="Ivy <Second>")
     first = _submit(fake, srv, hal, 0, "text", text="a")

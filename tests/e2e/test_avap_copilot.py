@@ -282,20 +282,15 @@ def test_the_faq_is_kept_from_telegram_and_suggested(fake_telegram: FakeTelegram
                                                      make_server) -> None:
     srv = avap_server(make_server)
     owner = Chat(fake_telegram, srv, ADMIN_ID)
-    owner.say("/faq")
-    assert owner.texts()[-1] == texts.FAQ_EMPTY
+    assert owner.reply("/faq") == texts.FAQ_EMPTY
 
     # /faq add: the question, then the answer
-    owner.say("/faq add")
-    assert owner.texts()[-1] == texts.FAQ_ASK_QUESTION
-    owner.say("Is there a final exam?")
-    assert owner.texts()[-1] == texts.FAQ_ASK_ANSWER
-    owner.say("No: the final project replaces it.")
-    assert owner.texts()[-1] == texts.FAQ_ADDED.format(id=1)
+    assert owner.reply("/faq add") == texts.FAQ_ASK_QUESTION
+    assert owner.reply("Is there a final exam?") == texts.FAQ_ASK_ANSWER
+    assert owner.reply("No: the final project replaces it.") == texts.FAQ_ADDED.format(id=1)
 
     # /faq import, then a Markdown document; and a text document with the command as caption
-    owner.say("/faq import")
-    assert owner.texts()[-1] == texts.FAQ_IMPORT_PROMPT
+    assert owner.reply("/faq import") == texts.FAQ_IMPORT_PROMPT
     markdown = b"## Deadlines\nEvery Sunday at 23:59 Yerevan time.\n\n## Refunds\nWithin 14 days."
     owner.say_message(
 document=_document("faq-md", "faq.md", markdown, fake_telegram))
@@ -318,8 +313,7 @@ caption="/faq import")
     assert [d for _, d in buttons(owner.last_markup())] == [
         cb.RemoveFaq(i).pack() for i in (1, 2, 3, 4)]
     student = student_chat(fake_telegram, srv, 401, name="Ann First")
-    student.say("/faq")
-    assert student.texts()[-1] == texts.ADMINS_ONLY
+    assert student.reply("/faq") == texts.ADMINS_ONLY
     student.tap(cb.RemoveFaq(3).pack())
     assert fake_telegram.calls_of("answerCallbackQuery", AVAP_TOKEN)[-1].params["text"] == \
         texts.ADMINS_ONLY

@@ -151,10 +151,8 @@ def test_answer_by_command_and_by_button(fake_telegram: FakeTelegram, make_serve
 
     # /answer <n> <text>, from the owner's private chat
     owner = Chat(fake_telegram, srv, ADMIN_ID)
-    owner.say("/answer")
-    assert owner.texts()[-1] == texts.ANSWER_USAGE
-    owner.say("/answer 99 hello")
-    assert owner.texts()[-1] == texts.QUESTION_NOT_FOUND.format(id=99)
+    assert owner.reply("/answer") == texts.ANSWER_USAGE
+    assert owner.reply("/answer 99 hello") == texts.QUESTION_NOT_FOUND.format(id=99)
     owner.send("/answer 1 Restart the app,\nthen try again")
     assert student.wait_texts(7)[6] == (texts.ANSWER_HEADER.format(id=1)
                                         + "\n\nRestart the app,\nthen try again")
@@ -184,8 +182,7 @@ def test_answer_by_command_and_by_button(fake_telegram: FakeTelegram, make_serve
     admin.tap(cb.AnswerQuestion(3).pack(), message_id=card3.result["message_id"])
     admin.say_message(sticker=STICKER)
     assert admin.texts()[-1] == texts.ANSWER_WRONG_KIND
-    admin.say("/cancel")
-    assert admin.texts()[-1] == texts.ANSWER_CANCELLED
+    assert admin.reply("/cancel") == texts.ANSWER_CANCELLED
     admin.say("not an answer")
     assert _question(srv, 3)["answered"] == 0
     admin.tap(cb.AnswerQuestion(3).pack(), message_id=card3.result["message_id"])
@@ -219,11 +216,9 @@ document={"file_id": "doc-1", "file_unique_id": "ud1", "file_name": "q.pdf"})
     assert _question(srv, 1)["content"] == "Asked after a restart"
 
     # a second question within the cooldown is refused, saying when
-    student.say(texts.MENU_ASK)
-    assert student.texts()[-1] == texts.ASK_COOLDOWN.format(wait="2 min")
+    assert student.reply(texts.MENU_ASK) == texts.ASK_COOLDOWN.format(wait="2 min")
     # ...and what they type next is not a question
-    student.say("Another question?")
-    assert student.texts()[-1] == texts.NOT_UNDERSTOOD
+    assert student.reply("Another question?") == texts.NOT_UNDERSTOOD
     with db(srv) as conn:
         assert conn.execute("SELECT count(*) FROM questions").fetchone()[0] == 1
         until = conn.execute("SELECT cooldown_until FROM cooldown_states WHERE key='ask:421'"
@@ -286,8 +281,7 @@ def test_non_admins_are_refused_and_unanswered_lists_open_questions(
     owner.send("/answer 1 done")
     owner.send("/answer 2 done")
     fake_telegram.wait_for(lambda: len([t for t in owner.texts() if t.startswith("✅")]) == 2)
-    owner.say("/unanswered")
-    assert owner.texts()[-1] == texts.UNANSWERED_NONE
+    assert owner.reply("/unanswered") == texts.UNANSWERED_NONE
 
 
 def test_share_a_win(fake_telegram: FakeTelegram, make_server) -> None:

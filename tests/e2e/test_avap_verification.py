@@ -222,8 +222,7 @@ def test_import_pending_revoke_and_admins(fake_telegram: FakeTelegram, make_serv
     helper = Chat(fake_telegram, srv, 555)
     helper.send("/pending")
     assert helper.wait_texts(1)[0] == texts.ADMINS_ONLY
-    owner.say("/admins add 555 Helper")
-    assert owner.texts()[-1] == texts.ADMIN_ADDED.format(tg_id=555)
+    assert owner.reply("/admins add 555 Helper") == texts.ADMIN_ADDED.format(tg_id=555)
     helper.send("/pending")
     assert "not verified yet" in helper.wait_texts(2)[1]
     helper.send("/admins")  # owners only
@@ -243,8 +242,7 @@ def test_import_pending_revoke_and_admins(fake_telegram: FakeTelegram, make_serv
     assert owner.texts()[-1].startswith("🚫 Access closed for Zara")
     fake_telegram.wait_for(lambda: texts.ACCESS_REVOKED in student.texts())
     assert _student_status(srv, 341) == "revoked"
-    owner.say("/revoke zara@example.com")
-    assert owner.texts()[-1] == texts.REVOKE_NOT_FOUND
+    assert owner.reply("/revoke zara@example.com") == texts.REVOKE_NOT_FOUND
 
 
 def test_non_admins_cannot_use_admin_commands_or_buttons(fake_telegram: FakeTelegram,
