@@ -815,27 +815,26 @@ def _single(body: str, n: int, headers: dict[str, str]) -> str:
     return body.strip()[1:-1].strip()
 
 
+@dataclass(eq=False)
 class _Context:
     """One request: its parsed parts and its transaction."""
 
-    def __init__(self, fake: FakePostgrest, method: str, rest: str,
-                 params: list[tuple[str, str]], body: Any, prefs: dict[str, str],
-                 accept: _Accept, role: str, range_header: str | None,
-                 headers: dict[str, str]) -> None:
-        self.fake = fake
-        self.method = method
-        self.rest = rest
-        self.params = params
-        self.body = body
-        self.prefs = prefs
-        self.accept = accept
-        self.role = role
-        self.range_header = range_header
-        self.headers = headers
-        self.conn: asyncpg.Connection = None  # type: ignore[assignment]
-        self.filters: list[Cond | Logic] = []
-        self.reserved: dict[str, str] = {}
-        for key, value in params:
+    fake: FakePostgrest
+    method: str
+    rest: str
+    params: list[tuple[str, str]]
+    body: Any
+    prefs: dict[str, str]
+    accept: _Accept
+    role: str
+    range_header: str | None
+    headers: dict[str, str]
+    conn: asyncpg.Connection = None  # type: ignore[assignment]
+    filters: list[Cond | Logic] = field(default_factory=list, init=False)
+    reserved: dict[str, str] = field(default_factory=dict, init=False)
+
+    def __post_init__(self) -> None:
+        for key, value in self.params:
             if key in RESERVED_PARAMS:
                 if key in self.reserved:
                     raise _parse_error(key, value, f"{key} given twice")
