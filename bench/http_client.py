@@ -6,7 +6,7 @@ call PTB's ``Bot`` makes) to a server in another process: N requests one after t
 with 30 in flight. The figure is the client process's CPU time (``time.process_time()``) divided
 by N. The server is a small uvloop + httptools one answering like api.telegram.org (nginx headers,
 Content-Length, keep-alive, a sendMessage result), over plain HTTP or TLS (``--tls``: a
-self-signed certificate made here with ``cryptography``), or the project's fake Bot API
+self-signed certificate from tests/fakes/tls.py), or the project's fake Bot API
 (``--server fake``).
 
     python bench/http_client.py                     # 3 rounds x 3,000 requests, HTTP then TLS
@@ -21,9 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import datetime
 import json
-import os
 import statistics
 import subprocess
 import sys
@@ -80,34 +78,6 @@ def serve(port: int, cert: str | None, key: str | None) -> None:
         await server.serve_forever()
 
     uvloop.run(main())
-
-
-def self_signed(folder: str) -> tuple[str, str]:
-    """A certificate for 127.0.0.1 and localhost (cert file, key file)."""
-    import ipaddress
-
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
-    now = datetime.datetime.now(datetime.UTC)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
-            .public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - datetime.timedelta(days=1))
-            .not_valid_after(now + datetime.timedelta(days=30))
-            .add_extension(x509.SubjectAlternativeName([
-                x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-                critical=False)
-            .sign(key, hashes.SHA256()))
-    cert_file, key_file = os.path.join(folder, "cert.pem"), os.path.join(folder, "key.pem")
-    Path(cert_file).write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    Path(key_file).write_bytes(key.private_bytes(serialization.Encoding.PEM,
-                                                 serialization.PrivateFormat.PKCS8,
-                                                 serialization.NoEncryption()))
-    return cert_file, key_file
 
 
 # --- one client, in its own process -----------------------------------------------------------
@@ -285,6 +255,7 @@ def main() -> None:
 
     sys.path.insert(0, str(ROOT))
     from tests.fakes.server import free_port
+    from tests.fakes.tls import self_signed
 
     folder = tempfile.mkdtemp()
     table: dict[tuple[str, str], list[dict]] = {}
@@ -293,7 +264,7 @@ def main() -> None:
         if scheme == "https":
             if args.server == "fake":
                 continue
-            cert, key = self_signed(folder)
+            cert, key = map(str, self_signed(Path(folder), days=30))
         port = free_port()
         server = start_server(args, port, cert, key)
         try:

@@ -40,23 +40,21 @@ import httpx
 import psutil
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from tests.service_env import AVAP_TOKEN, SERVICE_VARS, SHOP_TOKEN, service_env  # noqa: E402
+
 BENCH = REPO / "bench"
 RESULTS = BENCH / "results"
 LUA = BENCH / "wrk_unique.lua"
 
-AVAP_TOKEN = "111111:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
-SHOP_TOKEN = "222222:BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB"
 PEER_TOKEN = "333333:CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC"
 WEBHOOK_SECRET = "bench-webhook-secret"
 PEER_SECRET = "bench-peer-secret"
 
-# variables of the service that must not leak from the caller's shell into the server
-_SERVICE_VARS = {
-    "AVAP_BOT_TOKEN", "BOT_TOKEN", "SHOPPING_BOT_TOKEN", "TELEGRAM_API_URL", "PUBLIC_URL",
-    "RENDER_EXTERNAL_URL", "WEBHOOK_SECRET", "DATABASE_URL", "SUPABASE_URL", "SUPABASE_KEY",
-    "ADMIN_USER_IDS", "ADMIN_USER_ID", "ALERT_CHAT_ID", "AUTHORIZED_USERS", "RENDER", "PORT",
-    "LOG_LEVEL", "LOG_FORMAT", "DATA_DIR",
-}
+# the service's own variables, which must not leak from the caller's shell into a server that a
+# benchmark starts (bench/broadcast.py and bench/lean.py import this name)
+_SERVICE_VARS = SERVICE_VARS
 
 
 def free_port() -> int:
@@ -89,7 +87,6 @@ def stop(proc: subprocess.Popen | None) -> None:
 
 def our_secret() -> str:
     """The secret the server registers for the avap bot, computed the way it does."""
-    sys.path.insert(0, str(REPO))
     from shared.config import Settings
 
     settings = Settings(AVAP_BOT_TOKEN=AVAP_TOKEN, SHOPPING_BOT_TOKEN=SHOP_TOKEN,
@@ -161,19 +158,8 @@ def production_python(name: str, extras: list[str]) -> str:
 # --- our server ---------------------------------------------------------------------------------
 def start_ours(fake: Fake, workdir: Path) -> tuple[subprocess.Popen, int, dict[str, float]]:
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if k not in _SERVICE_VARS}
-    env.update({
-        "PYTHONPATH": str(REPO),
-        "PORT": str(port),
-        "TELEGRAM_API_URL": fake.url,
-        "PUBLIC_URL": f"http://127.0.0.1:{port}",
-        "AVAP_BOT_TOKEN": AVAP_TOKEN,
-        "SHOPPING_BOT_TOKEN": SHOP_TOKEN,
-        "WEBHOOK_SECRET": WEBHOOK_SECRET,
-        "DATA_DIR": str(workdir / "data"),
-        "LOG_FORMAT": "json",
-        "LOG_LEVEL": "WARNING",
-    })
+    env = service_env(port, fake.url, workdir / "data", WEBHOOK_SECRET=WEBHOOK_SECRET,
+                      LOG_LEVEL="WARNING")
     log = open(workdir / "server.log", "w")  # noqa: SIM115 - closed with the process
     t0 = time.perf_counter()
     proc = subprocess.Popen([PYTHON, "-m", "shared"], cwd=workdir, env=env,

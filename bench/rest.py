@@ -53,21 +53,11 @@ from tests.fakes.postgrest import FakePostgrest  # noqa: E402
 from tests.fakes.server import free_port  # noqa: E402
 from tests.fakes.telegram_api import FakeTelegram  # noqa: E402
 from tests.pg import start_postgres  # noqa: E402
+from tests.service_env import AVAP_TOKEN, service_env  # noqa: E402
 
-AVAP_TOKEN = "111111:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
-SHOP_TOKEN = "222222:BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB"
 VERIFICATION_GROUP = -1001000000001
 FIRST_USER = 700_000
 RESULTS = REPO / "bench" / "results"
-
-# variables of the service that must not leak from the caller's shell into the server
-_SERVICE_VARS = {
-    "AVAP_BOT_TOKEN", "BOT_TOKEN", "SHOPPING_BOT_TOKEN", "TELEGRAM_API_URL", "PUBLIC_URL",
-    "RENDER_EXTERNAL_URL", "WEBHOOK_SECRET", "DATABASE_URL", "SUPABASE_URL", "SUPABASE_KEY",
-    "ADMIN_USER_IDS", "ADMIN_USER_ID", "ALERT_CHAT_ID", "AUTHORIZED_USERS", "RENDER", "PORT",
-    "LOG_LEVEL", "LOG_FORMAT", "DATA_DIR",
-}
-
 
 def pg_rows(url: str, sql: str) -> list[tuple]:
     """A query straight to the database (never through the fake: it must not be counted)."""
@@ -102,14 +92,10 @@ class Server:
                  python: str) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        env = {k: v for k, v in os.environ.items() if k not in _SERVICE_VARS}
-        env.update({
-            "PYTHONPATH": str(REPO), "PORT": str(self.port), "TELEGRAM_API_URL": telegram.url,
-            "PUBLIC_URL": self.url, "AVAP_BOT_TOKEN": AVAP_TOKEN, "SHOPPING_BOT_TOKEN": SHOP_TOKEN,
-            "WEBHOOK_SECRET": "bench-webhook-secret", "DATA_DIR": str(workdir / "data"),
-            "VERIFICATION_GROUP_ID": str(VERIFICATION_GROUP), "LOG_FORMAT": "json",
-            "LOG_LEVEL": "WARNING", **storage_env,
-        })
+        env = service_env(self.port, telegram.url, workdir / "data",
+                          WEBHOOK_SECRET="bench-webhook-secret",
+                          VERIFICATION_GROUP_ID=str(VERIFICATION_GROUP), LOG_LEVEL="WARNING",
+                          **storage_env)
         self.log_path = workdir / "server.log"
         self.log = open(self.log_path, "w")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen([python, "-m", "shared"], cwd=workdir, env=env,

@@ -19,14 +19,6 @@ function response(status, headers, body)
   if status == 302 then redirects = redirects + 1 end
 end
 
-function done(summary, latency, requests)
-  local s = summary
-  local secs = s.duration / 1e6
-  io.write(fmt('WRK_JSON {"requests":%d,"duration_s":%.3f,"rps":%.1f,'
-    .. '"non_2xx_3xx":%d,"connect_errors":%d,"read_errors":%d,"write_errors":%d,"timeouts":%d,'
-    .. '"p50_ms":%.3f,"p90_ms":%.3f,"p99_ms":%.3f,"max_ms":%.3f,"mean_ms":%.3f}\n',
-    s.requests, secs, s.requests / secs,
-    s.errors.status, s.errors.connect, s.errors.read, s.errors.write, s.errors.timeout,
-    latency:percentile(50) / 1000, latency:percentile(90) / 1000,
-    latency:percentile(99) / 1000, latency.max / 1000, latency.mean / 1000))
-end
+-- the JSON line at the end (bench/wrk_report.lua, next to this script)
+local here = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
+done = dofile(here .. "wrk_report.lua")("non_2xx_3xx")

@@ -7,10 +7,8 @@
 # Expected: 200 for stats, dead and retry; 202, 409 or 501 for the Sheets resync; 401 for the
 # calls made without or with a wrong token; 404 everywhere when ADMIN_RESET_TOKEN is unset.
 set -uo pipefail
-if [ $# -lt 2 ]; then
-    sed -n '2,9p' "$0" >&2
-    exit 2
-fi
+. "$(dirname "$0")/lib.sh"
+usage_unless 2 "$@"
 url="${1%/}"
 token="$2"
 failed=0

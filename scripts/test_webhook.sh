@@ -7,10 +7,8 @@
 #   BOT     avap (default) or shopping;  USER_ID  the sender (default 1, a fake user)
 # Expect 200 {"ok":true}; 401 means a wrong secret, 404 a bot that is not configured.
 set -euo pipefail
-if [ $# -lt 2 ]; then
-    sed -n '2,9p' "$0" >&2
-    exit 2
-fi
+. "$(dirname "$0")/lib.sh"
+usage_unless 2 "$@"
 url="${1%/}"
 secret="$2"
 bot="${3:-avap}"

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager
 
 import pytest
 
@@ -57,14 +58,24 @@ def database_url(request: pytest.FixtureRequest, tmp_path) -> str:
 def supabase(postgres: PostgresServer) -> Iterator[FakePostgrest]:
     """A fake Supabase REST API (PostgREST over HTTP) on a fresh, migrated PostgreSQL database."""
     url = postgres.create_database()
-    fake = FakePostgrest(url).start()
-    try:
+    with FakePostgrest(url) as fake:
         yield fake
-    finally:
-        fake.stop()
     # every rpc body the test sent must also work as a plain SQL call (issue 7, acceptance 1)
     failures = replay_rpc_bodies(url, fake.requests)
     assert not failures, "rpc bodies that fail as SQL calls:\n" + "\n".join(failures)
+
+
+@asynccontextmanager
+async def instances(open_one: Callable[[], Awaitable[Storage]],
+                    n: int = 2) -> AsyncIterator[list[Storage]]:
+    """``n`` Storage objects on one database, as ``n`` instances of the service have (each from
+    ``open_one()``); all closed on the way out."""
+    stores = [await open_one() for _ in range(n)]
+    try:
+        yield stores
+    finally:
+        for s in stores:
+            await s.close()
 
 
 async def open_supabase_storage(fake: FakePostgrest) -> Storage:

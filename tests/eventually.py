@@ -9,8 +9,9 @@ failure, it is not a delay.
 
 from __future__ import annotations
 
+import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -35,3 +36,15 @@ def eventually(condition: Callable[[], T], timeout: float = 15.0, interval: floa
             raise AssertionError(f"{what or 'condition'} not met within {timeout}s "
                                  f"(last: {last!r})")
         time.sleep(interval)
+
+
+async def eventually_async(condition: Callable[[], Awaitable[object]], timeout: float = 10.0,
+                           interval: float = 0.02, what: str = "") -> None:
+    """``eventually`` for a coroutine condition (in a test's event loop): await ``condition()``
+    until it is truthy; fail the test after ``timeout`` seconds."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not await condition():
+        if loop.time() > deadline:
+            raise AssertionError(f"{what or 'condition'} not met within {timeout}s")
+        await asyncio.sleep(interval)

@@ -98,6 +98,34 @@ class Chat:
         assert r.status_code == 200, r.text
         return uid
 
+    def done(self, update_id: int, timeout: float = 15) -> None:
+        """Wait until the server handled ``update_id``."""
+        wait_done(self.fake, self.srv, update_id, timeout=timeout, bot=self.BOT)
+
+    def say(self, text: str, timeout: float = 15, **extra: Any) -> int:
+        """Send a text (or a command) and wait until it was handled; returns its update id."""
+        uid = self.send(text, **extra)
+        self.done(uid, timeout)
+        return uid
+
+    def reply(self, text: str, **extra: Any) -> str:
+        """Say ``text`` and return the bot's last message in this chat, once it was handled."""
+        self.say(text, **extra)
+        return self.texts()[-1]
+
+    def say_message(self, timeout: float = 15, **fields: Any) -> int:
+        """Send any message (``fields`` as in ``send_message``) and wait until it was handled;
+        returns its update id."""
+        uid = self.send_message(**fields)
+        self.done(uid, timeout)
+        return uid
+
+    def tap(self, data: str, message_id: int = 1, timeout: float = 15) -> int:
+        """Press a button and wait until it was handled; returns the update id."""
+        uid = self.press(data, message_id=message_id)
+        self.done(uid, timeout)
+        return uid
+
     def texts(self) -> list[str]:
         """What the bot sent to this chat so far."""
         return self.fake.sent_texts(self.chat_id, self.TOKEN)
@@ -110,6 +138,13 @@ class Chat:
         calls = [c for c in self.fake.calls_of("sendMessage", self.TOKEN)
                  if int(c.params.get("chat_id", 0)) == self.chat_id]
         return calls[-1].params.get("reply_markup") if calls else None
+
+
+def student_chat(fake: FakeTelegram, srv: ServerProcess, telegram_id: int,
+                 name: str = "Ann Student", email: str | None = None) -> Chat:
+    """A verified student (added directly, as ``add_verified_student``) and their private chat."""
+    add_verified_student(srv, telegram_id, name, email)
+    return Chat(fake, srv, telegram_id)
 
 
 def buttons(markup: dict | None) -> list[tuple[str, str]]:
@@ -134,4 +169,4 @@ def wait_done(fake: FakeTelegram, srv: ServerProcess, update_id: int,
 
 __all__ = ["ADMIN_ID", "ASSIGNMENT_GROUP", "QUESTIONS_GROUP", "SUPPORT_GROUP",
            "VERIFICATION_GROUP", "Chat", "add_verified_student", "avap_server", "buttons", "db",
-           "wait_done"]
+           "student_chat", "wait_done"]

@@ -4,7 +4,6 @@ talking over real HTTP."""
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -16,23 +15,13 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.fakes.openai_api import FakeOpenAI
 from tests.fakes.server import free_port
 from tests.fakes.telegram_api import FakeTelegram
+from tests.service_env import AVAP_TOKEN, SHOP_TOKEN, service_env
 
-REPO = Path(__file__).resolve().parents[2]
-AVAP_TOKEN = "111111:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
-SHOP_TOKEN = "222222:BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB"
 ADMIN_ID = 9001
 EDITOR_ID = 7001
-
-# Variables of the service that must not leak from the developer's shell into a test server.
-_SERVICE_VARS = {
-    "AVAP_BOT_TOKEN", "BOT_TOKEN", "SHOPPING_BOT_TOKEN", "TELEGRAM_API_URL", "PUBLIC_URL",
-    "RENDER_EXTERNAL_URL", "WEBHOOK_SECRET", "DATABASE_URL", "SUPABASE_URL", "SUPABASE_KEY",
-    "ADMIN_USER_IDS", "ADMIN_USER_ID", "ALERT_CHAT_ID", "AUTHORIZED_USERS", "RENDER", "PORT",
-    "OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_MODEL", "SYSTEME_API_KEY", "SYSTEME_API_URL",
-    "GOOGLE_SERVICE_ACCOUNT_JSON", "SHOPPING_ADMIN_TOKEN", "ADMIN_RESET_TOKEN",
-}
 
 
 class ServerProcess:
@@ -103,35 +92,32 @@ class ServerProcess:
 
 
 def server_env(fake: FakeTelegram, workdir: Path, **overrides: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in _SERVICE_VARS}
-    port = free_port()
-    env.update({
-        "PYTHONPATH": str(REPO),
-        "PORT": str(port),
-        "TELEGRAM_API_URL": fake.url,
-        "PUBLIC_URL": f"http://127.0.0.1:{port}",
-        "AVAP_BOT_TOKEN": AVAP_TOKEN,
-        "SHOPPING_BOT_TOKEN": SHOP_TOKEN,
-        "ADMIN_USER_IDS": str(ADMIN_ID),
-        "AUTHORIZED_USERS": str(EDITOR_ID),
-        "DATA_DIR": str(workdir / "data"),
-        "LOG_FORMAT": "json",
-        "LOG_LEVEL": "INFO",
-        "RETRY_BASE_SECONDS": "0.1",
-    })
-    env.update(overrides)
-    return env
+    settings = {"ADMIN_USER_IDS": str(ADMIN_ID), "AUTHORIZED_USERS": str(EDITOR_ID),
+                "LOG_LEVEL": "INFO", "RETRY_BASE_SECONDS": "0.1"}
+    return service_env(free_port(), fake.url, workdir / "data", **{**settings, **overrides})
 
 
 @pytest.fixture
 def fake_telegram() -> Iterator[FakeTelegram]:
-    fake = FakeTelegram().start()
-    try:
+    with FakeTelegram() as fake:
         yield fake
-    finally:
-        fake.stop()
     # every Bot API call of the test followed the Bot API description
     assert fake.spec_violations == [], fake.spec_violations
+
+
+OPENAI_KEY = "sk-test-openai"
+
+
+@pytest.fixture
+def fake_openai() -> Iterator[FakeOpenAI]:
+    """A fake OpenAI API over HTTP; ``openai_env(fake_openai)`` points a server at it."""
+    with FakeOpenAI(api_key=OPENAI_KEY) as fake:
+        yield fake
+
+
+def openai_env(fake: FakeOpenAI) -> dict[str, str]:
+    """The settings that make a server's AI features talk to ``fake``."""
+    return {"OPENAI_API_KEY": OPENAI_KEY, "OPENAI_BASE_URL": fake.url}
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.e2e.avap import Chat, db, wait_done
+from tests.e2e.avap import Chat, db
 from tests.e2e.conftest import EDITOR_ID, SHOP_TOKEN, ServerProcess
 from tests.fakes.telegram_api import Call, FakeTelegram
 
@@ -28,18 +28,6 @@ class Editor(Chat):
     def __init__(self, fake: FakeTelegram, srv: ServerProcess, user_id: int = EDITOR_ID,
                  chat_id: int | None = None) -> None:
         super().__init__(fake, srv, user_id, chat_id)
-
-    def done(self, update_id: int, timeout: float = 15) -> None:
-        """Wait until the server handled ``update_id``."""
-        wait_done(self.fake, self.srv, update_id, timeout=timeout, bot="shopping")
-
-    def say(self, text: str, timeout: float = 15) -> None:
-        """Send a text and wait until it was handled."""
-        self.done(self.send(text), timeout)
-
-    def tap(self, data: str, message_id: int = 1, timeout: float = 15) -> None:
-        """Press a button and wait until it was handled."""
-        self.done(self.press(data, message_id=message_id), timeout)
 
     def calls(self, method: str | None = None) -> list[Call]:
         """Every Bot API call the shopping bot made to this chat (all methods by default)."""

@@ -13,11 +13,10 @@ from tests.e2e.avap import (
     ADMIN_ID,
     ASSIGNMENT_GROUP,
     Chat,
-    add_verified_student,
     avap_server,
     buttons,
     db,
-    wait_done,
+    student_chat,
 )
 from tests.e2e.conftest import AVAP_TOKEN, ServerProcess
 from tests.fakes.telegram_api import Call, FakeTelegram
@@ -73,20 +72,19 @@ def _row(srv: ServerProcess, submission_id: int) -> dict[str, Any]:
 
 def _start(fake: FakeTelegram, srv: ServerProcess, student: Chat, module_index: int) -> int:
     """Submit assignment, then a module; returns the picker's message id."""
-    wait_done(fake, srv, student.send(texts.MENU_SUBMIT))
+    student.say(texts.MENU_SUBMIT)
     picker = _sent(fake, student.chat_id)[-1]
     assert picker.params["text"] == texts.SUBMIT_PICK_MODULE
-    wait_done(fake, srv, student.press(cb.PickModule(module_index).pack(),
-                                       message_id=picker.result["message_id"]))
+    student.tap(cb.PickModule(module_index).pack(), message_id=picker.result["message_id"])
     return picker.result["message_id"]
 
 
 def _send_work(fake: FakeTelegram, srv: ServerProcess, student: Chat, kind: str,
                picker: int, **content: Any) -> Call:
     """Pick the kind, send the work; returns the summary with its Send button."""
-    wait_done(fake, srv, student.press(cb.PickKind(kind).pack(), message_id=picker))
-    uid = student.send(content["text"]) if kind == "text" else student.send_message(**content)
-    wait_done(fake, srv, uid)
+    student.tap(cb.PickKind(kind).pack(), message_id=picker)
+    student.done(student.send(content["text"]) if kind == "text" else
+                 student.send_message(**content))
     summary = _sent(fake, student.chat_id)[-1]
     assert (texts.BTN_SUBMIT_SEND, cb.ConfirmSubmission(1).pack()) in \
         buttons(summary.params["reply_markup"])
@@ -95,8 +93,7 @@ def _send_work(fake: FakeTelegram, srv: ServerProcess, student: Chat, kind: str,
 
 def _confirm(fake: FakeTelegram, srv: ServerProcess, student: Chat, summary: Call) -> int:
     """Press Send; returns the id of the student's newest submission."""
-    wait_done(fake, srv, student.press(cb.ConfirmSubmission(1).pack(),
-                                       message_id=summary.result["message_id"]))
+    student.tap(cb.ConfirmSubmission(1).pack(), message_id=summary.result["message_id"])
     with db(srv) as conn:
         return conn.execute("SELECT max(id) FROM submissions WHERE telegram_id=?",
                             (student.user_id,)).fetchone()[0]
@@ -108,6 +105,15 @@ def _submit(fake: FakeTelegram, srv: ServerProcess, student: Chat, module_index:
     return _confirm(fake, srv, student, _send_work(fake, srv, student, kind, picker, **content))
 
 
+def _carded(fake: FakeTelegram, srv: ServerProcess, telegram_id: int, module_index: int,
+            kind: str, **content: Any) -> tuple[Chat, int, Call]:
+    """A verified student who submitted work, once its card is in the assignment group:
+    (the student's chat, the submission id, the card)."""
+    student = student_chat(fake, srv, telegram_id)
+    sid = _submit(fake, srv, student, module_index, kind, **content)
+    return student, sid, _card(fake, srv, sid)
+
+
 def _wait_text(fake: FakeTelegram, chat: Chat, text: str) -> None:
     fake.wait_for(lambda: text in chat.texts())
 
@@ -117,8 +123,7 @@ def test_submit_then_grade_by_replying_to_the_card(fake_telegram: FakeTelegram,
                                                    make_server) -> None:
     fake = fake_telegram
     srv = avap_server(make_server)
-    add_verified_student(srv, 501, name="Ann <Smith>")
-    ann = Chat(fake, srv, 501)
+    ann = student_chat(fake, srv, 501, name="Ann <Smith>")
     picker = _start(fake, srv, ann, 0)
     assert _shown(fake, 501)[-1] == texts.SUBMIT_PICK_KIND.format(module="1")
     summary = _send_work(fake, srv, ann, "voice", picker, **VOICE)
@@ -147,8 +152,8 @@ def test_submit_then_grade_by_replying_to_the_card(fake_telegram: FakeTelegram,
                                                             card.result["message_id"])
 
     admin = Chat(fake, srv, ADMIN_ID, chat_id=ASSIGNMENT_GROUP)
-    wait_done(fake, srv, admin.send("/grade 8 Great work", reply_to_message=card.result))
-    assert admin.texts()[-1] == texts.GRADE_DONE.format(id=sid, score=8)
+    assert admin.reply("/grade 8 Great work", reply_to_message=card.result) == \
+        texts.GRADE_DONE.format(id=sid, score=8)
     _wait_text(fake, ann, texts.GRADED_STUDENT.format(module="1", id=sid, score=8)
                + texts.GRADE_COMMENT_STUDENT.format(comment="Great work"))
     row = _row(srv, sid)
@@ -167,18 +172,14 @@ def test_revision_then_resubmission_then_grade(fake_telegram: FakeTelegram,
                                                make_server) -> None:
     fake = fake_telegram
     srv = avap_server(make_server)
-    add_verified_student(srv, 502)
-    bob = Chat(fake, srv, 502)
-    first = _submit(fake, srv, bob, 2, "text", text="My first essay")
-    card = _card(fake, srv, first)
+    bob, first, card = _carded(fake, srv, 502, 2, "text", text="My first essay")
     admin = Chat(fake, srv, ADMIN_ID, chat_id=ASSIGNMENT_GROUP)
-    wait_done(fake, srv, admin.press(cb.Revision(first).pack(),
-                                     message_id=card.result["message_id"]))
+    admin.tap(cb.Revision(first).pack(), message_id=card.result["message_id"])
     prompt = _sent(fake, ASSIGNMENT_GROUP)[-1]
     assert prompt.params["text"] == texts.REVISION_ASK.format(admin="@ann", id=first)
     assert prompt.params["reply_markup"]["force_reply"] is True
-    wait_done(fake, srv, admin.send("Please add a <conclusion>"))
-    assert admin.texts()[-1] == texts.REVISION_DONE.format(id=first, module="3")
+    assert admin.reply("Please add a <conclusion>") == \
+        texts.REVISION_DONE.format(id=first, module="3")
     revision = texts.REVISION_STUDENT.format(module="3", id=first,
                                              comment="Please add a &lt;conclusion&gt;")
     _wait_text(fake, bob, revision)
@@ -191,12 +192,11 @@ def test_revision_then_resubmission_then_grade(fake_telegram: FakeTelegram,
     assert "🔁 Revision requested by @ann" in edit.params["text"]
     assert "reply_markup" not in edit.params
     # a second request for the same submission is refused
-    wait_done(fake, srv, admin.press(cb.Revision(first).pack()))
+    admin.tap(cb.Revision(first).pack())
     assert texts.REVISION_ALREADY.format(id=first) in _answers(fake)
 
     # the Resubmit button works at once (the cooldown was lifted) and keeps the team's comment
-    wait_done(fake, srv, bob.press(cb.PickModule(2).pack(),
-                                   message_id=asked.result["message_id"]))
+    bob.tap(cb.PickModule(2).pack(), message_id=asked.result["message_id"])
     assert not _edits(fake, 502, asked.result["message_id"])
     kinds = _sent(fake, 502)[-1]
     assert kinds.params["text"] == texts.SUBMIT_PICK_KIND.format(module="3")
@@ -208,22 +208,18 @@ def test_revision_then_resubmission_then_grade(fake_telegram: FakeTelegram,
     assert "attempt 2" in card2.params["text"]
 
     # Grade button: the admin is asked in the group; bad input keeps the step
-    wait_done(fake, srv, admin.press(cb.Grade(second).pack(),
-                                     message_id=card2.result["message_id"]))
+    admin.tap(cb.Grade(second).pack(), message_id=card2.result["message_id"])
     assert admin.texts()[-1] == texts.GRADE_ASK.format(admin="@ann", id=second)
-    wait_done(fake, srv, admin.send("eleven out of ten"))
-    assert admin.texts()[-1] == texts.GRADE_BAD_SCORE.format(value="eleven")
-    wait_done(fake, srv, admin.send("11"))
-    assert admin.texts()[-1] == texts.GRADE_BAD_SCORE.format(value="11")
+    assert admin.reply("eleven out of ten") == texts.GRADE_BAD_SCORE.format(value="eleven")
+    assert admin.reply("11") == texts.GRADE_BAD_SCORE.format(value="11")
     assert _row(srv, second)["status"] == "submitted"
-    wait_done(fake, srv, admin.send("9 Much better.\nWell done"))
-    assert admin.texts()[-1] == texts.GRADE_DONE.format(id=second, score=9)
+    assert admin.reply("9 Much better.\nWell done") == texts.GRADE_DONE.format(id=second, score=9)
     _wait_text(fake, bob, texts.GRADED_STUDENT.format(module="3", id=second, score=9)
                + texts.GRADE_COMMENT_STUDENT.format(comment="Much better.\nWell done"))
     assert _row(srv, second)["grade"] == 9
     # the step is over: the admin's next message in the group is just chat
     count = len(admin.texts())
-    wait_done(fake, srv, admin.send("thanks all"))
+    admin.say("thanks all")
     assert len(admin.texts()) == count
 
 
@@ -231,8 +227,7 @@ def test_flows_survive_a_restart_in_the_middle(fake_telegram: FakeTelegram,
                                                make_server) -> None:
     fake = fake_telegram
     srv = avap_server(make_server)
-    add_verified_student(srv, 503)
-    cleo = Chat(fake, srv, 503)
+    cleo = student_chat(fake, srv, 503)
     picker = _start(fake, srv, cleo, 4)
     srv.stop()
     srv.start()
@@ -245,10 +240,10 @@ def test_flows_survive_a_restart_in_the_middle(fake_telegram: FakeTelegram,
     card = _card(fake, srv, sid)
 
     admin = Chat(fake, srv, ADMIN_ID, chat_id=ASSIGNMENT_GROUP)
-    wait_done(fake, srv, admin.press(cb.Grade(sid).pack(), message_id=card.result["message_id"]))
+    admin.tap(cb.Grade(sid).pack(), message_id=card.result["message_id"])
     srv.stop()
     srv.start()
-    wait_done(fake, srv, admin.send("7 Nice composition"))
+    admin.say("7 Nice composition")
     _wait_text(fake, cleo, texts.GRADED_STUDENT.format(module="5", id=sid, score=7)
                + texts.GRADE_COMMENT_STUDENT.format(comment="Nice composition"))
     with db(srv) as conn:
@@ -260,35 +255,31 @@ def test_a_wrong_kind_of_message_gets_a_hint_and_keeps_the_step(fake_telegram: F
                                                                 make_server) -> None:
     fake = fake_telegram
     srv = avap_server(make_server)
-    add_verified_student(srv, 504)
-    dan = Chat(fake, srv, 504)
-    wait_done(fake, srv, dan.send(texts.MENU_SUBMIT))
-    wait_done(fake, srv, dan.send("module 2 please"))
-    assert dan.texts()[-1] == texts.SUBMIT_USE_BUTTONS
+    dan = student_chat(fake, srv, 504)
+    dan.say(texts.MENU_SUBMIT)
+    assert dan.reply("module 2 please") == texts.SUBMIT_USE_BUTTONS
     picker = _sent(fake, 504)[0].result["message_id"]
-    wait_done(fake, srv, dan.press(cb.PickModule(1).pack(), message_id=picker))
-    wait_done(fake, srv, dan.press(cb.PickKind("video").pack(), message_id=picker))
+    dan.tap(cb.PickModule(1).pack(), message_id=picker)
+    dan.tap(cb.PickKind("video").pack(), message_id=picker)
     hint = texts.SUBMIT_WRONG_KIND.format(what=texts.SUBMIT_WHAT["video"], module="2")
-    wait_done(fake, srv, dan.send("here is my video"))
-    assert dan.texts()[-1] == hint
-    wait_done(fake, srv, dan.send_message(**VOICE))
+    assert dan.reply("here is my video") == hint
+    dan.say_message(**VOICE)
     assert dan.texts()[-1] == hint
     # a round video note is a video
-    wait_done(fake, srv, dan.send_message(video_note={
-        "file_id": "NOTE-1", "file_unique_id": "n1", "length": 240, "duration": 20}))
+    dan.say_message(video_note={
+"file_id": "NOTE-1", "file_unique_id": "n1", "length": 240, "duration": 20})
     summary = _sent(fake, 504)[-1]
     assert summary.params["text"].startswith("Please check your submission")
     # stale or forged buttons change nothing
-    wait_done(fake, srv, dan.press(cb.PickKind("sticker").pack(), message_id=picker))
-    wait_done(fake, srv, dan.press(cb.PickModule(99).pack()))
-    wait_done(fake, srv, dan.press(cb.ConfirmSubmission(1).pack(), message_id=picker))
+    dan.tap(cb.PickKind("sticker").pack(), message_id=picker)
+    dan.tap(cb.PickModule(99).pack())
+    dan.tap(cb.ConfirmSubmission(1).pack(), message_id=picker)
     assert _answers(fake).count(texts.STALE_BUTTON) == 3
     sid = _confirm(fake, srv, dan, summary)
     row = _row(srv, sid)
     assert (row["module"], row["type"], row["file_id"]) == ("2", "video", "NOTE-1")
     # the summary's Send is spent: pressing it again stores nothing more
-    wait_done(fake, srv, dan.press(cb.ConfirmSubmission(1).pack(),
-                                   message_id=summary.result["message_id"]))
+    dan.tap(cb.ConfirmSubmission(1).pack(), message_id=summary.result["message_id"])
     with db(srv) as conn:
         assert conn.execute("SELECT count(*) FROM submissions").fetchone()[0] == 1
     # Cancel drops a submission
@@ -296,8 +287,7 @@ def test_a_wrong_kind_of_message_gets_a_hint_and_keeps_the_step(fake_telegram: F
     summary = _send_work(fake, srv, dan, "document", picker, document={
         "file_id": "DOC-1", "file_unique_id": "d1", "file_name": "essay.pdf",
         "file_size": 1_500_000_000})
-    wait_done(fake, srv, dan.press(cb.ConfirmSubmission(0).pack(),
-                                   message_id=summary.result["message_id"]))
+    dan.tap(cb.ConfirmSubmission(0).pack(), message_id=summary.result["message_id"])
     assert _shown(fake, 504)[-1] == texts.SUBMIT_CANCELLED
     with db(srv) as conn:
         assert conn.execute("SELECT count(*) FROM submissions").fetchone()[0] == 1
@@ -306,22 +296,20 @@ def test_a_wrong_kind_of_message_gets_a_hint_and_keeps_the_step(fake_telegram: F
 def test_cooldown_per_student_and_module(fake_telegram: FakeTelegram, make_server) -> None:
     fake = fake_telegram
     srv = avap_server(make_server)
-    add_verified_student(srv, 505)
-    eve = Chat(fake, srv, 505)
+    eve = student_chat(fake, srv, 505)
     _submit(fake, srv, eve, 0, "text", text="Module one work")
     _start(fake, srv, eve, 0)
     assert eve.texts()[-1].startswith("⏳ You sent an assignment for module <b>1</b>")
     assert eve.texts()[-1].endswith(("in 2 min.", " s."))
     # another module is fine; a late cooldown is checked again at Send
     picker = _sent(fake, 505)[-2].result["message_id"]
-    wait_done(fake, srv, eve.press(cb.PickModule(1).pack(), message_id=picker))
+    eve.tap(cb.PickModule(1).pack(), message_id=picker)
     summary = _send_work(fake, srv, eve, "text", picker, text="Module two work")
     until = (datetime.now(UTC) + timedelta(seconds=90)).replace(tzinfo=None).isoformat(sep=" ")
     with db(srv) as conn:
         conn.execute("INSERT INTO cooldown_states (key, cooldown_until, created_at, updated_at) "
                      "VALUES ('submit:505:2', ?, ?, ?)", (until, until, until))
-    wait_done(fake, srv, eve.press(cb.ConfirmSubmission(1).pack(),
-                                   message_id=summary.result["message_id"]))
+    eve.tap(cb.ConfirmSubmission(1).pack(), message_id=summary.result["message_id"])
     assert eve.texts()[-1] in [texts.SUBMIT_COOLDOWN.format(module="2", wait=w)
                                for w in ("1 min 30 s", "1 min 29 s", "1 min 28 s")]
     with db(srv) as conn:
@@ -337,34 +325,27 @@ def test_cooldown_per_student_and_module(fake_telegram: FakeTelegram, make_serve
 def test_a_second_grade_asks_to_confirm(fake_telegram: FakeTelegram, make_server) -> None:
     fake = fake_telegram
     srv = avap_server(make_server)
-    add_verified_student(srv, 506)
-    fay = Chat(fake, srv, 506)
-    sid = _submit(fake, srv, fay, 0, "text", text="Work")
-    card = _card(fake, srv, sid)
+    fay, sid, card = _carded(fake, srv, 506, 0, "text", text="Work")
     owner = Chat(fake, srv, ADMIN_ID)  # the owner's private chat: /grade <#> works anywhere
-    wait_done(fake, srv, owner.send(f"/grade {sid} 7"))
-    assert owner.texts()[-1] == texts.GRADE_DONE.format(id=sid, score=7)
+    assert owner.reply(f"/grade {sid} 7") == texts.GRADE_DONE.format(id=sid, score=7)
     _wait_text(fake, fay, texts.GRADED_STUDENT.format(module="1", id=sid, score=7))
 
     group = Chat(fake, srv, ADMIN_ID, chat_id=ASSIGNMENT_GROUP)
-    wait_done(fake, srv, group.send("/grade 9 Better", reply_to_message=card.result))
+    group.say("/grade 9 Better", reply_to_message=card.result)
     ask = _sent(fake, ASSIGNMENT_GROUP)[-1]
     assert ask.params["text"] == texts.REGRADE_ASK.format(id=sid, old=7, score=9)
     assert _row(srv, sid)["grade"] == 7
-    wait_done(fake, srv, group.press(cb.ConfirmRegrade(sid, 0).pack(),
-                                     message_id=ask.result["message_id"]))
+    group.tap(cb.ConfirmRegrade(sid, 0).pack(), message_id=ask.result["message_id"])
     assert _shown(fake, ASSIGNMENT_GROUP)[-1] == texts.REGRADE_KEPT.format(id=sid, old=7)
     assert _row(srv, sid)["grade"] == 7
     # the spent button is stale
-    wait_done(fake, srv, group.press(cb.ConfirmRegrade(sid, 1).pack(),
-                                     message_id=ask.result["message_id"]))
+    group.tap(cb.ConfirmRegrade(sid, 1).pack(), message_id=ask.result["message_id"])
     assert texts.STALE_BUTTON in _answers(fake) and _row(srv, sid)["grade"] == 7
 
-    wait_done(fake, srv, owner.send(f"/grade #{sid} 9 Better now"))
+    owner.say(f"/grade #{sid} 9 Better now")
     ask = _sent(fake, ADMIN_ID)[-1]
     assert ask.params["text"] == texts.REGRADE_ASK.format(id=sid, old=7, score=9)
-    wait_done(fake, srv, owner.press(cb.ConfirmRegrade(sid, 1).pack(),
-                                     message_id=ask.result["message_id"]))
+    owner.tap(cb.ConfirmRegrade(sid, 1).pack(), message_id=ask.result["message_id"])
     assert _shown(fake, ADMIN_ID)[-1] == texts.REGRADE_DONE.format(id=sid, score=9, old=7)
     row = _row(srv, sid)
     assert (row["grade"], row["comment"]) == (9, "Better now")
@@ -373,28 +354,24 @@ def test_a_second_grade_asks_to_confirm(fake_telegram: FakeTelegram, make_server
     fake.wait_for(lambda: any("Graded 9/10" in e.params["text"] for e in
                               _edits(fake, ASSIGNMENT_GROUP, card.result["message_id"])))
     # the very same grade again (a double send) changes nothing and asks nothing
-    wait_done(fake, srv, owner.send(f"/grade {sid} 9 Better now"))
-    assert owner.texts()[-1] == texts.GRADE_DONE.format(id=sid, score=9)
+    assert owner.reply(f"/grade {sid} 9 Better now") == texts.GRADE_DONE.format(id=sid, score=9)
 
 
 def test_refusals_and_bad_input_change_nothing(fake_telegram: FakeTelegram,
                                                make_server) -> None:
     fake = fake_telegram
     srv = avap_server(make_server)
-    add_verified_student(srv, 507)
-    gus = Chat(fake, srv, 507)
-    sid = _submit(fake, srv, gus, 0, "text", text="Work")
-    card = _card(fake, srv, sid)
+    gus, sid, card = _carded(fake, srv, 507, 0, "text", text="Work")
     before = len(gus.texts())
     # a non-admin in the group (the student himself, and a stranger)
     for user_id in (507, 777):
         intruder = Chat(fake, srv, user_id, chat_id=ASSIGNMENT_GROUP)
-        wait_done(fake, srv, intruder.send("/grade 10 self-graded", reply_to_message=card.result))
-        wait_done(fake, srv, intruder.send(f"/grade {sid} 10"))
-        wait_done(fake, srv, intruder.send("/ungraded"))
+        intruder.say("/grade 10 self-graded", reply_to_message=card.result)
+        intruder.say(f"/grade {sid} 10")
+        intruder.say("/ungraded")
         for data in (cb.Grade(sid).pack(), cb.Revision(sid).pack(),
                      cb.ConfirmRegrade(sid, 1).pack()):
-            wait_done(fake, srv, intruder.press(data, message_id=card.result["message_id"]))
+            intruder.tap(data, message_id=card.result["message_id"])
     group_texts = [c.params["text"] for c in _sent(fake, ASSIGNMENT_GROUP)]
     assert group_texts[1:] == [texts.ADMINS_ONLY] * 6
     assert _answers(fake).count(texts.ADMINS_ONLY) == 6
@@ -413,18 +390,15 @@ def test_refusals_and_bad_input_change_nothing(fake_telegram: FakeTelegram,
         (f"/grade {sid} 12", None, texts.GRADE_BAD_SCORE.format(value="12")),
     ]:
         extra = {"reply_to_message": reply_to} if reply_to else {}
-        wait_done(fake, srv, admin.send(command, **extra))
-        assert admin.texts()[-1] == expected, command
+        assert admin.reply(command, **extra) == expected, command
     # the admin's prompt is left with /cancel in the group
-    wait_done(fake, srv, admin.press(cb.Grade(sid).pack(), message_id=card.result["message_id"]))
-    wait_done(fake, srv, admin.send_message(sticker={
-        "file_id": "S", "file_unique_id": "s", "type": "regular", "width": 1, "height": 1,
-        "is_animated": False, "is_video": False}))
+    admin.tap(cb.Grade(sid).pack(), message_id=card.result["message_id"])
+    admin.say_message(sticker={
+"file_id": "S", "file_unique_id": "s", "type": "regular", "width": 1, "height": 1,
+"is_animated": False, "is_video": False})
     assert admin.texts()[-1] == texts.GRADE_NEED_TEXT
-    wait_done(fake, srv, admin.send("/cancel"))
-    assert admin.texts()[-1] == texts.CANCELLED
-    wait_done(fake, srv, admin.send("8 meant for a colleague"))
-    assert admin.texts()[-1] == texts.CANCELLED
+    assert admin.reply("/cancel") == texts.CANCELLED
+    assert admin.reply("8 meant for a colleague") == texts.CANCELLED
     row = _row(srv, sid)
     assert (row["status"], row["grade"], row["comment"]) == ("submitted", None, None)
     assert len(gus.texts()) == before
@@ -438,18 +412,17 @@ def test_ungraded_lists_waiting_submissions_oldest_first(fake_telegram: FakeTele
     fake = fake_telegram
     srv = avap_server(make_server)
     owner = Chat(fake, srv, ADMIN_ID)
-    wait_done(fake, srv, owner.send("/ungraded"))
-    assert owner.texts()[-1] == texts.UNGRADED_NONE
-    add_verified_student(srv, 508, name="Hal First")
-    add_verified_student(srv, 509, name="Ivy <Second>")
-    first = _submit(fake, srv, Chat(fake, srv, 508), 0, "text", text="a")
-    second = _submit(fake, srv, Chat(fake, srv, 509), 3, "voice", **VOICE)
-    third = _submit(fake, srv, Chat(fake, srv, 508), 1, "text", text="b")
+    assert owner.reply("/ungraded") == texts.UNGRADED_NONE
+    hal = student_chat(fake, srv, 508, name="Hal First")
+    ivy = student_chat(fake, srv, 509, name="Ivy <Second>")
+    first = _submit(fake, srv, hal, 0, "text", text="a")
+    second = _submit(fake, srv, ivy, 3, "voice", **VOICE)
+    third = _submit(fake, srv, hal, 1, "text", text="b")
     with db(srv) as conn:  # the first one has waited for two hours
         conn.execute("UPDATE submissions SET created_at=datetime('now', '-2 hours') WHERE id=?",
                      (first,))
-    wait_done(fake, srv, owner.send(f"/grade {third} 6"))
-    wait_done(fake, srv, owner.send("/ungraded"))
+    owner.say(f"/grade {third} 6")
+    owner.say("/ungraded")
     listing = owner.texts()[-1].split("\n")
     assert listing[0] == texts.UNGRADED_HEAD
     assert listing[1].startswith(f"• <b>#{first}</b> Hal First — module 1, attempt 1")

@@ -15,11 +15,10 @@ from tests.e2e.avap import (
     ADMIN_ID,
     SUPPORT_GROUP,
     Chat,
-    add_verified_student,
     avap_server,
     buttons,
     db,
-    wait_done,
+    student_chat,
 )
 from tests.e2e.conftest import AVAP_TOKEN, ServerProcess
 from tests.fakes.telegram_api import Action, FakeTelegram
@@ -88,6 +87,19 @@ def draft(admin: Chat, text: str = "Lesson 5 is out! <b>Watch it today</b>") -> 
     return int(everyone.split(":")[1])
 
 
+def preview_to_all(fake: FakeTelegram, srv: ServerProcess, students: list[int],
+                   message_id: int) -> tuple[Chat, int]:
+    """Verified ``students``; the owner drafts a broadcast, picks everyone (a button on message
+    ``message_id``) and sees the preview: (the owner's chat, the broadcast id)."""
+    add_students(srv, students)
+    admin = Chat(fake, srv, ADMIN_ID)
+    broadcast_id = draft(admin)
+    admin.press(f"ba:{broadcast_id}:-1", message_id=message_id)
+    fake.wait_for(lambda: texts.BROADCAST_PREVIEW.format(
+        audience=texts.BROADCAST_AUDIENCE_ALL, n=len(students)) in admin.texts())
+    return admin, broadcast_id
+
+
 def audience_button(admin: Chat) -> str:
     return next(label for label, d in buttons(admin.last_markup()) if d.endswith(":-1"))
 
@@ -127,7 +139,7 @@ def test_broadcast_to_500_survives_kill9_at_30_per_second(fake_telegram: FakeTel
     assert copies_to(fake)[ADMIN_ID] == 1
     started = time.monotonic()
     confirm = admin.press(f"bs:{broadcast_id}:1", message_id=51)
-    wait_done(fake, srv, confirm)  # the handler returns at once: sending is in the background
+    admin.done(confirm)  # the handler returns at once: sending is in the background
 
     # kill -9 half-way through, at a moment when the server has recorded the copies Telegram
     # accepted so far, give or take the ones being recorded: each accepted copy not recorded
@@ -206,11 +218,11 @@ def test_preview_then_cancel_sends_nothing(fake_telegram: FakeTelegram, make_ser
         (texts.BTN_BROADCAST_SEND.format(n=3), f"bs:{broadcast_id}:1"),
         (texts.BTN_BROADCAST_CANCEL, f"bs:{broadcast_id}:0")]
 
-    wait_done(fake, srv, admin.press(f"bs:{broadcast_id}:0", message_id=71))
+    admin.tap(f"bs:{broadcast_id}:0", message_id=71)
     assert broadcast_row(srv, broadcast_id)["status"] == "cancelled"
     assert fake.calls_of("editMessageText")[-1].params["text"] == texts.BROADCAST_CANCELLED
     # a late "send" on the cancelled draft does nothing
-    wait_done(fake, srv, admin.press(f"bs:{broadcast_id}:1", message_id=71))
+    admin.tap(f"bs:{broadcast_id}:1", message_id=71)
     assert answers(fake)[-1] == texts.BROADCAST_NOT_DRAFT
     time.sleep(0.5)
     assert set(copies_to(fake)) == {ADMIN_ID}
@@ -262,18 +274,17 @@ def test_audience_of_one_module_with_retries_and_a_failure(fake_telegram: FakeTe
 def test_broadcast_is_for_admins_in_private(fake_telegram: FakeTelegram, make_server) -> None:
     fake = fake_telegram
     srv = avap_server(make_server)
-    add_verified_student(srv, 701)
-    student = Chat(fake, srv, 701)
+    student = student_chat(fake, srv, 701)
     student.send("/broadcast")
     fake.wait_for(lambda: texts.ADMINS_ONLY in student.texts())
-    wait_done(fake, srv, student.press("bs:1:1"))
+    student.tap("bs:1:1")
     assert answers(fake)[-1] == texts.ADMINS_ONLY
     # not in a group, even an admin group: the preview would go to the whole group
     group = Chat(fake, srv, ADMIN_ID, chat_id=SUPPORT_GROUP)
     group.send("/broadcast")
     fake.wait_for(lambda: texts.BROADCAST_PRIVATE_ONLY in group.texts())
     # the student's next message is not taken for a broadcast
-    wait_done(fake, srv, student.send("hello"))
+    student.say("hello")
     with db(srv) as conn:
         assert conn.execute("SELECT COUNT(*) FROM broadcasts").fetchone()[0] == 0
     assert not fake.calls_of("copyMessage")
@@ -284,12 +295,7 @@ def test_sigterm_pauses_cleanly_and_the_restart_resumes(fake_telegram: FakeTeleg
     fake = fake_telegram
     srv = avap_server(make_server)
     students = list(range(FIRST_STUDENT, FIRST_STUDENT + 80))
-    add_students(srv, students)
-    admin = Chat(fake, srv, ADMIN_ID)
-    broadcast_id = draft(admin)
-    admin.press(f"ba:{broadcast_id}:-1", message_id=90)
-    fake.wait_for(lambda: texts.BROADCAST_PREVIEW.format(
-        audience=texts.BROADCAST_AUDIENCE_ALL, n=80) in admin.texts())
+    admin, broadcast_id = preview_to_all(fake, srv, students, 90)
     admin.press(f"bs:{broadcast_id}:1", message_id=91)
     fake.wait_for(lambda: sum(copies_to(fake)[s] for s in students) >= 20)
 
@@ -319,12 +325,7 @@ def test_a_second_instance_does_not_send_the_same_broadcast(fake_telegram: FakeT
     fake.enforce_rate(per_second=5)
     a = avap_server(make_server, "a")
     students = list(range(FIRST_STUDENT, FIRST_STUDENT + 120))
-    add_students(a, students)
-    admin = Chat(fake, a, ADMIN_ID)
-    broadcast_id = draft(admin)
-    admin.press(f"ba:{broadcast_id}:-1", message_id=95)
-    fake.wait_for(lambda: texts.BROADCAST_PREVIEW.format(
-        audience=texts.BROADCAST_AUDIENCE_ALL, n=120) in admin.texts())
+    admin, broadcast_id = preview_to_all(fake, a, students, 95)
     admin.press(f"bs:{broadcast_id}:1", message_id=96)
     fake.wait_for(lambda: sum(copies_to(fake)[s] for s in students) >= 10)
 

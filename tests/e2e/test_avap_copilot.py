@@ -4,10 +4,7 @@ daily token budget, and /stats."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
-
-import pytest
 
 from avap_bot import callbacks as cb
 from avap_bot import texts
@@ -19,9 +16,9 @@ from tests.e2e.avap import (
     avap_server,
     buttons,
     db,
-    wait_done,
+    student_chat,
 )
-from tests.e2e.conftest import AVAP_TOKEN, ServerProcess
+from tests.e2e.conftest import AVAP_TOKEN, ServerProcess, openai_env
 from tests.e2e.test_avap_questions import _ask, _card_message, _question, _sent_to, _wait_card
 from tests.fakes.openai_api import FakeOpenAI, Reply
 from tests.fakes.telegram_api import Call, FakeTelegram
@@ -91,14 +88,12 @@ def test_a_past_answer_is_suggested_and_send_delivers_it(fake_telegram: FakeTele
     # a group member who is not an admin is refused, and nothing changes
     member = Chat(fake_telegram, srv, 777, chat_id=QUESTIONS_GROUP)
     for action in (cb.SendSuggestion, cb.EditSuggestion, cb.DismissSuggestion):
-        wait_done(fake_telegram, srv, member.press(action(row["id"]).pack(),
-                                                   message_id=suggestion.result["message_id"]))
+        member.tap(action(row["id"]).pack(), message_id=suggestion.result["message_id"])
         refusal = fake_telegram.calls_of("answerCallbackQuery", AVAP_TOKEN)[-1]
         assert refusal.params["text"] == texts.ADMINS_ONLY
     assert _suggestion_row(srv, 2)["status"] == "ready" and len(second.texts()) == 2
 
-    wait_done(fake_telegram, srv, admin.press(cb.SendSuggestion(row["id"]).pack(),
-                                              message_id=suggestion.result["message_id"]))
+    admin.tap(cb.SendSuggestion(row["id"]).pack(), message_id=suggestion.result["message_id"])
     assert second.wait_texts(3)[2] == texts.ANSWER_HEADER.format(id=2) + "\n\nTwo pages."
     question = _question(srv, 2)
     assert (question["answered"], question["answered_by"], question["answer"]) == (
@@ -116,17 +111,17 @@ def test_a_past_answer_is_suggested_and_send_delivers_it(fake_telegram: FakeTele
         int(e.params["message_id"]) == suggestion.result["message_id"] for e in edits()))
 
     # pressed again (a second admin, a stale button): already handled
-    wait_done(fake_telegram, srv, admin.press(cb.SendSuggestion(row["id"]).pack()))
+    admin.tap(cb.SendSuggestion(row["id"]).pack())
     assert fake_telegram.calls_of("answerCallbackQuery", AVAP_TOKEN)[-1].params["text"] == \
         texts.SUGGESTION_DECIDED
-    wait_done(fake_telegram, srv, admin.press(cb.DismissSuggestion(999).pack()))
+    admin.tap(cb.DismissSuggestion(999).pack())
     assert fake_telegram.calls_of("answerCallbackQuery", AVAP_TOKEN)[-1].params["text"] == \
         texts.STALE_BUTTON
     assert len(second.texts()) == 3
 
     # /stats counts it
     owner = Chat(fake_telegram, srv, ADMIN_ID)
-    wait_done(fake_telegram, srv, owner.send("/stats"))
+    owner.say("/stats")
     assert "1 posted (1 sent as is, 0 edited, 0 dismissed)" in owner.texts()[-1]
 
 
@@ -137,8 +132,7 @@ def test_edit_and_send_and_dismiss(fake_telegram: FakeTelegram, make_server) -> 
     _ask(fake_telegram, second, 2, text=SECOND)
     suggestion = _wait_suggestion(fake_telegram, 1)
     row = _suggestion_row(srv, 2)
-    wait_done(fake_telegram, srv, admin.press(cb.EditSuggestion(row["id"]).pack(),
-                                              message_id=suggestion.result["message_id"]))
+    admin.tap(cb.EditSuggestion(row["id"]).pack(), message_id=suggestion.result["message_id"])
     prompt = admin.texts()[-1]
     assert "send the corrected answer to question #2" in prompt and "Two pages." in prompt
     assert _suggestion_row(srv, 2)["status"] == "ready"
@@ -154,8 +148,7 @@ def test_edit_and_send_and_dismiss(fake_telegram: FakeTelegram, make_server) -> 
     suggestion = _wait_suggestion(fake_telegram, 2)
     assert "from the answer to question #" in suggestion.params["text"]
     row = _suggestion_row(srv, 3)
-    wait_done(fake_telegram, srv, admin.press(cb.DismissSuggestion(row["id"]).pack(),
-                                              message_id=suggestion.result["message_id"]))
+    admin.tap(cb.DismissSuggestion(row["id"]).pack(), message_id=suggestion.result["message_id"])
     assert fake_telegram.calls_of("answerCallbackQuery", AVAP_TOKEN)[-1].params["text"] == \
         texts.SUGGESTION_DISMISSED
     assert _suggestion_row(srv, 3)["status"] == "dismissed"
@@ -179,18 +172,8 @@ def test_edit_and_send_and_dismiss(fake_telegram: FakeTelegram, make_server) -> 
 
 
 # --- with OpenAI (a fake over HTTP) -------------------------------------------------------------
-@pytest.fixture
-def fake_openai() -> Iterator[FakeOpenAI]:
-    fake = FakeOpenAI(api_key="sk-test-openai").start()
-    try:
-        yield fake
-    finally:
-        fake.stop()
-
-
 def _ai_server(make_server: Any, fake_openai: FakeOpenAI, **env: str) -> ServerProcess:
-    return avap_server(make_server, OPENAI_API_KEY="sk-test-openai",
-                       OPENAI_BASE_URL=fake_openai.url, **env)
+    return avap_server(make_server, **openai_env(fake_openai), **env)
 
 
 def test_the_model_writes_the_suggestion_from_redacted_matches(
@@ -224,8 +207,7 @@ def test_the_model_writes_the_suggestion_from_redacted_matches(
         assert secret not in prompt, secret
     with db(srv) as conn:
         assert conn.execute("SELECT tokens FROM copilot_usage").fetchone()[0] > 0
-    wait_done(fake_telegram, srv, admin.press(cb.SendSuggestion(row["id"]).pack(),
-                                              message_id=suggestion.result["message_id"]))
+    admin.tap(cb.SendSuggestion(row["id"]).pack(), message_id=suggestion.result["message_id"])
     assert second.wait_texts(3)[2] == texts.ANSWER_HEADER.format(id=2) + \
         "\n\nYour business plan should be two pages long."
 
@@ -244,7 +226,7 @@ def test_the_model_writes_the_suggestion_from_redacted_matches(
     assert suggestion.params["text"].startswith("💡 <b>No suggestion</b>")
     assert buttons(suggestion.params["reply_markup"]) == [
         (texts.BTN_SUGGESTION_DISMISS, cb.DismissSuggestion(row["id"]).pack())]
-    wait_done(fake_telegram, srv, admin.press(cb.SendSuggestion(row["id"]).pack()))
+    admin.tap(cb.SendSuggestion(row["id"]).pack())
     assert _question(srv, 3)["answered"] == 0                 # a forged Send does nothing
 
 
@@ -300,55 +282,48 @@ def test_the_faq_is_kept_from_telegram_and_suggested(fake_telegram: FakeTelegram
                                                      make_server) -> None:
     srv = avap_server(make_server)
     owner = Chat(fake_telegram, srv, ADMIN_ID)
-    wait_done(fake_telegram, srv, owner.send("/faq"))
-    assert owner.texts()[-1] == texts.FAQ_EMPTY
+    assert owner.reply("/faq") == texts.FAQ_EMPTY
 
     # /faq add: the question, then the answer
-    wait_done(fake_telegram, srv, owner.send("/faq add"))
-    assert owner.texts()[-1] == texts.FAQ_ASK_QUESTION
-    wait_done(fake_telegram, srv, owner.send("Is there a final exam?"))
-    assert owner.texts()[-1] == texts.FAQ_ASK_ANSWER
-    wait_done(fake_telegram, srv, owner.send("No: the final project replaces it."))
-    assert owner.texts()[-1] == texts.FAQ_ADDED.format(id=1)
+    assert owner.reply("/faq add") == texts.FAQ_ASK_QUESTION
+    assert owner.reply("Is there a final exam?") == texts.FAQ_ASK_ANSWER
+    assert owner.reply("No: the final project replaces it.") == texts.FAQ_ADDED.format(id=1)
 
     # /faq import, then a Markdown document; and a text document with the command as caption
-    wait_done(fake_telegram, srv, owner.send("/faq import"))
-    assert owner.texts()[-1] == texts.FAQ_IMPORT_PROMPT
+    assert owner.reply("/faq import") == texts.FAQ_IMPORT_PROMPT
     markdown = b"## Deadlines\nEvery Sunday at 23:59 Yerevan time.\n\n## Refunds\nWithin 14 days."
-    wait_done(fake_telegram, srv, owner.send_message(
-        document=_document("faq-md", "faq.md", markdown, fake_telegram)))
+    owner.say_message(
+document=_document("faq-md", "faq.md", markdown, fake_telegram))
     assert owner.texts()[-1] == texts.FAQ_IMPORTED.format(n=2)
     plain = b"Q: Can I pause the course?\nA: Once, for up to 2 months.\n"
-    wait_done(fake_telegram, srv, owner.send_message(
-        document=_document("faq-txt", "faq.txt", plain, fake_telegram), caption="/faq import"))
+    owner.say_message(
+document=_document("faq-txt", "faq.txt", plain, fake_telegram), caption="/faq import")
     assert owner.texts()[-1] == texts.FAQ_IMPORTED.format(n=1)
-    wait_done(fake_telegram, srv, owner.send_message(
-        document=_document("faq-bin", "photo.jpg", b"\xff\xd8", fake_telegram),
-        caption="/faq import"))
+    owner.say_message(
+document=_document("faq-bin", "photo.jpg", b"\xff\xd8", fake_telegram),
+caption="/faq import")
     assert owner.texts()[-1] == texts.FAQ_IMPORT_BAD_FILE
     assert [r[1] for r in _faq_rows(srv)] == ["Is there a final exam?", "Deadlines", "Refunds",
                                              "Can I pause the course?"]
 
     # /faq lists them with a remove button each; a non-admin cannot list or remove
-    wait_done(fake_telegram, srv, owner.send("/faq"))
+    owner.say("/faq")
     listing = owner.texts()[-1]
     assert listing.startswith(texts.FAQ_HEAD.format(n=4)) and "Deadlines" in listing
     assert [d for _, d in buttons(owner.last_markup())] == [
         cb.RemoveFaq(i).pack() for i in (1, 2, 3, 4)]
-    add_verified_student(srv, 401, name="Ann First")
-    student = Chat(fake_telegram, srv, 401)
-    wait_done(fake_telegram, srv, student.send("/faq"))
-    assert student.texts()[-1] == texts.ADMINS_ONLY
-    wait_done(fake_telegram, srv, student.press(cb.RemoveFaq(3).pack()))
+    student = student_chat(fake_telegram, srv, 401, name="Ann First")
+    assert student.reply("/faq") == texts.ADMINS_ONLY
+    student.tap(cb.RemoveFaq(3).pack())
     assert fake_telegram.calls_of("answerCallbackQuery", AVAP_TOKEN)[-1].params["text"] == \
         texts.ADMINS_ONLY
-    wait_done(fake_telegram, srv, owner.press(cb.RemoveFaq(3).pack()))
+    owner.tap(cb.RemoveFaq(3).pack())
     assert fake_telegram.calls_of("answerCallbackQuery", AVAP_TOKEN)[-1].params["text"] == \
         texts.FAQ_REMOVED.format(id=3)
     assert [r[0] for r in _faq_rows(srv)] == [1, 2, 4]
     edited = fake_telegram.calls_of("editMessageText", AVAP_TOKEN)[-1]
     assert "Refunds" not in edited.params["text"]
-    wait_done(fake_telegram, srv, owner.press(cb.RemoveFaq(3).pack()))
+    owner.tap(cb.RemoveFaq(3).pack())
     assert fake_telegram.calls_of("answerCallbackQuery", AVAP_TOKEN)[-1].params["text"] == \
         texts.STALE_BUTTON
 

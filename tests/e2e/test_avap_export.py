@@ -9,7 +9,7 @@ import io
 import pytest
 
 from avap_bot import texts
-from tests.e2e.avap import ADMIN_ID, Chat, add_verified_student, avap_server, db
+from tests.e2e.avap import ADMIN_ID, Chat, add_verified_student, avap_server, db, student_chat
 from tests.e2e.conftest import AVAP_TOKEN
 from tests.fakes.telegram_api import FakeTelegram
 
@@ -88,8 +88,7 @@ def test_export_sends_three_safe_csv_files(fake_telegram: FakeTelegram, make_ser
 def test_export_and_resync_refused_to_non_admins(fake_telegram: FakeTelegram,
                                                  make_server) -> None:
     srv = avap_server(make_server)
-    add_verified_student(srv, ANI, ARMENIAN)
-    student = Chat(fake_telegram, srv, ANI)
+    student = student_chat(fake_telegram, srv, ANI, ARMENIAN)
     student.send("/export")
     student.send("/resync_sheets")
     texts_seen = student.wait_texts(2)

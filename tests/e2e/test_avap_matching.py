@@ -29,20 +29,21 @@ def _user(uid: int) -> dict[str, Any]:
     return u
 
 
+def _deliver(fake: FakeTelegram, srv: ServerProcess, uid: int, update: dict[str, Any]) -> None:
+    """Post ``update`` as sent by ``uid`` (the user of ``_user``) and wait until it was handled."""
+    update["message" if "message" in update else "callback_query"]["from"] = _user(uid)
+    assert post_update(fake, srv, "avap", update).status_code == 200
+    wait_done(fake, srv, update["update_id"])
+
+
 def say(fake: FakeTelegram, srv: ServerProcess, uid: int, text: str) -> None:
     update_id = next(_ids)
-    upd = updates.message(update_id, text, user_id=uid)
-    upd["message"]["from"] = _user(uid)
-    assert post_update(fake, srv, "avap", upd).status_code == 200
-    wait_done(fake, srv, update_id)
+    _deliver(fake, srv, uid, updates.message(update_id, text, user_id=uid))
 
 
 def press(fake: FakeTelegram, srv: ServerProcess, uid: int, data: str) -> None:
     update_id = next(_ids)
-    upd = updates.callback(update_id, data, user_id=uid)
-    upd["callback_query"]["from"] = _user(uid)
-    assert post_update(fake, srv, "avap", upd).status_code == 200
-    wait_done(fake, srv, update_id)
+    _deliver(fake, srv, uid, updates.callback(update_id, data, user_id=uid))
 
 
 def join(fake: FakeTelegram, srv: ServerProcess, uid: int, module: int = -1) -> None:

@@ -18,7 +18,7 @@ from tests.e2e.avap import (
     avap_server,
     buttons,
     db,
-    wait_done,
+    student_chat,
 )
 from tests.e2e.conftest import AVAP_TOKEN, ServerProcess
 from tests.fakes.telegram_api import Call, FakeTelegram
@@ -76,8 +76,7 @@ def _ask(fake: FakeTelegram, student: Chat, n_texts: int, **question: Any) -> No
 def test_answer_by_replying_to_the_card_with_text_then_voice(fake_telegram: FakeTelegram,
                                                              make_server) -> None:
     srv = avap_server(make_server)
-    add_verified_student(srv, 401, name="Ann <Student>")
-    student = Chat(fake_telegram, srv, 401)
+    student = student_chat(fake_telegram, srv, 401, name="Ann <Student>")
     student.send(texts.MENU_ASK)
     assert student.wait_texts(1)[0] == texts.ASK_PROMPT
     assert student.last_markup() == {"remove_keyboard": True}
@@ -121,7 +120,7 @@ def test_answer_by_replying_to_the_card_with_text_then_voice(fake_telegram: Fake
     # a second admin follows up with a voice message: the student gets a copy of it, the
     # first answerer stays on record and the card is not edited again
     owner = Chat(fake_telegram, srv, ADMIN_ID)
-    wait_done(fake_telegram, srv, owner.send("/admins add 9002 Bob"))
+    owner.say("/admins add 9002 Bob")
     helper = Chat(fake_telegram, srv, 9002, chat_id=QUESTIONS_GROUP)
     helper.send_message(voice=VOICE, reply_to_message=_card_message(card))
     fake_telegram.wait_for(lambda: _sent_to(fake_telegram, "copyMessage", 401))
@@ -135,15 +134,13 @@ def test_answer_by_replying_to_the_card_with_text_then_voice(fake_telegram: Fake
     assert len(_sent_to(fake_telegram, "editMessageText", QUESTIONS_GROUP)) == 1
 
     # a sticker as a reply is not an answer
-    wait_done(fake_telegram, srv, admin.send_message(sticker=STICKER,
-                                                     reply_to_message=_card_message(card)))
+    admin.say_message(sticker=STICKER, reply_to_message=_card_message(card))
     assert texts.ANSWER_WRONG_KIND in admin.texts()
 
 
 def test_answer_by_command_and_by_button(fake_telegram: FakeTelegram, make_server) -> None:
     srv = avap_server(make_server, QUESTION_COOLDOWN_SECONDS="0")
-    add_verified_student(srv, 411)
-    student = Chat(fake_telegram, srv, 411)
+    student = student_chat(fake_telegram, srv, 411)
     _ask(fake_telegram, student, 2, text="First question")
     _ask(fake_telegram, student, 4, voice=VOICE)
     _ask(fake_telegram, student, 6, photo=PHOTO, caption="Third, with a screenshot")
@@ -154,10 +151,8 @@ def test_answer_by_command_and_by_button(fake_telegram: FakeTelegram, make_serve
 
     # /answer <n> <text>, from the owner's private chat
     owner = Chat(fake_telegram, srv, ADMIN_ID)
-    wait_done(fake_telegram, srv, owner.send("/answer"))
-    assert owner.texts()[-1] == texts.ANSWER_USAGE
-    wait_done(fake_telegram, srv, owner.send("/answer 99 hello"))
-    assert owner.texts()[-1] == texts.QUESTION_NOT_FOUND.format(id=99)
+    assert owner.reply("/answer") == texts.ANSWER_USAGE
+    assert owner.reply("/answer 99 hello") == texts.QUESTION_NOT_FOUND.format(id=99)
     owner.send("/answer 1 Restart the app,\nthen try again")
     assert student.wait_texts(7)[6] == (texts.ANSWER_HEADER.format(id=1)
                                         + "\n\nRestart the app,\nthen try again")
@@ -166,8 +161,7 @@ def test_answer_by_command_and_by_button(fake_telegram: FakeTelegram, make_serve
     # the Answer button: the admin's next message in that chat is the answer
     admin = Chat(fake_telegram, srv, ADMIN_ID, chat_id=QUESTIONS_GROUP)
     card2 = _cards(fake_telegram)[1]
-    wait_done(fake_telegram, srv, admin.press(cb.AnswerQuestion(2).pack(),
-                                              message_id=card2.result["message_id"]))
+    admin.tap(cb.AnswerQuestion(2).pack(), message_id=card2.result["message_id"])
     prompt = _sent_to(fake_telegram, "sendMessage", QUESTIONS_GROUP)[-1]
     assert "send your answer to question #2" in prompt.params["text"]
     assert prompt.params["reply_markup"]["force_reply"] is True
@@ -180,28 +174,25 @@ def test_answer_by_command_and_by_button(fake_telegram: FakeTelegram, make_serve
     fake_telegram.wait_for(lambda: len(_sent_to(fake_telegram, "editMessageText",
                                                  QUESTIONS_GROUP)) == 2)  # /answer 1, then 2
     # the step is over: the next message in the group is nobody's answer
-    wait_done(fake_telegram, srv, admin.send("thanks all"))
+    admin.say("thanks all")
     assert _question(srv, 3)["answered"] == 0
 
     # the button, then /cancel in the group; a restart in between keeps the step
     card3 = _cards(fake_telegram)[2]
-    wait_done(fake_telegram, srv, admin.press(cb.AnswerQuestion(3).pack(),
-                                              message_id=card3.result["message_id"]))
-    wait_done(fake_telegram, srv, admin.send_message(sticker=STICKER))
+    admin.tap(cb.AnswerQuestion(3).pack(), message_id=card3.result["message_id"])
+    admin.say_message(sticker=STICKER)
     assert admin.texts()[-1] == texts.ANSWER_WRONG_KIND
-    wait_done(fake_telegram, srv, admin.send("/cancel"))
-    assert admin.texts()[-1] == texts.ANSWER_CANCELLED
-    wait_done(fake_telegram, srv, admin.send("not an answer"))
+    assert admin.reply("/cancel") == texts.ANSWER_CANCELLED
+    admin.say("not an answer")
     assert _question(srv, 3)["answered"] == 0
-    wait_done(fake_telegram, srv, admin.press(cb.AnswerQuestion(3).pack(),
-                                              message_id=card3.result["message_id"]))
+    admin.tap(cb.AnswerQuestion(3).pack(), message_id=card3.result["message_id"])
     srv.stop()
     srv.start()
     admin.send("Answered after a restart")
     assert student.wait_texts(8)[7].endswith("\n\nAnswered after a restart")
     assert _question(srv, 3)["answered"] == 1
     # a stale button
-    wait_done(fake_telegram, srv, admin.press(cb.AnswerQuestion(404).pack()))
+    admin.tap(cb.AnswerQuestion(404).pack())
     answers = fake_telegram.calls_of("answerCallbackQuery", AVAP_TOKEN)
     assert answers[-1].params["text"] == texts.STALE_BUTTON
 
@@ -209,15 +200,14 @@ def test_answer_by_command_and_by_button(fake_telegram: FakeTelegram, make_serve
 def test_ask_survives_a_restart_wrong_kind_and_cooldown(fake_telegram: FakeTelegram,
                                                         make_server) -> None:
     srv = avap_server(make_server)  # the default cooldown: 120 s
-    add_verified_student(srv, 421)
-    student = Chat(fake_telegram, srv, 421)
-    wait_done(fake_telegram, srv, student.send(texts.MENU_ASK))
+    student = student_chat(fake_telegram, srv, 421)
+    student.say(texts.MENU_ASK)
     srv.stop()
     srv.start()
-    wait_done(fake_telegram, srv, student.send_message(sticker=STICKER))
+    student.say_message(sticker=STICKER)
     assert student.texts()[-1] == texts.ASK_WRONG_KIND
-    wait_done(fake_telegram, srv, student.send_message(
-        document={"file_id": "doc-1", "file_unique_id": "ud1", "file_name": "q.pdf"}))
+    student.say_message(
+document={"file_id": "doc-1", "file_unique_id": "ud1", "file_name": "q.pdf"})
     assert student.texts()[-1] == texts.ASK_WRONG_KIND
     student.send_message(voice=VOICE, caption="Asked after a restart")
     assert student.wait_texts(4)[3] == texts.ASK_SENT.format(id=1)
@@ -226,11 +216,9 @@ def test_ask_survives_a_restart_wrong_kind_and_cooldown(fake_telegram: FakeTeleg
     assert _question(srv, 1)["content"] == "Asked after a restart"
 
     # a second question within the cooldown is refused, saying when
-    wait_done(fake_telegram, srv, student.send(texts.MENU_ASK))
-    assert student.texts()[-1] == texts.ASK_COOLDOWN.format(wait="2 min")
+    assert student.reply(texts.MENU_ASK) == texts.ASK_COOLDOWN.format(wait="2 min")
     # ...and what they type next is not a question
-    wait_done(fake_telegram, srv, student.send("Another question?"))
-    assert student.texts()[-1] == texts.NOT_UNDERSTOOD
+    assert student.reply("Another question?") == texts.NOT_UNDERSTOOD
     with db(srv) as conn:
         assert conn.execute("SELECT count(*) FROM questions").fetchone()[0] == 1
         until = conn.execute("SELECT cooldown_until FROM cooldown_states WHERE key='ask:421'"
@@ -240,10 +228,9 @@ def test_ask_survives_a_restart_wrong_kind_and_cooldown(fake_telegram: FakeTeleg
 
 def test_cooldown_expires(fake_telegram: FakeTelegram, make_server) -> None:
     srv = avap_server(make_server, QUESTION_COOLDOWN_SECONDS="2")
-    add_verified_student(srv, 431)
-    student = Chat(fake_telegram, srv, 431)
+    student = student_chat(fake_telegram, srv, 431)
     _ask(fake_telegram, student, 2, text="One")
-    wait_done(fake_telegram, srv, student.send(texts.MENU_ASK))
+    student.say(texts.MENU_ASK)
     pattern = re.escape(texts.ASK_COOLDOWN.format(wait="WAIT")).replace("WAIT", "[12] s")
     assert re.fullmatch(pattern, student.texts()[-1]), student.texts()[-1]
     time.sleep(2)
@@ -266,16 +253,15 @@ def test_non_admins_are_refused_and_unanswered_lists_open_questions(
     # a student, and a group member who is not an admin
     stranger = Chat(fake_telegram, srv, 441)
     for command in ("/answer 1 hi", "/unanswered"):
-        wait_done(fake_telegram, srv, stranger.send(command))
+        stranger.say(command)
     assert stranger.texts()[-2:] == [texts.ADMINS_ONLY] * 2
     member = Chat(fake_telegram, srv, 777, chat_id=QUESTIONS_GROUP)
-    wait_done(fake_telegram, srv, member.press(cb.AnswerQuestion(2).pack(),
-                                               message_id=card.result["message_id"]))
+    member.tap(cb.AnswerQuestion(2).pack(), message_id=card.result["message_id"])
     refusal = fake_telegram.calls_of("answerCallbackQuery", AVAP_TOKEN)[-1]
     assert refusal.params["text"] == texts.ADMINS_ONLY
     assert str(refusal.params["show_alert"]).lower() == "true"
-    wait_done(fake_telegram, srv, member.send("my answer", reply_to_message=_card_message(card)))
-    wait_done(fake_telegram, srv, member.send("/answer 2 my answer"))
+    member.say("my answer", reply_to_message=_card_message(card))
+    member.say("/answer 2 my answer")
     assert member.texts().count(texts.ADMINS_ONLY) == 2
     assert _question(srv, 1)["answered"] == 0 and _question(srv, 2)["answered"] == 0
     with db(srv) as conn:
@@ -286,7 +272,7 @@ def test_non_admins_are_refused_and_unanswered_lists_open_questions(
 
     # /unanswered: oldest first, with the age and a preview
     owner = Chat(fake_telegram, srv, ADMIN_ID)
-    wait_done(fake_telegram, srv, owner.send("/unanswered"))
+    owner.say("/unanswered")
     listing = owner.texts()[-1].split("\n")
     assert listing[0] == texts.UNANSWERED_HEAD
     assert listing[1].startswith("• #1 — Old Asker, asked 2 d ago: Oldest question xxx")
@@ -295,17 +281,15 @@ def test_non_admins_are_refused_and_unanswered_lists_open_questions(
     owner.send("/answer 1 done")
     owner.send("/answer 2 done")
     fake_telegram.wait_for(lambda: len([t for t in owner.texts() if t.startswith("✅")]) == 2)
-    wait_done(fake_telegram, srv, owner.send("/unanswered"))
-    assert owner.texts()[-1] == texts.UNANSWERED_NONE
+    assert owner.reply("/unanswered") == texts.UNANSWERED_NONE
 
 
 def test_share_a_win(fake_telegram: FakeTelegram, make_server) -> None:
     srv = avap_server(make_server)
-    add_verified_student(srv, 451, name="Winner")
-    student = Chat(fake_telegram, srv, 451)
+    student = student_chat(fake_telegram, srv, 451, name="Winner")
     student.send(texts.MENU_WIN)
     assert student.wait_texts(1)[0] == texts.WIN_PROMPT
-    wait_done(fake_telegram, srv, student.send_message(voice=VOICE))
+    student.say_message(voice=VOICE)
     assert student.texts()[-1] == texts.WIN_WRONG_KIND
     student.send_message(photo=PHOTO, caption="First sale: $120 <3")
     assert student.wait_texts(3)[2] == texts.WIN_THANKS.format(name="Winner")
@@ -375,9 +359,9 @@ def test_my_progress(fake_telegram: FakeTelegram, make_server) -> None:
 
     # someone who is not a verified student
     stranger = Chat(fake_telegram, srv, 469)
-    wait_done(fake_telegram, srv, stranger.send(texts.MENU_PROGRESS))
-    wait_done(fake_telegram, srv, stranger.send(texts.MENU_ASK))
-    wait_done(fake_telegram, srv, stranger.send(texts.MENU_WIN))
+    stranger.say(texts.MENU_PROGRESS)
+    stranger.say(texts.MENU_ASK)
+    stranger.say(texts.MENU_WIN)
     assert stranger.texts() == [texts.STUDENTS_ONLY] * 3
 
 

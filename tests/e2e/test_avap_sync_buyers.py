@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from avap_bot import texts
-from tests.e2e.avap import ADMIN_ID, Chat, avap_server, db, wait_done
+from tests.e2e.avap import ADMIN_ID, Chat, avap_server, db
 from tests.fakes.systeme_api import FakeSystemeAPI
 from tests.fakes.telegram_api import FakeTelegram
 
@@ -17,11 +17,8 @@ BUYER_TAG = "AVAP buyer"
 
 @pytest.fixture
 def systeme() -> Iterator[FakeSystemeAPI]:
-    fake = FakeSystemeAPI(KEY).start()
-    try:
+    with FakeSystemeAPI(KEY) as fake:
         yield fake
-    finally:
-        fake.stop()
 
 
 def _buyers(srv) -> dict[str, tuple]:
@@ -50,12 +47,11 @@ def test_sync_buyers_pages_reports_and_is_idempotent(fake_telegram: FakeTelegram
 
     # Systeme.io down: a clear report, nothing half-written is claimed
     systeme.fail_next = [503]
-    wait_done(fake_telegram, srv, owner.send("/sync_buyers"))
+    owner.say("/sync_buyers")
     assert owner.texts()[-1].startswith("❌ Systeme.io did not answer as expected")
     assert _buyers(srv) == {}
 
-    wait_done(fake_telegram, srv, owner.send("/sync_buyers"), timeout=30)
-    assert owner.texts()[-1] == texts.SYNC_DONE.format(
+    assert owner.reply("/sync_buyers", timeout=30) == texts.SYNC_DONE.format(
         added=131, updated=0, skipped=1, unchanged=0, no_email=1)
     buyers = _buyers(srv)
     assert len(buyers) == 131 and "reader@example.com" not in buyers
@@ -68,8 +64,7 @@ def test_sync_buyers_pages_reports_and_is_idempotent(fake_telegram: FakeTelegram
 
     # a second run changes nothing; a renamed contact is updated
     systeme.contacts[0]["fields"][0]["value"] = "Renamed"
-    wait_done(fake_telegram, srv, owner.send("/sync_buyers"), timeout=30)
-    assert owner.texts()[-1] == texts.SYNC_DONE.format(
+    assert owner.reply("/sync_buyers", timeout=30) == texts.SYNC_DONE.format(
         added=0, updated=1, skipped=131, unchanged=130, no_email=1)
     assert len(_buyers(srv)) == 131
     assert _buyers(srv)["buyer0@example.com"][0] == "Renamed Test"
@@ -87,9 +82,8 @@ def test_sync_buyers_explains_what_is_missing(fake_telegram: FakeTelegram, make_
     srv = avap_server(make_server, SYSTEME_API_KEY=KEY, SYSTEME_API_URL=systeme.url,
                       SYSTEME_BUYER_TAG=BUYER_TAG)
     owner = Chat(fake_telegram, srv, ADMIN_ID)
-    wait_done(fake_telegram, srv, owner.send("/sync_buyers"))
-    assert owner.texts()[-1] == texts.SYNC_NO_SUCH_TAG.format(tag=BUYER_TAG)
+    assert owner.reply("/sync_buyers") == texts.SYNC_NO_SUCH_TAG.format(tag=BUYER_TAG)
     student = Chat(fake_telegram, srv, 777)  # not an admin: refused, nothing read
     before = len(systeme.requests)
-    wait_done(fake_telegram, srv, student.send("/sync_buyers"))
+    student.say("/sync_buyers")
     assert len(systeme.requests) == before

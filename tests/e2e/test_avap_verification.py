@@ -15,7 +15,7 @@ from tests.e2e.avap import (
     db,
     wait_done,
 )
-from tests.e2e.conftest import AVAP_TOKEN
+from tests.e2e.conftest import AVAP_TOKEN, ServerProcess
 from tests.fakes.telegram_api import FakeTelegram
 
 
@@ -38,11 +38,26 @@ def _student_status(srv, telegram_id: int) -> str | None:
     return row[0] if row else None
 
 
+def _owner_added_ann(fake: FakeTelegram, srv: ServerProcess) -> Chat:
+    """The owner's private chat, once the owner added the buyer Ann Smith (ann@example.com)."""
+    owner = Chat(fake, srv, ADMIN_ID)
+    owner.say("/addstudent Ann Smith ann@example.com")
+    return owner
+
+
+def _claim(fake: FakeTelegram, srv: ServerProcess, user_id: int, email: str) -> Chat:
+    """A new user's chat that sent /start, then ``email`` (not waiting for the answers)."""
+    chat = Chat(fake, srv, user_id)
+    chat.send("/start")
+    chat.send(email)
+    return chat
+
+
 def test_verify_by_email_and_by_shared_contact(fake_telegram: FakeTelegram, make_server) -> None:
     srv = avap_server(make_server)
     owner = Chat(fake_telegram, srv, ADMIN_ID)
-    wait_done(fake_telegram, srv, owner.send("/addstudent Ann Smith Ann@Example.com"))
-    wait_done(fake_telegram, srv, owner.send("/addstudent Bob Stone bob@example.com +37499123456"))
+    owner.say("/addstudent Ann Smith Ann@Example.com")
+    owner.say("/addstudent Bob Stone bob@example.com +37499123456")
     assert owner.texts()[0].startswith("✅ Added: Ann Smith (ann@example.com)")
 
     ann = Chat(fake_telegram, srv, 301)
@@ -86,11 +101,8 @@ def test_verify_by_email_and_by_shared_contact(fake_telegram: FakeTelegram, make
 def test_unknown_email_second_claim_and_attempt_limit(fake_telegram: FakeTelegram,
                                                       make_server) -> None:
     srv = avap_server(make_server)
-    owner = Chat(fake_telegram, srv, ADMIN_ID)
-    wait_done(fake_telegram, srv, owner.send("/addstudent Ann Smith ann@example.com"))
-    first = Chat(fake_telegram, srv, 311)
-    first.send("/start")
-    first.send("nobody@example.com")
+    _owner_added_ann(fake_telegram, srv)
+    first = _claim(fake_telegram, srv, 311, "nobody@example.com")
     assert first.wait_texts(2)[1] == texts.VERIFY_NOT_FOUND
     assert buttons(first.last_markup()) == [(texts.REQUEST_REVIEW, cb.ManualReview().pack())]
     first.send("ann@example.com")
@@ -101,9 +113,7 @@ def test_unknown_email_second_claim_and_attempt_limit(fake_telegram: FakeTelegra
     assert _student_status(srv, 311) == "verified"
 
     # a second account types the same email: refused, shown to the admins with "move"
-    second = Chat(fake_telegram, srv, 312)
-    second.send("/start")
-    second.send("ann@example.com")
+    second = _claim(fake_telegram, srv, 312, "ann@example.com")
     assert second.wait_texts(2)[1] == texts.VERIFY_CLAIMED
     fake_telegram.wait_for(lambda: len(_cards(fake_telegram)) == 2)
     conflict = _cards(fake_telegram)[1]
@@ -138,9 +148,7 @@ def test_unknown_email_second_claim_and_attempt_limit(fake_telegram: FakeTelegra
 
 def test_manual_review_and_reject(fake_telegram: FakeTelegram, make_server) -> None:
     srv = avap_server(make_server)
-    student = Chat(fake_telegram, srv, 321)
-    student.send("/start")
-    student.send("late@example.com")
+    student = _claim(fake_telegram, srv, 321, "late@example.com")
     student.wait_texts(2)
     student.press(cb.ManualReview().pack())
     assert student.wait_texts(3)[2] == texts.REVIEW_REQUESTED
@@ -155,7 +163,7 @@ def test_manual_review_and_reject(fake_telegram: FakeTelegram, make_server) -> N
     assert _student_status(srv, 321) is None
     # once the buyer is added, the same card approves
     owner = Chat(fake_telegram, srv, ADMIN_ID)
-    wait_done(fake_telegram, srv, owner.send("/addstudent Late Comer late@example.com"))
+    owner.say("/addstudent Late Comer late@example.com")
     _press_on_card(fake_telegram, srv, card, cb.Approve.prefix)
     student.wait_texts(4)
     assert _student_status(srv, 321) == "verified"
@@ -165,9 +173,7 @@ def test_manual_review_and_reject(fake_telegram: FakeTelegram, make_server) -> N
     assert fake_telegram.calls_of("answerCallbackQuery", AVAP_TOKEN)[-1].params["text"] == \
         texts.CARD_DONE_ALREADY
 
-    other = Chat(fake_telegram, srv, 322)
-    other.send("/start")
-    other.send("x@example.com")
+    other = _claim(fake_telegram, srv, 322, "x@example.com")
     other.wait_texts(2)
     other.press(cb.ManualReview().pack())
     other.wait_texts(3)
@@ -179,11 +185,10 @@ def test_manual_review_and_reject(fake_telegram: FakeTelegram, make_server) -> N
 def test_verification_survives_a_restart_before_approval(fake_telegram: FakeTelegram,
                                                          make_server) -> None:
     srv = avap_server(make_server)
-    owner = Chat(fake_telegram, srv, ADMIN_ID)
-    wait_done(fake_telegram, srv, owner.send("/addstudent Ann Smith ann@example.com"))
+    _owner_added_ann(fake_telegram, srv)
     ann = Chat(fake_telegram, srv, 331)
     # killed once /start is handled (a kill before its done mark replays it: a second welcome)
-    wait_done(fake_telegram, srv, ann.send("/start"))
+    ann.say("/start")
     ann.wait_texts(1)
     srv.kill9()
     srv.start()
@@ -217,41 +222,34 @@ def test_import_pending_revoke_and_admins(fake_telegram: FakeTelegram, make_serv
     helper = Chat(fake_telegram, srv, 555)
     helper.send("/pending")
     assert helper.wait_texts(1)[0] == texts.ADMINS_ONLY
-    wait_done(fake_telegram, srv, owner.send("/admins add 555 Helper"))
-    assert owner.texts()[-1] == texts.ADMIN_ADDED.format(tg_id=555)
+    assert owner.reply("/admins add 555 Helper") == texts.ADMIN_ADDED.format(tg_id=555)
     helper.send("/pending")
     assert "not verified yet" in helper.wait_texts(2)[1]
     helper.send("/admins")  # owners only
     assert helper.wait_texts(3)[2] == texts.OWNERS_ONLY
-    wait_done(fake_telegram, srv, owner.send("/admins"))
+    owner.say("/admins")
     assert ("Remove Helper", cb.RemoveAdmin(555).pack()) in buttons(owner.last_markup())
-    wait_done(fake_telegram, srv, owner.press(cb.RemoveAdmin(555).pack()))
+    owner.tap(cb.RemoveAdmin(555).pack())
     helper.send("/pending")
     assert helper.wait_texts(4)[3] == texts.ADMINS_ONLY
 
     # revoke by email closes the student's access
-    student = Chat(fake_telegram, srv, 341)
-    student.send("/start")
-    student.send("zara@example.com")
+    student = _claim(fake_telegram, srv, 341, "zara@example.com")
     fake_telegram.wait_for(lambda: _cards(fake_telegram))
     _press_on_card(fake_telegram, srv, _cards(fake_telegram)[0], cb.Approve.prefix)
     student.wait_texts(3)
-    wait_done(fake_telegram, srv, owner.send("/revoke zara@example.com"))
+    owner.say("/revoke zara@example.com")
     assert owner.texts()[-1].startswith("🚫 Access closed for Zara")
     fake_telegram.wait_for(lambda: texts.ACCESS_REVOKED in student.texts())
     assert _student_status(srv, 341) == "revoked"
-    wait_done(fake_telegram, srv, owner.send("/revoke zara@example.com"))
-    assert owner.texts()[-1] == texts.REVOKE_NOT_FOUND
+    assert owner.reply("/revoke zara@example.com") == texts.REVOKE_NOT_FOUND
 
 
 def test_non_admins_cannot_use_admin_commands_or_buttons(fake_telegram: FakeTelegram,
                                                          make_server) -> None:
     srv = avap_server(make_server)
-    owner = Chat(fake_telegram, srv, ADMIN_ID)
-    wait_done(fake_telegram, srv, owner.send("/addstudent Ann Smith ann@example.com"))
-    ann = Chat(fake_telegram, srv, 351)
-    ann.send("/start")
-    ann.send("ann@example.com")
+    _owner_added_ann(fake_telegram, srv)
+    _claim(fake_telegram, srv, 351, "ann@example.com")
     fake_telegram.wait_for(lambda: _cards(fake_telegram))
     card = _cards(fake_telegram)[0]
     stranger = Chat(fake_telegram, srv, 777)

@@ -17,9 +17,9 @@ from datetime import UTC, datetime
 import pytest
 
 from avap_bot import texts
-from tests.e2e.avap import ADMIN_ID, Chat, avap_server, db, wait_done
+from tests.e2e.avap import avap_server, db
 from tests.e2e.conftest import AVAP_TOKEN, ServerProcess, post_update
-from tests.e2e.test_avap_broadcast import add_students, copies_to, draft, wait_status
+from tests.e2e.test_avap_broadcast import copies_to, preview_to_all, wait_status
 from tests.fakes import updates
 from tests.fakes.telegram_api import Action, FakeTelegram
 
@@ -71,13 +71,8 @@ def test_an_interrupted_broadcast_resumes_at_once_after_a_kill9(
     fake.enforce_rate(per_second=30)
     srv = avap_server(make_server, RETRY_BASE_SECONDS="1")
     students = list(range(300_000, 300_150))
-    add_students(srv, students)
-    admin = Chat(fake, srv, ADMIN_ID)
-    broadcast_id = draft(admin)
-    admin.press(f"ba:{broadcast_id}:-1", message_id=50)
-    fake.wait_for(lambda: texts.BROADCAST_PREVIEW.format(
-        audience=texts.BROADCAST_AUDIENCE_ALL, n=150) in admin.texts())
-    wait_done(fake, srv, admin.press(f"bs:{broadcast_id}:1", message_id=51))
+    admin, broadcast_id = preview_to_all(fake, srv, students, 50)
+    admin.tap(f"bs:{broadcast_id}:1", message_id=51)
     fake.wait_for(lambda: sum(copies_to(fake)[s] for s in students) >= 40, timeout=30)
     srv.kill9()
     before = sum(copies_to(fake)[s] for s in students)

@@ -89,8 +89,7 @@ def test_owners_add_and_remove_editors(fake_telegram: FakeTelegram, make_server:
     editor.say("/start")  # not yet an editor
     assert editor.texts() == [texts.NOT_AUTHORIZED]
 
-    owner.say(f"/addeditor {NEW_EDITOR}")
-    assert owner.texts()[-1] == texts.EDITOR_ADDED.format(id=NEW_EDITOR)
+    assert owner.reply(f"/addeditor {NEW_EDITOR}") == texts.EDITOR_ADDED.format(id=NEW_EDITOR)
     menu = menu_of(fake_telegram, NEW_EDITOR)
     assert menu is not None and "new" in menu and "help" in menu
     assert not {"editors", "addeditor", "removeeditor"} & set(menu)
@@ -101,26 +100,19 @@ def test_owners_add_and_remove_editors(fake_telegram: FakeTelegram, make_server:
     assert texts.WELCOME.split(",")[0] in editor.texts()[-1]
     keyboard = editor.calls("sendMessage")[-1].params["reply_markup"]["keyboard"]
     assert {texts.MENU_NEW, texts.MENU_HELP} <= {b["text"] for row in keyboard for b in row}
-    editor.say("/help")
-    assert editor.texts()[-1] == texts.HELP
-    editor.say(texts.MENU_HELP)
-    assert editor.texts()[-1] == texts.HELP
-    editor.say(f"/addeditor {NEVER_OPENED}")
-    assert editor.texts()[-1] == texts.OWNERS_ONLY
-    editor.say("/editors")
-    assert editor.texts()[-1] == texts.OWNERS_ONLY
+    assert editor.reply("/help") == texts.HELP
+    assert editor.reply(texts.MENU_HELP) == texts.HELP
+    assert editor.reply(f"/addeditor {NEVER_OPENED}") == texts.OWNERS_ONLY
+    assert editor.reply("/editors") == texts.OWNERS_ONLY
 
     # an editor who never opened the bot: Telegram refuses their menu, the owner is told
     fake_telegram.script("setMyCommands",
                          Action(error_code=400, description="Bad Request: chat not found"))
-    owner.say(f"/addeditor {NEVER_OPENED}")
-    assert owner.texts()[-1] == texts.EDITOR_ADDED_NO_CHAT.format(id=NEVER_OPENED)
-    owner.say(f"/addeditor {NEVER_OPENED}")
-    assert owner.texts()[-1] == texts.EDITOR_ALREADY.format(id=NEVER_OPENED)
-    owner.say(f"/addeditor {EDITOR_ID}")
-    assert owner.texts()[-1] == texts.EDITOR_IS_OWNER.format(id=EDITOR_ID)
-    owner.say("/addeditor someone")
-    assert owner.texts()[-1] == texts.ADDEDITOR_USAGE
+    assert owner.reply(f"/addeditor {NEVER_OPENED}") == \
+        texts.EDITOR_ADDED_NO_CHAT.format(id=NEVER_OPENED)
+    assert owner.reply(f"/addeditor {NEVER_OPENED}") == texts.EDITOR_ALREADY.format(id=NEVER_OPENED)
+    assert owner.reply(f"/addeditor {EDITOR_ID}") == texts.EDITOR_IS_OWNER.format(id=EDITOR_ID)
+    assert owner.reply("/addeditor someone") == texts.ADDEDITOR_USAGE
 
     owner.say("/editors")
     listing = owner.texts()[-1]
@@ -129,13 +121,11 @@ def test_owners_add_and_remove_editors(fake_telegram: FakeTelegram, make_server:
     assert {d for _, d in owner.last_buttons()} == {f"er:{NEW_EDITOR}", f"er:{NEVER_OPENED}"}
 
     # removed by command: refused at the next update, menu taken away
-    owner.say(f"/removeeditor {NEW_EDITOR}")
-    assert owner.texts()[-1] == texts.EDITOR_REMOVED.format(id=NEW_EDITOR)
+    assert owner.reply(f"/removeeditor {NEW_EDITOR}") == texts.EDITOR_REMOVED.format(id=NEW_EDITOR)
     assert fake_telegram.calls_of("deleteMyCommands", SHOP_TOKEN)
-    editor.say("/start")
-    assert editor.texts()[-1] == texts.NOT_AUTHORIZED
-    owner.say(f"/removeeditor {NEW_EDITOR}")
-    assert owner.texts()[-1] == texts.EDITOR_NOT_FOUND.format(id=NEW_EDITOR)
+    assert editor.reply("/start") == texts.NOT_AUTHORIZED
+    assert owner.reply(f"/removeeditor {NEW_EDITOR}") == \
+        texts.EDITOR_NOT_FOUND.format(id=NEW_EDITOR)
 
     # removed by the button under /editors: the list is shown again without them
     owner.tap(f"er:{NEVER_OPENED}")
@@ -159,12 +149,9 @@ def test_fallbacks(fake_telegram: FakeTelegram, make_server: Any) -> None:
 
     owner.tap("zz:forged")
     assert answers(fake_telegram)[-1]["text"] == texts.STALE_BUTTON
-    owner.say("what can you do?")
-    assert owner.texts()[-1] == texts.FALLBACK_HINT
-    owner.say("/nosuchcommand")
-    assert owner.texts()[-1] == texts.FALLBACK_HINT
-    owner.say("/cancel")
-    assert owner.texts()[-1] == texts.NOTHING_TO_CANCEL
+    assert owner.reply("what can you do?") == texts.FALLBACK_HINT
+    assert owner.reply("/nosuchcommand") == texts.FALLBACK_HINT
+    assert owner.reply("/cancel") == texts.NOTHING_TO_CANCEL
 
 
 def test_help_and_the_command_menu_list_every_command() -> None:

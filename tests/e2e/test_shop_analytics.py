@@ -52,10 +52,8 @@ def test_stats_chart_history_and_exports(fake_telegram: FakeTelegram, make_serve
     editor.say(f"/post {first}")
     history = editor.texts()[-1]
     assert f"#{first}" in history and "Գնել — <b>5</b>" in history and "Կայք — <b>2</b>" in history
-    editor.say("/post 99999")
-    assert editor.texts()[-1] == texts.POST_NOT_FOUND
-    editor.say("/post abc")
-    assert editor.texts()[-1] == texts.POST_USAGE
+    assert editor.reply("/post 99999") == texts.POST_NOT_FOUND
+    assert editor.reply("/post abc") == texts.POST_USAGE
 
     editor.say("/export")
     editor.tap(cb.ExportKind("posts").pack())

@@ -5,7 +5,6 @@ too long; CTA validation; a text Telegram cannot parse at the preview."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -16,7 +15,7 @@ from shopping_bot.ai import prompts
 from shopping_bot.ai.writer import template_draft
 from shopping_bot.storage.posts import FORMATS
 from tests.e2e.avap import db
-from tests.e2e.conftest import SHOP_TOKEN, ServerProcess
+from tests.e2e.conftest import SHOP_TOKEN, ServerProcess, openai_env
 from tests.e2e.shopping import Editor, channel_calls, posts, shop_server
 from tests.fakes.openai_api import FakeOpenAI, Reply
 from tests.fakes.telegram_api import Call, FakeTelegram
@@ -28,18 +27,8 @@ PHOTO = [{"file_id": "ph-small", "file_unique_id": "u0", "width": 90, "height": 
          {"file_id": "ph1", "file_unique_id": "u1", "width": 800, "height": 600}]
 
 
-@pytest.fixture
-def fake_openai() -> Iterator[FakeOpenAI]:
-    fake = FakeOpenAI(api_key="sk-test-openai").start()
-    try:
-        yield fake
-    finally:
-        fake.stop()
-
-
 def ai_server(make_server: Any, fake_openai: FakeOpenAI, **env: str) -> ServerProcess:
-    return shop_server(make_server, OPENAI_API_KEY="sk-test-openai",
-                       OPENAI_BASE_URL=fake_openai.url, **env)
+    return shop_server(make_server, **openai_env(fake_openai), **env)
 
 
 def press(ed: Editor, data: cb.CallbackData) -> None:

@@ -25,6 +25,7 @@ import json
 import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -814,27 +815,26 @@ def _single(body: str, n: int, headers: dict[str, str]) -> str:
     return body.strip()[1:-1].strip()
 
 
+@dataclass(eq=False)
 class _Context:
     """One request: its parsed parts and its transaction."""
 
-    def __init__(self, fake: FakePostgrest, method: str, rest: str,
-                 params: list[tuple[str, str]], body: Any, prefs: dict[str, str],
-                 accept: _Accept, role: str, range_header: str | None,
-                 headers: dict[str, str]) -> None:
-        self.fake = fake
-        self.method = method
-        self.rest = rest
-        self.params = params
-        self.body = body
-        self.prefs = prefs
-        self.accept = accept
-        self.role = role
-        self.range_header = range_header
-        self.headers = headers
-        self.conn: asyncpg.Connection = None  # type: ignore[assignment]
-        self.filters: list[Cond | Logic] = []
-        self.reserved: dict[str, str] = {}
-        for key, value in params:
+    fake: FakePostgrest
+    method: str
+    rest: str
+    params: list[tuple[str, str]]
+    body: Any
+    prefs: dict[str, str]
+    accept: _Accept
+    role: str
+    range_header: str | None
+    headers: dict[str, str]
+    conn: asyncpg.Connection = None  # type: ignore[assignment]
+    filters: list[Cond | Logic] = field(default_factory=list, init=False)
+    reserved: dict[str, str] = field(default_factory=dict, init=False)
+
+    def __post_init__(self) -> None:
+        for key, value in self.params:
             if key in RESERVED_PARAMS:
                 if key in self.reserved:
                     raise _parse_error(key, value, f"{key} given twice")
@@ -1043,49 +1043,60 @@ class _Context:
 
     async def insert(self) -> _Outcome:
         rows = self.rows_of_body()
+
+        def build(table: Table) -> tuple[str, Sql]:
+            names = self.insert_columns(table, rows)
+            sql = Sql()
+            payload = sql.param(json.dumps(rows))
+            if not names:
+                source = f"SELECT FROM json_array_elements({payload}::json) _e"
+            elif self.prefs.get("missing") == "default" and "columns" in self.reserved:
+                parts = []
+                for name in names:
+                    default = table.defaults.get(name, "NULL")
+                    parts.append(
+                        f"CASE WHEN _e.j::jsonb ? {sql.param(name)}::text THEN "
+                        f"(json_populate_record(NULL::{table.sql}, _e.j)).{qi(name)} "
+                        f"ELSE {default} END")
+                source = (f"SELECT {', '.join(parts)} FROM json_array_elements("
+                          f"{payload}::json) WITH ORDINALITY _e(j, n) ORDER BY _e.n")
+            else:
+                cols = ", ".join(qi(n) for n in names)
+                source = (f"SELECT {cols} FROM json_populate_recordset(NULL::{table.sql}, "
+                          f"{payload}::json) _")
+            target = f" ({', '.join(qi(n) for n in names)})" if names else ""
+            conflict = ""
+            resolution = self.prefs.get("resolution")
+            if resolution:
+                keys = (parse_columns(self.reserved["on_conflict"], "on_conflict parameter")
+                        if "on_conflict" in self.reserved else table.primary_key)
+                on = f" ({', '.join(qi(k) for k in keys)})" if keys else ""
+                if resolution == "merge-duplicates" and names and keys:
+                    sets = ", ".join(f"{qi(n)} = EXCLUDED.{qi(n)}" for n in names)
+                    conflict = f" ON CONFLICT{on} DO UPDATE SET {sets}"
+                elif resolution == "ignore-duplicates" or not names:
+                    conflict = f" ON CONFLICT{on} DO NOTHING"
+            returning, body = self.returning(table)
+            query = (f"WITH pgrst_source AS (INSERT INTO {table.sql} AS _s{target} {source}"
+                     f"{conflict} RETURNING {returning}) {self.final_select(table, body)}")
+            return query, sql
+
+        return await self.write(build, 201, insert=True)
+
+    async def write(self, build: Callable[[Table], tuple[str, Sql] | None], ok: int, *,
+                    insert: bool) -> _Outcome:
+        """One transaction, as the request's role: the statement ``build`` makes for the
+        request's table (None: nothing to change, as a PATCH with nothing to set), answered
+        with ``ok`` or as ``write_outcome`` says."""
         tx = await self.begin(readonly=False)
         try:
-            def build(table: Table) -> tuple[str, Sql]:
-                names = self.insert_columns(table, rows)
-                sql = Sql()
-                payload = sql.param(json.dumps(rows))
-                if not names:
-                    source = f"SELECT FROM json_array_elements({payload}::json) _e"
-                elif self.prefs.get("missing") == "default" and "columns" in self.reserved:
-                    parts = []
-                    for name in names:
-                        default = table.defaults.get(name, "NULL")
-                        parts.append(
-                            f"CASE WHEN _e.j::jsonb ? {sql.param(name)}::text THEN "
-                            f"(json_populate_record(NULL::{table.sql}, _e.j)).{qi(name)} "
-                            f"ELSE {default} END")
-                    source = (f"SELECT {', '.join(parts)} FROM json_array_elements("
-                              f"{payload}::json) WITH ORDINALITY _e(j, n) ORDER BY _e.n")
-                else:
-                    cols = ", ".join(qi(n) for n in names)
-                    source = (f"SELECT {cols} FROM json_populate_recordset(NULL::{table.sql}, "
-                              f"{payload}::json) _")
-                target = f" ({', '.join(qi(n) for n in names)})" if names else ""
-                conflict = ""
-                resolution = self.prefs.get("resolution")
-                if resolution:
-                    keys = (parse_columns(self.reserved["on_conflict"], "on_conflict parameter")
-                            if "on_conflict" in self.reserved else table.primary_key)
-                    on = f" ({', '.join(qi(k) for k in keys)})" if keys else ""
-                    if resolution == "merge-duplicates" and names and keys:
-                        sets = ", ".join(f"{qi(n)} = EXCLUDED.{qi(n)}" for n in names)
-                        conflict = f" ON CONFLICT{on} DO UPDATE SET {sets}"
-                    elif resolution == "ignore-duplicates" or not names:
-                        conflict = f" ON CONFLICT{on} DO NOTHING"
-                returning, body = self.returning(table)
-                query = (f"WITH pgrst_source AS (INSERT INTO {table.sql} AS _s{target} {source}"
-                         f"{conflict} RETURNING {returning}) {self.final_select(table, body)}")
-                return query, sql
-
-            table, (query, sql) = await self.table_for(build)
+            table, built = await self.table_for(build)
             await self.switch_role()
-            row = await self.conn.fetchrow(query, *sql.args)
-            outcome = self.write_outcome(row, table, 201, insert=True)
+            if built is None:            # nothing to set: PostgREST answers without updating
+                row = {"n": 0, "body": "[]"}
+            else:
+                row = await self.conn.fetchrow(built[0], *built[1].args)
+            outcome = self.write_outcome(row, table, ok, insert=insert)
         except BaseException:
             await tx.rollback()
             raise
@@ -1132,57 +1143,36 @@ class _Context:
         if not isinstance(self.body, dict):
             raise ApiError(400, "PGRST102", "Invalid body: PATCH expects one JSON object")
         row_body = self.body
-        tx = await self.begin(readonly=False)
-        try:
-            def build(table: Table) -> tuple[str, Sql] | None:
-                names = self.insert_columns(table, [row_body])
-                sql = Sql()
-                where = where_sql(self.filters, table.columns, "_s", sql)
-                if not names:
-                    return None
-                payload = sql.param(json.dumps(row_body))
-                sets = ", ".join(f"{qi(n)} = _b.{qi(n)}" for n in names)
-                returning, body = self.returning(table)
-                query = (f"WITH pgrst_source AS (UPDATE {table.sql} AS _s SET {sets} FROM "
-                         f"(SELECT * FROM json_populate_record(NULL::{table.sql}, "
-                         f"{payload}::json)) _b WHERE {where} RETURNING {returning}) "
-                         f"{self.final_select(table, body)}")
-                return query, sql
 
-            table, built = await self.table_for(build)
-            await self.switch_role()
-            if built is None:            # nothing to set: PostgREST answers without updating
-                row = {"n": 0, "body": "[]"}
-            else:
-                row = await self.conn.fetchrow(built[0], *built[1].args)
-            outcome = self.write_outcome(row, table, 200, insert=False)
-        except BaseException:
-            await tx.rollback()
-            raise
-        await tx.commit()
-        return outcome
+        def build(table: Table) -> tuple[str, Sql] | None:
+            names = self.insert_columns(table, [row_body])
+            sql = Sql()
+            where = where_sql(self.filters, table.columns, "_s", sql)
+            if not names:
+                return None
+            payload = sql.param(json.dumps(row_body))
+            sets = ", ".join(f"{qi(n)} = _b.{qi(n)}" for n in names)
+            returning, body = self.returning(table)
+            query = (f"WITH pgrst_source AS (UPDATE {table.sql} AS _s SET {sets} FROM "
+                     f"(SELECT * FROM json_populate_record(NULL::{table.sql}, "
+                     f"{payload}::json)) _b WHERE {where} RETURNING {returning}) "
+                     f"{self.final_select(table, body)}")
+            return query, sql
+
+        return await self.write(build, 200, insert=False)
 
     async def delete(self) -> _Outcome:
         self.check_write_params("DELETE")
-        tx = await self.begin(readonly=False)
-        try:
-            def build(table: Table) -> tuple[str, Sql]:
-                sql = Sql()
-                where = where_sql(self.filters, table.columns, "_s", sql)
-                returning, body = self.returning(table)
-                query = (f"WITH pgrst_source AS (DELETE FROM {table.sql} AS _s WHERE {where} "
-                         f"RETURNING {returning}) {self.final_select(table, body)}")
-                return query, sql
 
-            table, (query, sql) = await self.table_for(build)
-            await self.switch_role()
-            row = await self.conn.fetchrow(query, *sql.args)
-            outcome = self.write_outcome(row, table, 200, insert=False)
-        except BaseException:
-            await tx.rollback()
-            raise
-        await tx.commit()
-        return outcome
+        def build(table: Table) -> tuple[str, Sql]:
+            sql = Sql()
+            where = where_sql(self.filters, table.columns, "_s", sql)
+            returning, body = self.returning(table)
+            query = (f"WITH pgrst_source AS (DELETE FROM {table.sql} AS _s WHERE {where} "
+                     f"RETURNING {returning}) {self.final_select(table, body)}")
+            return query, sql
+
+        return await self.write(build, 200, insert=False)
 
     # --- POST /rpc/<fn> ------------------------------------------------------------------------
 

@@ -99,3 +99,11 @@ class ThreadedServer:
             self._server.should_exit = True
         if self._thread is not None:
             self._thread.join(timeout=5)
+
+    def __enter__(self) -> Self:
+        """``with FakeX() as fake:`` starts the server and stops it on the way out (a fixture
+        yields inside the block)."""
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

@@ -54,11 +54,8 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 @pytest.fixture
 def fake() -> Iterator[FakeTelegram]:
-    server = FakeTelegram().start()
-    try:
+    with FakeTelegram() as server:
         yield server
-    finally:
-        server.stop()
 
 
 def make_settings(fake: FakeTelegram | None, tmp_path: Path, **values: str | None) -> Settings:

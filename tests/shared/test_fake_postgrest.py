@@ -95,11 +95,8 @@ def db(postgres: PostgresServer) -> str:
 
 @pytest.fixture
 def fake(db: str) -> Iterator[FakePostgrest]:
-    server = FakePostgrest(db).start()
-    try:
+    with FakePostgrest(db) as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ from shared.inbox import InboxWorker, chat_key_of
 from shared.outbox import OutboxWorker
 from shared.services import ChatDirectory, Services
 from shared.storage import Storage
+from tests.eventually import eventually_async
 from tests.fakes import updates
 from tests.fakes.telegram_api import FakeTelegram
 
@@ -30,9 +31,8 @@ APOLOGY = "Sorry, that went wrong."
 
 @pytest.fixture
 def fake() -> Any:
-    f = FakeTelegram().start()
-    yield f
-    f.stop()
+    with FakeTelegram() as f:
+        yield f
 
 
 class Harness:
@@ -46,11 +46,10 @@ class Harness:
         self.worker.wake()
 
     async def settle(self, timeout: float = 10) -> None:
-        deadline = asyncio.get_running_loop().time() + timeout
-        while (await self.storage.inbox.counts())["pending"]:
-            if asyncio.get_running_loop().time() > deadline:
-                raise AssertionError("inbox did not settle")
-            await asyncio.sleep(0.02)
+        async def settled() -> bool:
+            return not (await self.storage.inbox.counts())["pending"]
+
+        await eventually_async(settled, timeout, what="the inbox settling")
 
 
 @pytest.fixture

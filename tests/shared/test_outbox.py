@@ -14,16 +14,9 @@ from shared.errors import Deferred, PermanentError
 from shared.outbox import SERVICES, OutboxWorker, backoff_seconds
 from shared.storage import Storage
 from shared.storage import schema as t
+from tests.eventually import eventually_async
 
 TARGET = "https://api.systeme.io/api/contacts/17/tags"
-
-
-async def _wait(predicate: Any, timeout: float = 10.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not await predicate():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.02)
 
 
 async def test_effect_happens_once_after_five_failures(storage: Storage) -> None:
@@ -53,7 +46,7 @@ async def test_effect_happens_once_after_five_failures(storage: Storage) -> None
                              dedupe_key="verified:17")
         worker.start()
         try:
-            await _wait(lambda: _pending_is(storage, 0))
+            await eventually_async(lambda: _pending_is(storage, 0))
             await asyncio.sleep(0.2)  # nothing more may happen after success
         finally:
             await worker.stop()
@@ -140,7 +133,7 @@ async def test_a_row_queued_in_a_transaction_is_delivered_at_its_commit(storage:
         async def done() -> bool:
             return bool(delivered)
 
-        await _wait(done, timeout=5)
+        await eventually_async(done, timeout=5)
         assert delivered[0] - committed < 2
     finally:
         await worker.stop()
@@ -179,9 +172,9 @@ async def test_only_a_commit_that_queued_a_row_wakes_the_worker(storage: Storage
         async def woke() -> bool:
             return claims >= 2
 
-        await _wait(woke, timeout=5)
+        await eventually_async(woke, timeout=5)
         # the row is marked done just after its delivery: wait for that, not only the claim
-        await _wait(lambda: _pending_is(storage, 0), timeout=5)
+        await eventually_async(lambda: _pending_is(storage, 0), timeout=5)
         assert await storage.outbox.counts(8) == {"pending": 0, "stuck": 0, "failed": 0}
     finally:
         await worker.stop()
@@ -219,10 +212,10 @@ async def test_a_deferred_row_frees_its_slot_and_comes_back_without_an_attempt(
         async def all_delivered() -> bool:
             return len(delivered) == 5
 
-        await _wait(all_delivered, timeout=10)
+        await eventually_async(all_delivered, timeout=10)
         # each row is marked done just after its delivery returns: stopping before that would
         # leave the last one pending (to be delivered again: at least once)
-        await _wait(lambda: _pending_is(storage, 0), timeout=5)
+        await eventually_async(lambda: _pending_is(storage, 0), timeout=5)
     finally:
         await worker.stop()
     first, at = delivered[0]
@@ -262,18 +255,18 @@ async def test_a_hanging_service_never_holds_a_message_back(storage: Storage) ->
         async def hanging_two() -> bool:
             return len(started) == 2
 
-        await _wait(hanging_two)
+        await eventually_async(hanging_two)
         queued = loop.time()
         await worker.enqueue("telegram.message", {"text": "approved"})
 
         async def sent() -> bool:
             return bool(delivered)
 
-        await _wait(sent, timeout=5)
+        await eventually_async(sent, timeout=5)
         assert delivered[0] - queued < 1.0
         assert len(started) == 2                 # the services lane keeps to its own slots
         release.set()
-        await _wait(lambda: _pending_is(storage, 0))
+        await eventually_async(lambda: _pending_is(storage, 0))
         assert sorted(started) == list(range(6))
     finally:
         release.set()

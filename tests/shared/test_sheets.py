@@ -7,10 +7,7 @@ PostgreSQL.
 
 from __future__ import annotations
 
-import asyncio
 import json
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,11 +20,12 @@ from shared.config import Settings, load_settings
 from shared.errors import PermanentError, TransientError
 from shared.outbox import OutboxWorker
 from shared.storage import Storage
+from tests.eventually import eventually_async
 from tests.fakes.google_sheets import FakeGoogleSheets, fake_service_account
+from tests.imports import heavy_imports
 
 BOOK = "AVAP Test Book"
 FORMULA = '=HYPERLINK("http://evil.example","click")'
-REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
@@ -49,14 +47,6 @@ def google() -> Iterator[FakeGoogleSheets]:
         yield fake
 
 
-async def _wait(predicate: Any, timeout: float = 20.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not await predicate():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.02)
-
-
 async def _drain(storage: Storage, worker: OutboxWorker) -> None:
     async def settled() -> bool:
         counts = await storage.outbox.counts(1000)
@@ -66,7 +56,7 @@ async def _drain(storage: Storage, worker: OutboxWorker) -> None:
         await worker.drain_once()  # rows retried later are claimed once their backoff ends
         return await settled()
 
-    await _wait(delivered)
+    await eventually_async(delivered, timeout=20)
 
 
 async def _course(storage: Storage) -> dict[str, int]:
@@ -230,9 +220,6 @@ def test_cells_are_raw_values() -> None:
 
 
 def test_start_up_does_not_import_gspread() -> None:
-    code = ("import sys, shared.platform, shared.server, avap_bot, avap_bot.handlers.reports, "
-            "avap_bot.integrations.sheets; bad = [m for m in ('gspread', 'google.auth') "
-            "if m in sys.modules]; print(bad); sys.exit(1 if bad else 0)")
-    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True,
-                         text=True, timeout=60)
-    assert out.returncode == 0, out.stdout + out.stderr
+    assert heavy_imports(["shared.platform", "shared.server", "avap_bot",
+                          "avap_bot.handlers.reports", "avap_bot.integrations.sheets"],
+                         ["gspread", "google.auth"]) == []

@@ -6,7 +6,10 @@ unique and kept while the buttons do not change."""
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, date, datetime, timedelta
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime, timedelta, tzinfo
+
+import pytest
 
 from shared.config import normalise_database_url
 from shared.storage import Storage, open_storage, utcnow
@@ -20,6 +23,7 @@ from shopping_bot.storage.posts import (
     PUBLISHING,
     SCHEDULED,
 )
+from tests.conftest import instances
 
 
 async def _scheduled(storage: Storage, minutes: float = -1, author: int = 7) -> int:
@@ -116,58 +120,56 @@ async def test_concurrent_claims_one_winner(storage: Storage) -> None:
     assert (await repo.get_post(pid))["claim_token"] == winners[0]["claim_token"]
 
 
-async def test_two_storages_on_one_database_one_winner(database_url: str) -> None:
+Instances = tuple[Storage, Storage]
+
+
+@pytest.fixture
+async def two_instances(database_url: str) -> AsyncIterator[Instances]:
+    """Two Storage objects on one database, as two instances of the service have."""
     url = normalise_database_url(database_url)
-    a = await open_storage(url)
-    b = await open_storage(url)
-    try:
-        pids = [await _scheduled(a) for _ in range(5)]
-        for pid in pids:
-            got = await asyncio.gather(*[
-                s.shopping.claim_post(pid, token=f"{name}{i}", lease_seconds=60,
-                                      due_before=utcnow())
-                for i in range(3) for name, s in (("a", a), ("b", b))])
-            assert sum(r is not None for r in got) == 1, pid
-    finally:
-        await a.close()
-        await b.close()
+    async with instances(lambda: open_storage(url)) as (a, b):
+        yield a, b
 
 
-async def test_racing_folds_of_one_day_count_each_event_once(database_url: str) -> None:
-    """Two instances folding the same day at once (the retention job) never count twice."""
-    url = normalise_database_url(database_url)
-    a = await open_storage(url)
-    b = await open_storage(url)
-    try:
-        pid = await a.shopping.create_post(created_by=7, post_format="sale", text="s")
-        link = (await a.shopping.replace_links(pid, [{"label": "x", "url": "https://x.ex"}]))[0]
-        at = datetime(2026, 11, 10, 12, tzinfo=UTC)
-        await a.analytics.record_clicks([Click(pid, link["id"], f"v{i % 3}",
-                                               at + timedelta(seconds=i)) for i in range(300)])
-        day = date(2026, 11, 10)
-        got = await asyncio.gather(*[s.analytics.fold_day(day, UTC) for s in (a, b, a, b)])
-        assert sum(got) == 300
-        assert await b.analytics.daily_totals(day, day) == [(day, pid, link["id"], 300)]
-        assert await a.analytics.post_clicks(pid) == {link["id"]: 300}
-    finally:
-        await a.close()
-        await b.close()
+async def test_two_storages_on_one_database_one_winner(two_instances: Instances) -> None:
+    a, b = two_instances
+    pids = [await _scheduled(a) for _ in range(5)]
+    for pid in pids:
+        got = await asyncio.gather(*[
+            s.shopping.claim_post(pid, token=f"{name}{i}", lease_seconds=60,
+                                  due_before=utcnow())
+            for i in range(3) for name, s in (("a", a), ("b", b))])
+        assert sum(r is not None for r in got) == 1, pid
 
 
-async def test_two_owners_adding_one_editor_at_once_get_one_change(database_url: str) -> None:
-    url = normalise_database_url(database_url)
-    a = await open_storage(url)
-    b = await open_storage(url)
-    try:
-        for uid in (501, 502, 503):
-            got = await asyncio.gather(*[s.shopping.set_editor(uid, True) for s in (a, b, a, b)])
-            assert got.count(True) == 1, got
-        got = await asyncio.gather(*[s.shopping.set_editor(502, False) for s in (a, b)])
-        assert got.count(True) == 1
-        assert await b.shopping.editor_ids() == {501, 503}
-    finally:
-        await a.close()
-        await b.close()
+async def check_racing_folds(a: Storage, b: Storage, zone: tzinfo) -> None:
+    """Two instances folding the same day at once (the retention job) never count twice: 300
+    clicks recorded through ``a``, then the day folded by a, b, a and b at once."""
+    pid = await a.shopping.create_post(created_by=7, post_format="sale", text="s")
+    link = (await a.shopping.replace_links(pid, [{"label": "x", "url": "https://x.ex"}]))[0]
+    at = datetime(2026, 11, 10, 12, tzinfo=UTC)
+    await a.analytics.record_clicks([Click(pid, link["id"], f"v{i % 3}",
+                                           at + timedelta(seconds=i)) for i in range(300)])
+    day = date(2026, 11, 10)
+    got = await asyncio.gather(*[s.analytics.fold_day(day, zone) for s in (a, b, a, b)])
+    assert sum(got) == 300
+    assert await b.analytics.daily_totals(day, day) == [(day, pid, link["id"], 300)]
+    assert await a.analytics.post_clicks(pid) == {link["id"]: 300}
+
+
+async def test_racing_folds_of_one_day_count_each_event_once(two_instances: Instances) -> None:
+    await check_racing_folds(*two_instances, UTC)
+
+
+async def test_two_owners_adding_one_editor_at_once_get_one_change(
+        two_instances: Instances) -> None:
+    a, b = two_instances
+    for uid in (501, 502, 503):
+        got = await asyncio.gather(*[s.shopping.set_editor(uid, True) for s in (a, b, a, b)])
+        assert got.count(True) == 1, got
+    got = await asyncio.gather(*[s.shopping.set_editor(502, False) for s in (a, b)])
+    assert got.count(True) == 1
+    assert await b.shopping.editor_ids() == {501, 503}
 
 
 async def test_missed_only_past_the_grace(storage: Storage) -> None:

@@ -13,6 +13,7 @@ from shared.config import normalise_database_url
 from shared.storage import Storage, open_storage
 from shared.storage import schema as t
 from shared.storage.migrate import apply_migrations, latest_version, load_migrations
+from tests.conftest import instances
 
 
 async def test_migrations_are_recorded_and_idempotent(storage: Storage) -> None:
@@ -77,17 +78,13 @@ async def test_inbox_failed_row_retries_then_dies_and_is_kept(storage: Storage) 
 
 async def test_concurrent_lock_acquisitions_exactly_one_wins(database_url: str) -> None:
     url = normalise_database_url(database_url)
-    stores = [await open_storage(url) for _ in range(5)]
-    try:
+    async with instances(lambda: open_storage(url), 5) as stores:
         for _ in range(3):
             tokens = await asyncio.gather(*(s.locks.acquire("publish", 30) for s in stores
                                             for _ in range(4)))
             winners = [t for t in tokens if t is not None]
             assert len(winners) == 1
             assert await stores[0].locks.release("publish", winners[0])
-    finally:
-        for s in stores:
-            await s.close()
 
 
 async def test_lock_renew_release_and_expiry(storage: Storage) -> None:
@@ -124,13 +121,9 @@ async def test_cooldowns(storage: Storage) -> None:
 
 async def test_concurrent_cooldown_start_has_one_winner(database_url: str) -> None:
     url = normalise_database_url(database_url)
-    stores = [await open_storage(url) for _ in range(4)]
-    try:
+    async with instances(lambda: open_storage(url), 4) as stores:
         results = await asyncio.gather(*(s.cooldowns.start_if_inactive("c", 30) for s in stores))
         assert results.count(True) == 1
-    finally:
-        for s in stores:
-            await s.close()
 
 
 async def test_job_claim_unique_per_fire_time(storage: Storage) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
@@ -116,13 +118,20 @@ class FakeSysteme:
                 if r.method == method and r.url.path == "/api" + path]
 
 
+@contextmanager
+def systeme_api() -> Iterator[FakeSysteme]:
+    """Systeme.io's API faked in this process; other requests to 127.0.0.1 (the fake Supabase,
+    when in use) pass through."""
+    with respx.mock(assert_all_called=False) as mock:
+        mock.route(host="127.0.0.1").pass_through()
+        yield FakeSysteme(mock)
+
+
 async def test_verified_creates_contact_and_tag_with_exact_requests(storage: Storage) -> None:
     await _student(storage)
     client = SystemeClient(settings())
     deliveries = SystemeDeliveries(client, storage)
-    with respx.mock(assert_all_called=False) as mock:
-        mock.route(host="127.0.0.1").pass_through()  # the fake Supabase, when in use
-        fake = FakeSysteme(mock)
+    with systeme_api() as fake:
         await deliveries.verified({"telegram_id": 501})
     await client.close()
     lookup = fake.calls("GET", "/contacts")[0]
@@ -147,9 +156,7 @@ async def test_a_429_then_success_through_the_outbox_gives_one_contact_one_tag(
     client = SystemeClient(settings())
     worker = OutboxWorker(storage, instance="test", retry_base=0.01)
     SystemeDeliveries(client, storage).register(worker)
-    with respx.mock(assert_all_called=False) as mock:
-        mock.route(host="127.0.0.1").pass_through()  # the fake Supabase, when in use
-        fake = FakeSysteme(mock)
+    with systeme_api() as fake:
         fake.fail_next = [429]
         await enqueue_verified(_Services(settings(), worker), 501)
         # the same student verified twice (a retried update): idempotent at the target
@@ -171,9 +178,7 @@ async def test_a_429_then_success_through_the_outbox_gives_one_contact_one_tag(
 async def test_existing_contact_and_tag_are_found_across_pages(storage: Storage) -> None:
     await _student(storage)
     client = SystemeClient(settings())
-    with respx.mock(assert_all_called=False) as mock:
-        mock.route(host="127.0.0.1").pass_through()  # the fake Supabase, when in use
-        fake = FakeSysteme(mock)
+    with systeme_api() as fake:
         fake.tags = [{"id": i, "name": f"tag {i}"} for i in range(1, 151)] + [
             {"id": 151, "name": TAG}]
         fake.contacts = [{"id": 7, "email": "ann@example.com", "tags": []}]
@@ -192,9 +197,7 @@ async def test_revoked_removes_the_tag_and_a_reverified_student_keeps_it(
     await _student(storage)
     client = SystemeClient(settings())
     deliveries = SystemeDeliveries(client, storage)
-    with respx.mock(assert_all_called=False) as mock:
-        mock.route(host="127.0.0.1").pass_through()  # the fake Supabase, when in use
-        fake = FakeSysteme(mock)
+    with systeme_api() as fake:
         fake.tags.append({"id": 55, "name": TAG})
         fake.contacts = [{"id": 7, "email": "ann@example.com", "tags": [{"id": 55, "name": TAG}]}]
         await deliveries.revoked({"telegram_id": 501})  # still verified: nothing happens
@@ -235,9 +238,7 @@ async def test_no_key_means_nothing_is_queued_or_sent(storage: Storage) -> None:
     worker = OutboxWorker(storage, instance="test")
     await enqueue_verified(_Services(plain, worker), 501)
     assert (await storage.outbox.counts(100))["pending"] == 0
-    with respx.mock(assert_all_called=False) as mock:
-        mock.route(host="127.0.0.1").pass_through()  # the fake Supabase, when in use
-        fake = FakeSysteme(mock)
+    with systeme_api() as fake:
         await SystemeDeliveries(SystemeClient(plain), storage).verified({"telegram_id": 501})
         await SystemeDeliveries(SystemeClient(plain), storage).revoked({"telegram_id": 501})
     assert fake.requests == []
@@ -246,9 +247,7 @@ async def test_no_key_means_nothing_is_queued_or_sent(storage: Storage) -> None:
 
 async def test_contacts_with_tag_paginates() -> None:
     client = SystemeClient(settings())
-    with respx.mock(assert_all_called=False) as mock:
-        mock.route(host="127.0.0.1").pass_through()  # the fake Supabase, when in use
-        fake = FakeSysteme(mock)
+    with systeme_api() as fake:
         fake.contacts = [{"id": i, "email": f"b{i}@example.com", "tags": [{"id": 9}]}
                          for i in range(1, 131)]
         found = [c["id"] async for c in client.contacts_with_tag(9)]

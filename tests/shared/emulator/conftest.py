@@ -43,11 +43,8 @@ def emu() -> Emulator:
 
 @pytest.fixture
 def server(emu: Emulator) -> Iterator[EmulatorServer]:
-    srv = EmulatorServer(emu).start()
-    try:
+    with EmulatorServer(emu) as srv:
         yield srv
-    finally:
-        srv.stop()
 
 
 @pytest.fixture

@@ -42,11 +42,8 @@ class Receiver(ThreadedServer):
 
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
-    r = Receiver(fail=2).start()
-    try:
+    with Receiver(fail=2) as r:
         yield r
-    finally:
-        r.stop()
 
 
 async def until(predicate: Any, timeout: float = 5.0) -> None:
