@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shared.storage.sa_asyncio  # noqa: F401 - first: SQLAlchemy's asyncio without its ORM
 from shared.storage.analytics import AnalyticsRepo
 from shared.storage.avap import AvapRepo
 from shared.storage.copilot import CopilotRepo
