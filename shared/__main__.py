@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import gc
+
+if __name__ == "__main__":
+    # no cyclic collection while start-up imports and builds what lives as long as the
+    # process (~15% of its CPU); main() turns it back on unless serving (shared.server does
+    # once started)
+    gc.disable()
+
 import argparse
 import asyncio
-import gc
 import logging
 import sys
 
@@ -62,6 +69,7 @@ def serve(args: argparse.Namespace) -> int:
     gc.disable()
     import uvicorn
 
+    import shared.telegram_lib  # noqa: F401 - first: PTB without Passport's cryptography
     from shared.platform import resolve_mode
     from shared.serve import LeanServer
     from shared.server import create_app
@@ -108,6 +116,8 @@ def sql() -> int:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     command = args.command or "serve"
+    if command != "serve":
+        gc.enable()
     if command == "serve":
         return serve(args)
     if command == "migrate":

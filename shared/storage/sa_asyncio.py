@@ -39,7 +39,7 @@ def install() -> None:
     loader = spec.loader
     complete = True  # while the Core part loads, a missing name is a submodule to import
 
-    def __getattr__(name: str) -> Any:  # noqa: N807 - the module-level hook (PEP 562)
+    def __getattr__(name: str) -> Any:  # the module-level hook (PEP 562)
         nonlocal complete
         if complete or name.startswith("__"):
             raise AttributeError(f"module {NAME!r} has no attribute {name!r}")
