@@ -8,8 +8,17 @@ from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from shared.settings_base import (
+    AliasChoices,
+    Field,
+    NoDecode,
+    SecretStr,
+    SettingsBase,
+    SettingsValueError,
+    field_validator,
+)
+
+__all__ = ["AliasChoices", "SecretStr", "Settings", "SettingsError", "load_settings"]
 
 BOT_NAMES = ("avap", "shopping")
 
@@ -30,15 +39,9 @@ def _split_ids(value: object) -> object:
     return value
 
 
-class Settings(BaseSettings):
-    """Every setting of the service, read from the environment and ``.env``."""
-
-    model_config = SettingsConfigDict(
-        env_file=".env",
-        env_file_encoding="utf-8",
-        extra="ignore",
-        populate_by_name=True,
-    )
+class Settings(SettingsBase):
+    """Every setting of the service, read from the environment and ``.env``
+    (``shared.settings_base``: keyword arguments, then the environment, then ``.env``)."""
 
     # --- bots -------------------------------------------------------------------------------
     avap_bot_token: SecretStr | None = Field(
@@ -306,29 +309,10 @@ class SettingsError(Exception):
     """Invalid settings; the message names each variable and what it expects."""
 
 
-def _variable_name(loc: tuple) -> str:
-    field = str(loc[0]) if loc else "?"
-    info = Settings.model_fields.get(field)
-    alias = info.validation_alias if info else None
-    if isinstance(alias, AliasChoices):
-        return str(alias.choices[0])
-    if isinstance(alias, str):
-        return alias
-    return field.upper()
-
-
 def load_settings(**overrides: object) -> Settings:
-    """Read the settings; raise SettingsError with one line per invalid variable."""
+    """Read the settings; raise SettingsError with one line per invalid variable
+    (``_env_file=None`` reads no ``.env``)."""
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
-    except ValidationError as exc:
-        lines = []
-        for err in exc.errors():
-            name = _variable_name(tuple(err.get("loc", ())))
-            msg = err.get("msg", "invalid value")
-            if "int" in err.get("type", "") or "int_parsing" in msg:
-                msg = "expected a whole number (Telegram ids are numbers)"
-            msg = msg.removeprefix("Value error, ")
-            lines.append(f"{name}: {msg}")
-        raise SettingsError("\n".join(lines)) from None
-
+    except SettingsValueError as exc:
+        raise SettingsError(str(exc)) from None

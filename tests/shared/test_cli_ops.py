@@ -12,13 +12,12 @@ import httpx
 import pytest
 import responses
 import respx
-from pydantic import AliasChoices
 
 import avap_bot
 import shopping_bot
 from shared import cli_ops
 from shared.cli_ops import check, set_webhooks
-from shared.config import Settings
+from shared.config import AliasChoices, Settings
 from shared.services import ChatDirectory
 from shared.storage import open_storage
 from shared.storage.migrate import latest_version
