@@ -126,6 +126,7 @@ def main() -> int:
     p.add_argument("--no-limited", action="store_true", help="skip the 0.1-CPU starts")
     p.add_argument("--python", help="interpreter of our server (default: bench/.venv)")
     p.add_argument("--peer-python", help="interpreter of the peer (default: bench/.venv-peer)")
+    p.add_argument("--out", type=Path, default=RESULTS / "startup.json", help="results file")
     args = p.parse_args()
     sides = [s for s in ("peer", "ours") if args.only in (None, s)]
     pythons = {
@@ -162,13 +163,12 @@ def main() -> int:
             if s:
                 print(f"  {side:<4} {phase:<7} {key:<15} median {s['median']:.2f} "
                       f"({s['min']:.2f}-{s['max']:.2f})")
-    RESULTS.mkdir(parents=True, exist_ok=True)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
     out = {"command": "python " + " ".join([str(Path(sys.argv[0])), *sys.argv[1:]]),
-           "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+           "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "settings": vars(args),
            "loadavg_before": load, "loadavg_after": os.getloadavg(), "results": res}
-    (RESULTS / "startup.json").write_text(json.dumps(out, indent=2))
-    print(f"\nloadavg {load[0]:.2f} before, {os.getloadavg()[0]:.2f} after; "
-          f"wrote {RESULTS / 'startup.json'}")
+    args.out.write_text(json.dumps(out, indent=2, default=str))
+    print(f"\nloadavg {load[0]:.2f} before, {os.getloadavg()[0]:.2f} after; wrote {args.out}")
     return 0
 
 
