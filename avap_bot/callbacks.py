@@ -7,28 +7,27 @@ the strings. Data that does not parse (a stale or forged button) goes to the sta
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import ClassVar
 
-from shared.callbacks import CallbackData
+from shared.callbacks import CallbackData, callback
 
 __all__ = ["CallbackData"]
 
 
 # --- verification (cards in the verification group) -------------------------------------------
-@dataclass(frozen=True)
+@callback
 class Approve(CallbackData):
     prefix: ClassVar[str] = "va"
     request_id: int
 
 
-@dataclass(frozen=True)
+@callback
 class Reject(CallbackData):
     prefix: ClassVar[str] = "vr"
     request_id: int
 
 
-@dataclass(frozen=True)
+@callback
 class MoveBuyer(CallbackData):
     """A second account claimed a buyer: give the buyer to the new account."""
 
@@ -36,7 +35,7 @@ class MoveBuyer(CallbackData):
     request_id: int
 
 
-@dataclass(frozen=True)
+@callback
 class ManualReview(CallbackData):
     """A student whose email/phone was not found asks an admin to look."""
 
@@ -45,37 +44,37 @@ class ManualReview(CallbackData):
 
 
 # --- assignments ------------------------------------------------------------------------------
-@dataclass(frozen=True)
+@callback
 class PickModule(CallbackData):
     prefix: ClassVar[str] = "sm"
     index: int
 
 
-@dataclass(frozen=True)
+@callback
 class PickKind(CallbackData):
     prefix: ClassVar[str] = "sk"
     kind: str
 
 
-@dataclass(frozen=True)
+@callback
 class ConfirmSubmission(CallbackData):
     prefix: ClassVar[str] = "sc"
     yes: int
 
 
-@dataclass(frozen=True)
+@callback
 class Grade(CallbackData):
     prefix: ClassVar[str] = "gr"
     submission_id: int
 
 
-@dataclass(frozen=True)
+@callback
 class Revision(CallbackData):
     prefix: ClassVar[str] = "rv"
     submission_id: int
 
 
-@dataclass(frozen=True)
+@callback
 class ConfirmRegrade(CallbackData):
     prefix: ClassVar[str] = "gc"
     submission_id: int
@@ -83,14 +82,14 @@ class ConfirmRegrade(CallbackData):
 
 
 # --- questions --------------------------------------------------------------------------------
-@dataclass(frozen=True)
+@callback
 class AnswerQuestion(CallbackData):
     prefix: ClassVar[str] = "qa"
     question_id: int
 
 
 # --- broadcasts -------------------------------------------------------------------------------
-@dataclass(frozen=True)
+@callback
 class BroadcastAudience(CallbackData):
     """Audience of a broadcast: index -1 for everyone, else the module's index."""
 
@@ -99,7 +98,7 @@ class BroadcastAudience(CallbackData):
     module_index: int
 
 
-@dataclass(frozen=True)
+@callback
 class BroadcastModules(CallbackData):
     """Show the module picker for a broadcast."""
 
@@ -107,7 +106,7 @@ class BroadcastModules(CallbackData):
     broadcast_id: int
 
 
-@dataclass(frozen=True)
+@callback
 class BroadcastSend(CallbackData):
     prefix: ClassVar[str] = "bs"
     broadcast_id: int
@@ -115,7 +114,7 @@ class BroadcastSend(CallbackData):
 
 
 # --- admins -----------------------------------------------------------------------------------
-@dataclass(frozen=True)
+@callback
 class RemoveAdmin(CallbackData):
     prefix: ClassVar[str] = "ar"
     telegram_id: int
@@ -130,25 +129,25 @@ assert len({c.prefix for c in ALL}) == len(ALL), "two callbacks share a prefix"
 
 
 # --- the copilot and the FAQ ----------------------------------------------------------------
-@dataclass(frozen=True)
+@callback
 class SendSuggestion(CallbackData):
     prefix: ClassVar[str] = "cs"
     suggestion_id: int
 
 
-@dataclass(frozen=True)
+@callback
 class EditSuggestion(CallbackData):
     prefix: ClassVar[str] = "ce"
     suggestion_id: int
 
 
-@dataclass(frozen=True)
+@callback
 class DismissSuggestion(CallbackData):
     prefix: ClassVar[str] = "cd"
     suggestion_id: int
 
 
-@dataclass(frozen=True)
+@callback
 class RemoveFaq(CallbackData):
     prefix: ClassVar[str] = "fr"
     faq_id: int

@@ -7,7 +7,6 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import httpx
-import psutil
 
 from shared.storage import utcnow
 
@@ -60,6 +59,8 @@ async def keepalive(platform: Platform) -> None:
 
 
 def memory_mb() -> float:
+    import psutil  # on first use (the first /health or memory check): not at start
+
     return psutil.Process().memory_info().rss / (1024 * 1024)
 
 

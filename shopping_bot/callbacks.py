@@ -7,16 +7,15 @@ schedule/publishing/manage: ``s`` and ``m``, editors: ``e``). A test checks they
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import ClassVar
 
-from shared.callbacks import CallbackData
+from shared.callbacks import CallbackData, callback
 
 __all__ = ["CallbackData"]
 
 
 # --- post actions handled by handlers/compose.py ----------------------------------------------
-@dataclass(frozen=True)
+@callback
 class EditPost(CallbackData):
     """Open the edit menu of a post (back to any step)."""
 
@@ -24,7 +23,7 @@ class EditPost(CallbackData):
     post_id: int
 
 
-@dataclass(frozen=True)
+@callback
 class PreviewPost(CallbackData):
     """Show the post exactly as it will appear, with its actions."""
 
@@ -32,13 +31,13 @@ class PreviewPost(CallbackData):
     post_id: int
 
 
-@dataclass(frozen=True)
+@callback
 class SaveDraft(CallbackData):
     prefix: ClassVar[str] = "pd"
     post_id: int
 
 
-@dataclass(frozen=True)
+@callback
 class DiscardPost(CallbackData):
     """Cancel composing: a post that never left the drafts is deleted."""
 
@@ -47,13 +46,13 @@ class DiscardPost(CallbackData):
 
 
 # --- post actions handled by handlers/publishing.py and handlers/schedule.py ------------------
-@dataclass(frozen=True)
+@callback
 class PublishNow(CallbackData):
     prefix: ClassVar[str] = "pn"
     post_id: int
 
 
-@dataclass(frozen=True)
+@callback
 class SchedulePost(CallbackData):
     """Open the calendar to (re)schedule a post."""
 
@@ -61,7 +60,7 @@ class SchedulePost(CallbackData):
     post_id: int
 
 
-@dataclass(frozen=True)
+@callback
 class Unschedule(CallbackData):
     """A scheduled (or failed, or missed) post goes back to the drafts."""
 
@@ -69,7 +68,7 @@ class Unschedule(CallbackData):
     post_id: int
 
 
-@dataclass(frozen=True)
+@callback
 class RetryPost(CallbackData):
     """Publish a failed or missed post now."""
 
@@ -77,7 +76,7 @@ class RetryPost(CallbackData):
     post_id: int
 
 
-@dataclass(frozen=True)
+@callback
 class UpdatePublished(CallbackData):
     """Apply the edited text/buttons of a published post to the channel."""
 
@@ -85,7 +84,7 @@ class UpdatePublished(CallbackData):
     post_id: int
 
 
-@dataclass(frozen=True)
+@callback
 class DeletePost(CallbackData):
     """Delete a published post from the channel (asks for a confirmation first)."""
 
@@ -94,7 +93,7 @@ class DeletePost(CallbackData):
 
 
 # --- editors (handlers/editors.py) ------------------------------------------------------------
-@dataclass(frozen=True)
+@callback
 class RemoveEditor(CallbackData):
     """An owner takes the editor right away from a user added from the bot (/editors)."""
 
@@ -103,7 +102,7 @@ class RemoveEditor(CallbackData):
 
 
 # --- compose (handlers/compose.py): the steps of writing a post -------------------------------
-@dataclass(frozen=True)
+@callback
 class ComposeFormat(CallbackData):
     """The format picked (``post_id`` 0 for a new post, else the post whose format changes)."""
 
@@ -112,7 +111,7 @@ class ComposeFormat(CallbackData):
     post_format: str
 
 
-@dataclass(frozen=True)
+@callback
 class ComposeText(CallbackData):
     """A choice of the text round: ok, regen, improve, own, tpl, review, or a language."""
 
@@ -121,7 +120,7 @@ class ComposeText(CallbackData):
     action: str
 
 
-@dataclass(frozen=True)
+@callback
 class ComposeMedia(CallbackData):
     """The kind of media: photo, video, animation or none."""
 
@@ -130,7 +129,7 @@ class ComposeMedia(CallbackData):
     kind: str
 
 
-@dataclass(frozen=True)
+@callback
 class ComposeFit(CallbackData):
     """A caption too long for its media: shorten, separate or own."""
 
@@ -139,7 +138,7 @@ class ComposeFit(CallbackData):
     choice: str
 
 
-@dataclass(frozen=True)
+@callback
 class ComposeButtons(CallbackData):
     """The CTA step: suggested, none, done or clear."""
 
@@ -148,7 +147,7 @@ class ComposeButtons(CallbackData):
     choice: str
 
 
-@dataclass(frozen=True)
+@callback
 class ComposeTitle(CallbackData):
     """Use the title made from the first line of the text."""
 
@@ -156,7 +155,7 @@ class ComposeTitle(CallbackData):
     post_id: int
 
 
-@dataclass(frozen=True)
+@callback
 class ComposeEdit(CallbackData):
     """The edit menu: go back to one step (format, keywords, text, media, buttons, title)."""
 
@@ -166,7 +165,7 @@ class ComposeEdit(CallbackData):
 
 
 # --- schedule / publishing / manage (handlers/schedule.py, handlers/publishing.py) ------------
-@dataclass(frozen=True)
+@callback
 class ScheduleMonth(CallbackData):
     """Show the calendar of a month (``month`` is YYYYMM)."""
 
@@ -175,7 +174,7 @@ class ScheduleMonth(CallbackData):
     month: str
 
 
-@dataclass(frozen=True)
+@callback
 class ScheduleDay(CallbackData):
     """A day picked in the calendar (``day`` is YYYYMMDD): show the hours."""
 
@@ -184,7 +183,7 @@ class ScheduleDay(CallbackData):
     day: str
 
 
-@dataclass(frozen=True)
+@callback
 class ScheduleHour(CallbackData):
     """An hour picked: show the minutes (steps of 5)."""
 
@@ -194,7 +193,7 @@ class ScheduleHour(CallbackData):
     hour: int
 
 
-@dataclass(frozen=True)
+@callback
 class ScheduleAt(CallbackData):
     """The publication time picked (``at`` is YYYYMMDDHHMM in SCHEDULER_TIMEZONE)."""
 
@@ -203,21 +202,21 @@ class ScheduleAt(CallbackData):
     at: str
 
 
-@dataclass(frozen=True)
+@callback
 class ScheduleNoop(CallbackData):
     """A calendar cell that does nothing (a past day, a weekday name, the month's title)."""
 
     prefix: ClassVar[str] = "sx"
 
 
-@dataclass(frozen=True)
+@callback
 class SchedulerCleanup(CallbackData):
     """/scheduler's "clean up": failed posts go back to the drafts."""
 
     prefix: ClassVar[str] = "sc"
 
 
-@dataclass(frozen=True)
+@callback
 class ManagePost(CallbackData):
     """A post's card from a list: its summary and every action."""
 
@@ -225,7 +224,7 @@ class ManagePost(CallbackData):
     post_id: int
 
 
-@dataclass(frozen=True)
+@callback
 class ConfirmDelete(CallbackData):
     """The confirmation of DeletePost: delete every message of the post in the channel."""
 
@@ -233,7 +232,7 @@ class ConfirmDelete(CallbackData):
     post_id: int
 
 
-@dataclass(frozen=True)
+@callback
 class KeepPost(CallbackData):
     """The "no" of the delete confirmation."""
 
@@ -242,7 +241,7 @@ class KeepPost(CallbackData):
 
 
 # --- analytics (handlers/analytics.py): prefixes starting with a ---------------------------
-@dataclass(frozen=True)
+@callback
 class StatsPeriod(CallbackData):
     """Show the dashboard of a period (today, 7d, 30d)."""
 
@@ -250,26 +249,26 @@ class StatsPeriod(CallbackData):
     key: str
 
 
-@dataclass(frozen=True)
+@callback
 class StatsChart(CallbackData):
     prefix: ClassVar[str] = "ac"
     key: str
 
 
-@dataclass(frozen=True)
+@callback
 class ExportKind(CallbackData):
     prefix: ClassVar[str] = "ak"
     kind: str
 
 
-@dataclass(frozen=True)
+@callback
 class ExportPeriod(CallbackData):
     prefix: ClassVar[str] = "aq"
     kind: str
     key: str
 
 
-@dataclass(frozen=True)
+@callback
 class ExportFile(CallbackData):
     prefix: ClassVar[str] = "af"
     kind: str

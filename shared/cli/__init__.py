@@ -8,6 +8,7 @@ A command module exposes ``main(args) -> int`` (the exit status) and, when it ta
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import sys
 from collections.abc import Sequence
@@ -71,6 +72,8 @@ def main(argv: list[str] | None = None) -> int:
     """Run the command named in ``argv`` (default: the process's arguments); its exit status."""
     args = parser(argv).parse_args(argv)
     name = args.command or DEFAULT
+    if name != "serve":
+        gc.enable()  # python -m shared turned it off for a server's start-up
     command = next(c for c in COMMANDS if c.name == name)
     status: int = command.load().main(args)
     return status

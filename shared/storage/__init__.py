@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import shared.storage.sa_asyncio  # noqa: F401 - first: SQLAlchemy's asyncio without its ORM
 from shared.storage.db import Database, utcnow
 from shared.storage.instances import InstanceRepo
 from shared.storage.migrate import apply_migrations

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import text
 
@@ -137,6 +138,15 @@ def schema_sql(dialect: str = "postgresql") -> str:
     return "\n".join(parts) + "\n"
 
 
+def _execute_all(sync_conn: Any, statements: list[str]) -> None:
+    cursor = sync_conn.connection.dbapi_connection.cursor()
+    try:
+        for stmt in statements:
+            cursor.execute(stmt)
+    finally:
+        cursor.close()
+
+
 async def current_version(db: Database) -> int:
     async with db.read() as conn:
         try:
@@ -167,8 +177,10 @@ async def apply_migrations(db: Database) -> list[int]:
         for m in migrations:
             if m.version in done:
                 continue
-            for stmt in m.statements(db.dialect):
-                await conn.exec_driver_sql(stmt)
+            # straight to the driver's cursor, in this transaction: through SQLAlchemy's
+            # execution layer each of the ~120 statements of a new database cost more than
+            # SQLite's own work (~15 ms of a fresh start's CPU)
+            await conn.run_sync(_execute_all, m.statements(db.dialect))
             await conn.execute(
                 text("INSERT INTO schema_migrations (version, name, applied_at) "
                      "VALUES (:v, :n, :t)"),
