@@ -12,6 +12,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 from avap_bot import callbacks as cb
 from avap_bot import keyboards, texts
 from avap_bot.access import admin_only, is_owner, owner_only
+from avap_bot.filters import NEW
 from avap_bot.validators import normalise_email, normalise_phone
 from shared.flows import BotContext
 from shared.services.systeme import enqueue_revoked
@@ -196,7 +197,6 @@ async def remove_admin(update: Update, context: BotContext) -> None:
                        .format(tg_id=tg_id), show_alert=True)
 
 
-NEW = filters.UpdateType.MESSAGE
 
 HANDLERS = [
     CommandHandler("addstudent", add_student, filters=NEW),

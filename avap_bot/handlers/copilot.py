@@ -22,13 +22,13 @@ from avap_bot import keyboards, texts
 from avap_bot.access import admin_only
 from avap_bot.cards import admin_label
 from avap_bot.copilot import DRAFT_CHARS, suggestion_text
+from avap_bot.filters import ADMIN_STEP, NEW
 from avap_bot.handlers.questions import _deliver_answer
 from shared.flows import BotContext, in_step
 from shared.telegram_outbox import edit_later
 
 BOT = "avap"
 STEP_EDIT = "copilot.edit"
-NEW = filters.UpdateType.MESSAGE
 
 
 async def _ready(update: Update, context: BotContext, suggestion_id: int | None,
@@ -135,5 +135,5 @@ HANDLERS = [
     CallbackQueryHandler(edit, pattern=cb.EditSuggestion.pattern()),
     CallbackQueryHandler(dismiss, pattern=cb.DismissSuggestion.pattern()),
     CommandHandler("cancel", cancel_edit, filters=NEW & in_step(STEP_EDIT)),
-    MessageHandler(NEW & in_step(STEP_EDIT) & filters.TEXT & ~filters.COMMAND, edited),
+    MessageHandler(ADMIN_STEP & in_step(STEP_EDIT) & filters.TEXT & ~filters.COMMAND, edited),
 ]

@@ -7,10 +7,11 @@ import html
 import logging
 
 from telegram import Update
-from telegram.ext import CommandHandler, filters
+from telegram.ext import CommandHandler
 
 from avap_bot import texts
 from avap_bot.access import admin_only
+from avap_bot.filters import NEW
 from avap_bot.validators import normalise_email, normalise_phone
 from shared.errors import PlatformError
 from shared.flows import BotContext
@@ -78,5 +79,5 @@ async def sync_buyers(update: Update, context: BotContext) -> None:
 
 
 HANDLERS = [
-    CommandHandler("sync_buyers", sync_buyers, filters=filters.UpdateType.MESSAGE),
+    CommandHandler("sync_buyers", sync_buyers, filters=NEW),
 ]

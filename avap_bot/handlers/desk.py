@@ -7,10 +7,11 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from telegram import Update
-from telegram.ext import CommandHandler, filters
+from telegram.ext import CommandHandler
 
 from avap_bot import texts
 from avap_bot.access import admin_only
+from avap_bot.filters import NEW
 from avap_bot.validators import normalise_email
 from shared.flows import BotContext
 from shared.storage import utcnow
@@ -139,7 +140,6 @@ async def student(update: Update, context: BotContext) -> None:
     await update.effective_message.reply_text("\n".join(lines))
 
 
-NEW = filters.UpdateType.MESSAGE
 
 HANDLERS = [
     CommandHandler("stats", stats, filters=NEW),

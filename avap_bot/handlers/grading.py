@@ -18,6 +18,7 @@ from avap_bot import callbacks as cb
 from avap_bot import keyboards, texts
 from avap_bot.access import admin_only
 from avap_bot.cards import admin_label
+from avap_bot.filters import ADMIN_STEP, NEW
 from avap_bot.handlers.assignments import answer, card_text, cooldown_key, show
 from shared.flows import BotContext, in_step
 from shared.storage import utcnow
@@ -346,8 +347,8 @@ async def ungraded(update: Update, context: BotContext) -> None:
     await update.effective_message.reply_text("\n".join(lines))
 
 
-NEW = filters.UpdateType.MESSAGE
 PROMPTED = in_step(STEP_SCORE, STEP_REVISION)
+STEP_TEXT = ADMIN_STEP & filters.TEXT & ~filters.COMMAND
 
 HANDLERS = [
     CommandHandler("grade", grade_command, filters=NEW),
@@ -357,8 +358,7 @@ HANDLERS = [
     CallbackQueryHandler(grade_button, pattern=cb.Grade.pattern()),
     CallbackQueryHandler(revision_button, pattern=cb.Revision.pattern()),
     CallbackQueryHandler(confirm_regrade, pattern=cb.ConfirmRegrade.pattern()),
-    MessageHandler(NEW & filters.TEXT & ~filters.COMMAND & in_step(STEP_SCORE), score_received),
-    MessageHandler(NEW & filters.TEXT & ~filters.COMMAND & in_step(STEP_REVISION),
-                   revision_comment_received),
+    MessageHandler(STEP_TEXT & in_step(STEP_SCORE), score_received),
+    MessageHandler(STEP_TEXT & in_step(STEP_REVISION), revision_comment_received),
     MessageHandler(NEW & ~filters.TEXT & ~filters.StatusUpdate.ALL & PROMPTED, need_text),
 ]

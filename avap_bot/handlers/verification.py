@@ -17,6 +17,7 @@ from avap_bot import callbacks as cb
 from avap_bot import keyboards, texts
 from avap_bot.access import admin_only
 from avap_bot.cards import admin_label, queue_card, who
+from avap_bot.filters import STEP_INPUT
 from avap_bot.validators import mask_email, mask_phone, normalise_email, normalise_phone
 from shared.flows import BotContext, in_step
 from shared.services.systeme import enqueue_verified
@@ -242,14 +243,11 @@ async def reject(update: Update, context: BotContext) -> None:
     await query.answer()
 
 
-PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
-
 HANDLERS = [
-    MessageHandler(PRIVATE & filters.CONTACT & in_step(STEP_IDENTIFIER), contact_received),
-    MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND & in_step(STEP_IDENTIFIER),
-                   identifier_received),
-    MessageHandler(PRIVATE & (filters.TEXT | filters.CONTACT) & ~filters.COMMAND
-                   & in_step(STEP_WAITING), waiting_message),
+    MessageHandler(STEP_INPUT & filters.CONTACT & in_step(STEP_IDENTIFIER), contact_received),
+    MessageHandler(STEP_INPUT & filters.TEXT & in_step(STEP_IDENTIFIER), identifier_received),
+    MessageHandler(STEP_INPUT & (filters.TEXT | filters.CONTACT) & in_step(STEP_WAITING),
+                   waiting_message),
     CallbackQueryHandler(manual_review, pattern=cb.ManualReview.pattern()),
     CallbackQueryHandler(approve, pattern=cb.Approve.pattern()),
     CallbackQueryHandler(move_buyer, pattern=cb.MoveBuyer.pattern()),

@@ -7,14 +7,13 @@ import asyncio
 import html
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
-from telegram.ext import CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from shared.flows import BotContext
 from shopping_bot import exports, texts
 from shopping_bot.callbacks import ExportFile, ExportKind, ExportPeriod, StatsChart, StatsPeriod
+from shopping_bot.filters import PRIVATE
 from shopping_bot.stats import PERIODS, Dashboard, Period, dashboard, period
-
-PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
 
 
 def _period(context: BotContext, key: str) -> Period:

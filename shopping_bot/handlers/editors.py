@@ -25,12 +25,13 @@ from telegram import (
     Update,
 )
 from telegram.error import BadRequest, Forbidden
-from telegram.ext import CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from shared.flows import BotContext
 from shared.telegram import is_message_not_modified
 from shopping_bot import callbacks as cb
 from shopping_bot import texts
+from shopping_bot.filters import PRIVATE
 from shopping_bot.handlers.access import is_owner, owner_only, refusal_key
 
 log = logging.getLogger(__name__)
@@ -192,8 +193,6 @@ async def remove_button(update: Update, context: BotContext) -> None:
         if not is_message_not_modified(exc):  # else: the list shown is the current one
             raise
 
-
-PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
 
 HANDLERS = [
     CommandHandler("editors", list_editors, filters=PRIVATE),

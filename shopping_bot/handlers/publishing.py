@@ -15,7 +15,7 @@ from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
-from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler
 
 from shared.flows import BotContext
 from shared.storage import utcnow
@@ -31,6 +31,7 @@ from shared.storage.shopping import (
 from shared.telegram import is_message_cant_be_deleted, is_message_to_delete_not_found
 from shopping_bot import calendar, keyboards, publisher, render, texts
 from shopping_bot import callbacks as cb
+from shopping_bot.filters import PRIVATE, menu_button
 
 log = logging.getLogger(__name__)
 
@@ -314,9 +315,6 @@ async def manage_post(update: Update, context: BotContext) -> None:
     await _say(update, context, text, InlineKeyboardMarkup(rows))
 
 
-NEW = filters.UpdateType.MESSAGE
-PRIVATE = filters.ChatType.PRIVATE & NEW
-
 HANDLERS = [
     CallbackQueryHandler(publish_now, pattern=cb.PublishNow.pattern()),
     CallbackQueryHandler(retry, pattern=cb.RetryPost.pattern()),
@@ -328,7 +326,7 @@ HANDLERS = [
     CommandHandler("scheduled", list_scheduled, filters=PRIVATE),
     CommandHandler("drafts", list_drafts, filters=PRIVATE),
     CommandHandler("posts", list_posts, filters=PRIVATE),
-    MessageHandler(PRIVATE & filters.Text([texts.MENU_SCHEDULED]), list_scheduled),
-    MessageHandler(PRIVATE & filters.Text([texts.MENU_DRAFTS]), list_drafts),
-    MessageHandler(PRIVATE & filters.Text([texts.MENU_POSTS]), list_posts),
+    MessageHandler(menu_button(texts.MENU_SCHEDULED), list_scheduled),
+    MessageHandler(menu_button(texts.MENU_DRAFTS), list_drafts),
+    MessageHandler(menu_button(texts.MENU_POSTS), list_posts),
 ]

@@ -21,6 +21,7 @@ from shared.flows import BotContext, in_step
 from shared.storage.shopping import DRAFT, FAILED, MISSED, SCHEDULED
 from shopping_bot import calendar, keyboards, publisher, texts
 from shopping_bot import callbacks as cb
+from shopping_bot.filters import PRIVATE, TYPED
 
 log = logging.getLogger(__name__)
 
@@ -309,12 +310,6 @@ async def cleanup(update: Update, context: BotContext) -> None:
     text, markup = await _scheduler_view(context)
     await query.edit_message_text(text, reply_markup=markup, disable_web_page_preview=True)
 
-
-NEW = filters.UpdateType.MESSAGE
-PRIVATE = filters.ChatType.PRIVATE & NEW
-MENU = filters.Text([texts.MENU_NEW, texts.MENU_SCHEDULED, texts.MENU_DRAFTS, texts.MENU_POSTS,
-                     texts.MENU_HELP])
-TYPED = PRIVATE & ~filters.COMMAND & ~MENU
 
 HANDLERS = [
     CallbackQueryHandler(open_calendar, pattern=cb.SchedulePost.pattern()),
