@@ -86,7 +86,7 @@ def _secrets(settings: Settings) -> list[str]:
             values += [token, token.split(":", 1)[-1], settings.secret_for(name)]
     for secret in (settings.webhook_secret, settings.supabase_key, settings.openai_api_key,
                    settings.systeme_api_key, settings.systeme_webhook_secret,
-                   settings.admin_reset_token, settings.shopping_admin_token,
+                   settings.admin_api_token, settings.shopping_admin_token,
                    settings.database_url):
         if secret is not None and secret.get_secret_value().strip():
             values.append(secret.get_secret_value().strip())

@@ -74,7 +74,11 @@ class Settings(BaseSettings):
         default_factory=list, validation_alias="AUTHORIZED_USERS"
     )
     shopping_channel_id: int | str | None = Field(None, validation_alias="SHOPPING_CHANNEL_ID")
-    scheduler_timezone: str = Field("Asia/Yerevan", validation_alias="SCHEDULER_TIMEZONE")
+    # the shopping channel's zone (its calendar, publication times, analytics days, the jobs);
+    # SCHEDULER_TIMEZONE is its old name, still read (the new name wins when both are set)
+    channel_timezone: str = Field(
+        "Asia/Yerevan", validation_alias=AliasChoices("CHANNEL_TIMEZONE", "SCHEDULER_TIMEZONE")
+    )
     avap_timezone: str = Field("UTC", validation_alias="AVAP_TIMEZONE")
     missed_post_grace: timedelta = Field(timedelta(hours=6), validation_alias="MISSED_POST_GRACE")
     publish_check_seconds: int = Field(15, validation_alias="PUBLISH_CHECK_SECONDS", ge=1,
@@ -122,7 +126,10 @@ class Settings(BaseSettings):
         None, validation_alias="GOOGLE_SERVICE_ACCOUNT_JSON"
     )
     google_sheet_name: str = Field("AVAPSupport", validation_alias="GOOGLE_SHEET_NAME")
-    admin_reset_token: SecretStr | None = Field(None, validation_alias="ADMIN_RESET_TOKEN")
+    # the bearer token of every /admin endpoint; ADMIN_RESET_TOKEN is its old name, still read
+    admin_api_token: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("ADMIN_API_TOKEN", "ADMIN_RESET_TOKEN")
+    )
     shopping_admin_token: SecretStr | None = Field(None, validation_alias="SHOPPING_ADMIN_TOKEN")
     analytics_retention_days: int = Field(365, validation_alias="ANALYTICS_RETENTION_DAYS",
                                           ge=1, le=3650)
@@ -214,7 +221,7 @@ class Settings(BaseSettings):
                 return "0" + raw
         return value
 
-    @field_validator("scheduler_timezone", "avap_timezone")
+    @field_validator("channel_timezone", "avap_timezone")
     @classmethod
     def _valid_zone(cls, value: str) -> str:
         from zoneinfo import ZoneInfo, ZoneInfoNotFoundError

@@ -132,7 +132,7 @@ class Platform:
         self.redirector = Redirector(self.storage, salt)
         if self.mode == "polling":
             await self._check_polling_allowed()
-        self.scheduler = Scheduler(self.storage, timezone=s.scheduler_timezone,
+        self.scheduler = Scheduler(self.storage, timezone=s.channel_timezone,
                                    instance=self.instance)
         register_platform_jobs(self)
         for runtime in self.runtimes.values():

@@ -1,6 +1,6 @@
 """Picking a publication time: a month calendar, then the hours, then the minutes (steps of 5).
 
-Pure functions: the keyboards are computed from the local "now" in SCHEDULER_TIMEZONE, which the
+Pure functions: the keyboards are computed from the local "now" in CHANNEL_TIMEZONE, which the
 caller passes, so that they are tested without a clock or Telegram. Past days, hours and minutes
 are shown as blanks that do nothing (``ScheduleNoop``). Times travel in callback data as local
 wall-clock strings (YYYYMMDD, YYYYMMDDHHMM) and are turned into aware datetimes with ``at``.
@@ -28,11 +28,11 @@ _CLOCK = re.compile(r"^\s*(\d{1,2})[:.](\d{2})\s*$")
 
 # --- time zone helpers ------------------------------------------------------------------------
 def zone(settings: Any) -> ZoneInfo:
-    return ZoneInfo(settings.scheduler_timezone)
+    return ZoneInfo(settings.channel_timezone)
 
 
 def local_now(settings: Any) -> datetime:
-    """Now, aware, in SCHEDULER_TIMEZONE."""
+    """Now, aware, in CHANNEL_TIMEZONE."""
     return datetime.now(zone(settings))
 
 

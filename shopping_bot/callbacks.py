@@ -196,7 +196,7 @@ class ScheduleHour(CallbackData):
 
 @dataclass(frozen=True)
 class ScheduleAt(CallbackData):
-    """The publication time picked (``at`` is YYYYMMDDHHMM in SCHEDULER_TIMEZONE)."""
+    """The publication time picked (``at`` is YYYYMMDDHHMM in CHANNEL_TIMEZONE)."""
 
     prefix: ClassVar[str] = "st"
     post_id: int

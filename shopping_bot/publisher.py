@@ -283,7 +283,7 @@ async def flag_missed(services: Any, post_id: int) -> bool:
     log.warning("scheduled post missed", extra={"post_id": post_id})
     await _tell(services, admins_of(settings, post), texts.NOTIFY_MISSED.format(
         title=title_of(post), when=calendar.format_local(post["publish_at"], settings),
-        tz=settings.scheduler_timezone, grace=duration(settings.missed_post_grace)),
+        tz=settings.channel_timezone, grace=duration(settings.missed_post_grace)),
         keyboards.post_actions(post))
     return True
 

@@ -31,8 +31,9 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 
 from avap_bot import callbacks as cb
 from avap_bot import keyboards, texts
-from avap_bot.access import admin_only, refuse
+from avap_bot.access import admin_only
 from avap_bot.filters import NEW, STEP_INPUT
+from shared.access import refuse
 from shared.batching import GroupCommit
 from shared.flows import BotContext, in_step
 from shared.telegram import Bulk, NotSent, is_message_not_modified

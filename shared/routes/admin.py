@@ -1,4 +1,4 @@
-"""``/admin/*``: operations over HTTP for the operator (bearer ADMIN_RESET_TOKEN).
+"""``/admin/*``: operations over HTTP for the operator (bearer ADMIN_API_TOKEN).
 
 No token configured: every endpoint answers 404 (the feature is off). A missing or wrong token:
 401. The token is compared in constant time. Nothing here returns an update's or a side
@@ -19,12 +19,12 @@ from shared.storage import utcnow
 
 log = logging.getLogger(__name__)
 
-require_admin = bearer_guard("admin_reset_token")
+require_admin = bearer_guard("admin_api_token")
 
 
 router = APIRouter(prefix="/admin", tags=["admin"], dependencies=[Depends(require_admin)],
                    responses={401: {"description": "wrong or missing bearer token"},
-                              404: {"description": "ADMIN_RESET_TOKEN is not configured"}})
+                              404: {"description": "ADMIN_API_TOKEN is not configured"}})
 
 
 def _platform(request: Request) -> Any:

@@ -17,7 +17,7 @@ from shopping_bot.stats import PERIODS, Dashboard, Period, dashboard, period
 
 
 def _period(context: BotContext, key: str) -> Period:
-    return period(key, context.services.settings.scheduler_timezone)
+    return period(key, context.services.settings.channel_timezone)
 
 
 def _day(p: Period, d: object) -> str:

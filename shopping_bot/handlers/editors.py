@@ -86,7 +86,7 @@ def _plain_name(row: dict[str, Any] | None) -> str:
 def _when(moment: datetime | None, settings: Any) -> str:
     if moment is None:
         return texts.EDITORS_NEVER
-    return moment.astimezone(ZoneInfo(settings.scheduler_timezone)).strftime("%d.%m.%Y %H:%M")
+    return moment.astimezone(ZoneInfo(settings.channel_timezone)).strftime("%d.%m.%Y %H:%M")
 
 
 def _row_text(user_id: int, row: dict[str, Any] | None, settings: Any) -> str:

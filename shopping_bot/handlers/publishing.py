@@ -236,7 +236,7 @@ def _short(post: dict[str, Any]) -> str:
 
 async def _show_list(update: Update, context: BotContext, statuses: list[str], order: str,
                      head: str, empty: str, with_status: bool) -> None:
-    """One message: a numbered summary (title, format, time in SCHEDULER_TIMEZONE) and, per
+    """One message: a numbered summary (title, format, time in CHANNEL_TIMEZONE) and, per
     post, a preview button and a button to its card with every action."""
     context.flow.clear()
     settings = context.services.settings
@@ -248,7 +248,7 @@ async def _show_list(update: Update, context: BotContext, statuses: list[str], o
         return
     counts = await repo.count_by_status()
     total = sum(counts.get(s, 0) for s in statuses)
-    lines = [head.format(n=total, tz=settings.scheduler_timezone), ""]
+    lines = [head.format(n=total, tz=settings.channel_timezone), ""]
     rows = []
     for n, post in enumerate(posts, 1):
         row = texts.LIST_ROW_STATUS if with_status else texts.LIST_ROW
@@ -293,7 +293,7 @@ async def manage_post(update: Update, context: BotContext) -> None:
         return
     await query.answer()
     settings = context.services.settings
-    tz = settings.scheduler_timezone
+    tz = settings.channel_timezone
     if post["status"] in (SCHEDULED, FAILED, MISSED):
         when = texts.POST_CARD_SCHEDULED.format(
             when=calendar.format_local(post.get("publish_at"), settings), tz=tz)

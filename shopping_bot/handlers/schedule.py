@@ -1,5 +1,5 @@
 """Scheduling a post: an inline calendar (month navigation, past days blank), then the hours,
-then the minutes in steps of 5 (or the time typed as HH:MM), always in SCHEDULER_TIMEZONE and
+then the minutes in steps of 5 (or the time typed as HH:MM), always in CHANNEL_TIMEZONE and
 shown with it; a time in the past is refused. Also "back to drafts" (``Unschedule``) and
 /scheduler: the publisher's state (next posts, failed and missed ones) with a "clean up" button.
 
@@ -53,7 +53,7 @@ async def _schedulable(update: Update, context: BotContext, post_id: int) -> dic
 def _common(context: BotContext, post: dict[str, Any]) -> dict[str, str]:
     settings = context.services.settings
     now = calendar.local_now(settings)
-    return {"title": publisher.title_of(post), "tz": settings.scheduler_timezone,
+    return {"title": publisher.title_of(post), "tz": settings.channel_timezone,
             "now": now.strftime("%d.%m.%Y %H:%M")}
 
 
@@ -198,7 +198,7 @@ async def _schedule(update: Update, context: BotContext, post: dict[str, Any], d
         context.flow.goto(STEP_TIME, post_id=int(post["id"]), day=calendar.day_code(now.date()))
         await context.bot.send_message(chat_id, texts.SCHEDULE_PAST.format(
             when=moment.strftime("%d.%m.%Y %H:%M"), now=now.strftime("%d.%m.%Y %H:%M"),
-            tz=settings.scheduler_timezone),
+            tz=settings.channel_timezone),
             reply_markup=calendar.hours_keyboard(int(post["id"]), now.date(), now))
         return
     user_id = update.effective_user.id
@@ -213,7 +213,7 @@ async def _schedule(update: Update, context: BotContext, post: dict[str, Any], d
     log.info("post scheduled", extra={"post_id": post["id"], "by": user_id})
     await context.bot.send_message(chat_id, texts.SCHEDULE_DONE.format(
         title=publisher.title_of(fresh), when=moment.strftime("%d.%m.%Y %H:%M"),
-        tz=settings.scheduler_timezone), reply_markup=keyboards.post_actions(fresh))
+        tz=settings.channel_timezone), reply_markup=keyboards.post_actions(fresh))
 
 
 # --- back to drafts ----------------------------------------------------------------------------
@@ -246,7 +246,7 @@ async def _scheduler_view(context: BotContext) -> tuple[str, InlineKeyboardMarku
     counts = await repo.count_by_status()
     now = calendar.local_now(settings)
     lines = [texts.SCHEDULER_HEAD.format(
-        tz=settings.scheduler_timezone, now=now.strftime("%d.%m.%Y %H:%M"),
+        tz=settings.channel_timezone, now=now.strftime("%d.%m.%Y %H:%M"),
         every=settings.publish_check_seconds,
         grace=publisher.duration(settings.missed_post_grace),
         attempts=settings.publish_attempts)]
