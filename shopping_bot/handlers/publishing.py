@@ -113,6 +113,7 @@ async def retry(update: Update, context: BotContext) -> None:
 
 # --- a published post ---------------------------------------------------------------------------
 async def _published(update: Update, context: BotContext, post_id: int) -> dict | None:
+    """The published post of a button (answered: with nothing, or with why not)."""
     post = await _load(update, context, post_id)
     if post is None:
         return None
@@ -123,6 +124,7 @@ async def _published(update: Update, context: BotContext, post_id: int) -> dict 
     if context.services.settings.shopping_channel_id is None:
         await update.callback_query.answer(texts.NO_CHANNEL, show_alert=True)
         return None
+    await update.callback_query.answer()
     return post
 
 
@@ -133,7 +135,6 @@ async def update_published(update: Update, context: BotContext) -> None:
     post = await _published(update, context, data.post_id)
     if post is None:
         return
-    await query.answer()
     services = context.services
     repo = services.storage.shopping
     links = await repo.replace_links(data.post_id, publisher.buttons_of(post))
@@ -164,16 +165,22 @@ async def _offer_edit(update: Update, context: BotContext, post: dict[str, Any])
                InlineKeyboardMarkup([[_button(texts.BTN_EDIT, cb.EditPost(int(post["id"])))]]))
 
 
+async def _deletable(update: Update, context: BotContext, post_id: int) -> dict | None:
+    """The published post of a button, when it is young enough to be deleted (else an edit is
+    offered)."""
+    post = await _published(update, context, post_id)
+    if post is not None and _too_old(post):
+        await _offer_edit(update, context, post)
+        return None
+    return post
+
+
 async def delete_post(update: Update, context: BotContext) -> None:
     """``DeletePost``: ask for a confirmation (or, for a post older than 48 h, offer an edit)."""
     query = update.callback_query
     data = cb.DeletePost.parse(query.data)
-    post = await _published(update, context, data.post_id)
+    post = await _deletable(update, context, data.post_id)
     if post is None:
-        return
-    await query.answer()
-    if _too_old(post):
-        await _offer_edit(update, context, post)
         return
     await _say(update, context, texts.DELETE_CONFIRM.format(
         title=publisher.title_of(post), n=len(render.message_ids(post))),
@@ -186,12 +193,8 @@ async def confirm_delete(update: Update, context: BotContext) -> None:
     deleted. A message already gone counts as deleted; "can't be deleted" means too old."""
     query = update.callback_query
     data = cb.ConfirmDelete.parse(query.data)
-    post = await _published(update, context, data.post_id)
+    post = await _deletable(update, context, data.post_id)
     if post is None:
-        return
-    await query.answer()
-    if _too_old(post):
-        await _offer_edit(update, context, post)
         return
     channel = context.services.settings.shopping_channel_id
     for message_id in render.message_ids(post):

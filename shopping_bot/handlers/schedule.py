@@ -36,9 +36,14 @@ def _status(post: dict[str, Any]) -> str:
     return texts.STATUS.get(post["status"], post["status"])
 
 
-async def _schedulable(update: Update, context: BotContext, post_id: int) -> dict | None:
-    """The post, when it may be (re)scheduled; otherwise the button is answered with why."""
+async def _schedulable(update: Update, context: BotContext, post_id: int,
+                       valid: bool = True) -> dict | None:
+    """The post, when the button's values are ``valid`` and the post may be (re)scheduled; the
+    button is answered: with nothing when so, otherwise with why not."""
     query = update.callback_query
+    if not valid:
+        await query.answer(texts.STALE_BUTTON, show_alert=True)
+        return None
     post = await context.services.storage.shopping.get_post(post_id)
     if post is None:
         await query.answer(texts.POST_NOT_FOUND, show_alert=True)
@@ -47,6 +52,7 @@ async def _schedulable(update: Update, context: BotContext, post_id: int) -> dic
         await query.answer(texts.SCHEDULE_NOT_ALLOWED.format(status=_status(post)),
                            show_alert=True)
         return None
+    await query.answer()
     return post
 
 
@@ -65,7 +71,6 @@ async def open_calendar(update: Update, context: BotContext) -> None:
     post = await _schedulable(update, context, data.post_id)
     if post is None:
         return
-    await query.answer()
     now = calendar.local_now(context.services.settings)
     context.flow.clear()
     context.flow.goto(STEP_DAY, post_id=data.post_id)
@@ -79,13 +84,9 @@ async def show_month(update: Update, context: BotContext) -> None:
     query = update.callback_query
     data = cb.ScheduleMonth.parse(query.data)
     month = calendar.parse_month(data.month)
-    if month is None:
-        await query.answer(texts.STALE_BUTTON, show_alert=True)
+    post = await _schedulable(update, context, data.post_id, valid=month is not None)
+    if post is None or month is None:
         return
-    post = await _schedulable(update, context, data.post_id)
-    if post is None:
-        return
-    await query.answer()
     now = calendar.local_now(context.services.settings)
     context.flow.goto(STEP_DAY, post_id=data.post_id)
     await query.edit_message_text(texts.SCHEDULE_PICK_DAY.format(**_common(context, post)),
@@ -97,17 +98,13 @@ async def pick_day(update: Update, context: BotContext) -> None:
     query = update.callback_query
     data = cb.ScheduleDay.parse(query.data)
     day = calendar.parse_day(data.day)
-    if day is None:
-        await query.answer(texts.STALE_BUTTON, show_alert=True)
-        return
     now = calendar.local_now(context.services.settings)
-    if day < now.date():
+    if day is not None and day < now.date():
         await query.answer(texts.SCHEDULE_PAST_DAY, show_alert=True)
         return
-    post = await _schedulable(update, context, data.post_id)
-    if post is None:
+    post = await _schedulable(update, context, data.post_id, valid=day is not None)
+    if post is None or day is None:
         return
-    await query.answer()
     context.flow.goto(STEP_TIME, post_id=data.post_id, day=data.day)
     await query.edit_message_text(
         texts.SCHEDULE_PICK_HOUR.format(date=calendar.format_day(day), **_common(context, post)),
@@ -119,13 +116,10 @@ async def pick_hour(update: Update, context: BotContext) -> None:
     query = update.callback_query
     data = cb.ScheduleHour.parse(query.data)
     day = calendar.parse_day(data.day)
-    if day is None or not 0 <= data.hour <= 23:
-        await query.answer(texts.STALE_BUTTON, show_alert=True)
+    post = await _schedulable(update, context, data.post_id,
+                              valid=day is not None and 0 <= data.hour <= 23)
+    if post is None or day is None:
         return
-    post = await _schedulable(update, context, data.post_id)
-    if post is None:
-        return
-    await query.answer()
     now = calendar.local_now(context.services.settings)
     context.flow.goto(STEP_TIME, post_id=data.post_id, day=data.day)
     await query.edit_message_text(
@@ -139,13 +133,9 @@ async def pick_time(update: Update, context: BotContext) -> None:
     query = update.callback_query
     data = cb.ScheduleAt.parse(query.data)
     parsed = calendar.parse_at(data.at)
-    if parsed is None:
-        await query.answer(texts.STALE_BUTTON, show_alert=True)
+    post = await _schedulable(update, context, data.post_id, valid=parsed is not None)
+    if post is None or parsed is None:
         return
-    post = await _schedulable(update, context, data.post_id)
-    if post is None:
-        return
-    await query.answer()
     await _schedule(update, context, post, *parsed)
 
 
