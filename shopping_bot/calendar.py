@@ -58,39 +58,31 @@ def month_code(year: int, month: int) -> str:
     return f"{year:04d}{month:02d}"
 
 
-def _digits(raw: str, n: int) -> bool:
-    """strptime accepts "1" for %m or %H: callback values must have every digit."""
-    return isinstance(raw, str) and len(raw) == n and raw.isascii() and raw.isdigit()
+def _parse(raw: str, pattern: str, digits: int) -> datetime | None:
+    """``raw`` read with ``pattern``, or None. Every digit must be there: strptime alone accepts
+    "1" for %m or %H, and callback values are written in full."""
+    if not (isinstance(raw, str) and len(raw) == digits and raw.isascii() and raw.isdigit()):
+        return None
+    try:
+        return datetime.strptime(raw, pattern)
+    except ValueError:
+        return None
 
 
 def parse_day(raw: str) -> date | None:
-    if not _digits(raw, 8):
-        return None
-    try:
-        return datetime.strptime(raw, "%Y%m%d").date()
-    except ValueError:
-        return None
+    parsed = _parse(raw, "%Y%m%d", 8)
+    return parsed.date() if parsed else None
 
 
 def parse_month(raw: str) -> tuple[int, int] | None:
-    if not _digits(raw, 6):
-        return None
-    try:
-        parsed = datetime.strptime(raw, "%Y%m")
-    except ValueError:
-        return None
-    return parsed.year, parsed.month
+    parsed = _parse(raw, "%Y%m", 6)
+    return (parsed.year, parsed.month) if parsed else None
 
 
 def parse_at(raw: str) -> tuple[date, time] | None:
     """"202611231430" -> (2026-11-23, 14:30)."""
-    if not _digits(raw, 12):
-        return None
-    try:
-        parsed = datetime.strptime(raw, "%Y%m%d%H%M")
-    except ValueError:
-        return None
-    return parsed.date(), parsed.time()
+    parsed = _parse(raw, "%Y%m%d%H%M", 12)
+    return (parsed.date(), parsed.time()) if parsed else None
 
 
 def parse_clock(text: str) -> time | None:

@@ -206,15 +206,25 @@ async def grade_command(update: Update, context: BotContext) -> None:
     await message.reply_text(texts.GRADE_NOT_A_CARD if reply is not None else texts.GRADE_USAGE)
 
 
+async def _card_submission(update: Update, context: BotContext,
+                           button: type[cb.Grade | cb.Revision]) -> Row | None:
+    """The submission of a card's ``button``, or None (an alert says it is gone)."""
+    query = update.callback_query
+    submission_id = button.parse(query.data).submission_id
+    submission = await context.services.storage.avap.get_submission(submission_id)
+    if submission is None:
+        await answer(query, texts.GRADE_NOT_FOUND.format(id=submission_id), alert=True)
+    return submission
+
+
 @admin_only
 async def grade_button(update: Update, context: BotContext) -> None:
     """Grade on a card: ask this admin, in this chat, for the score and a comment."""
     query = update.callback_query
-    submission_id = cb.Grade.parse(query.data).submission_id
-    submission = await context.services.storage.avap.get_submission(submission_id)
+    submission = await _card_submission(update, context, cb.Grade)
     if submission is None:
-        await answer(query, texts.GRADE_NOT_FOUND.format(id=submission_id), alert=True)
         return
+    submission_id = submission["id"]
     context.flow.clear()
     context.flow.goto(STEP_SCORE, submission_id=submission_id)
     text = texts.GRADE_ASK.format(admin=_mention(update.effective_user), id=submission_id)
@@ -272,11 +282,10 @@ async def confirm_regrade(update: Update, context: BotContext) -> None:
 async def revision_button(update: Update, context: BotContext) -> None:
     """Request revision on a card: ask this admin, in this chat, what to change."""
     query = update.callback_query
-    submission_id = cb.Revision.parse(query.data).submission_id
-    submission = await context.services.storage.avap.get_submission(submission_id)
+    submission = await _card_submission(update, context, cb.Revision)
     if submission is None:
-        await answer(query, texts.GRADE_NOT_FOUND.format(id=submission_id), alert=True)
         return
+    submission_id = submission["id"]
     if submission["status"] == "revision":
         await answer(query, texts.REVISION_ALREADY.format(id=submission_id), alert=True)
         return
