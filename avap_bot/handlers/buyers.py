@@ -13,6 +13,7 @@ from avap_bot import callbacks as cb
 from avap_bot import keyboards, texts
 from avap_bot.access import admin_only, is_owner, owner_only
 from avap_bot.filters import NEW
+from avap_bot.handlers.desk import named_student
 from avap_bot.validators import normalise_email, normalise_phone
 from shared.flows import BotContext
 from shared.services.systeme import enqueue_revoked
@@ -136,17 +137,11 @@ async def pending(update: Update, context: BotContext) -> None:
 @admin_only
 async def revoke(update: Update, context: BotContext) -> None:
     """/revoke <telegram id | email>: close a student's access."""
-    args = context.args or []
-    if len(args) != 1:
-        await update.effective_message.reply_text(texts.REVOKE_USAGE)
+    student = await named_student(update, context, texts.REVOKE_USAGE, texts.REVOKE_NOT_FOUND,
+                                  verified=True)
+    if student is None:
         return
     storage = context.services.storage
-    target = args[0]
-    student = await storage.avap.find_student(telegram_id=int(target)) if target.isdigit() \
-        else await storage.avap.find_student(email=normalise_email(target) or "")
-    if student is None or student["status"] != "verified":
-        await update.effective_message.reply_text(texts.REVOKE_NOT_FOUND)
-        return
     async with storage.db.write() as conn:
         await storage.avap.revoke_student(student["telegram_id"], conn=conn)
         await enqueue_revoked(context.services, student["telegram_id"], conn=conn)
