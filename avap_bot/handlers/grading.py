@@ -18,7 +18,7 @@ from avap_bot import callbacks as cb
 from avap_bot import keyboards, texts
 from avap_bot.access import admin_only
 from avap_bot.cards import admin_label
-from avap_bot.filters import ADMIN_STEP, NEW
+from avap_bot.filters import ADMIN_STEP, NEW, PRIVATE
 from avap_bot.handlers.assignments import answer, card_text, cooldown_key, show
 from shared.flows import BotContext, in_step
 from shared.storage import utcnow
@@ -362,7 +362,7 @@ STEP_TEXT = ADMIN_STEP & filters.TEXT & ~filters.COMMAND
 HANDLERS = [
     CommandHandler("grade", grade_command, filters=NEW),
     CommandHandler("ungraded", ungraded, filters=NEW),
-    CommandHandler("cancel", cancel_step, filters=NEW & ~filters.ChatType.PRIVATE
+    CommandHandler("cancel", cancel_step, filters=NEW & ~PRIVATE
                    & in_step(STEP_SCORE, STEP_REVISION, STEP_REGRADE)),
     CallbackQueryHandler(grade_button, pattern=cb.Grade.pattern()),
     CallbackQueryHandler(revision_button, pattern=cb.Revision.pattern()),
