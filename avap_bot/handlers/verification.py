@@ -17,15 +17,13 @@ from avap_bot import callbacks as cb
 from avap_bot import keyboards, texts
 from avap_bot.access import admin_only
 from avap_bot.cards import admin_label, queue_card, who
-from avap_bot.filters import STEP_INPUT
+from avap_bot.filters import STEP_IDENTIFIER, STEP_WAITING, VERIFY_INPUT
 from avap_bot.validators import mask_email, mask_phone, normalise_email, normalise_phone
 from shared.flows import BotContext, in_step
 from shared.services.systeme import enqueue_verified
 from shared.storage import utcnow
 from shared.telegram_outbox import edit_later, send_later
 
-STEP_IDENTIFIER = "verify.identifier"
-STEP_WAITING = "verify.waiting"
 BOT = "avap"
 
 
@@ -244,9 +242,9 @@ async def reject(update: Update, context: BotContext) -> None:
 
 
 HANDLERS = [
-    MessageHandler(STEP_INPUT & filters.CONTACT & in_step(STEP_IDENTIFIER), contact_received),
-    MessageHandler(STEP_INPUT & filters.TEXT & in_step(STEP_IDENTIFIER), identifier_received),
-    MessageHandler(STEP_INPUT & (filters.TEXT | filters.CONTACT) & in_step(STEP_WAITING),
+    MessageHandler(VERIFY_INPUT & filters.CONTACT & in_step(STEP_IDENTIFIER), contact_received),
+    MessageHandler(VERIFY_INPUT & filters.TEXT & in_step(STEP_IDENTIFIER), identifier_received),
+    MessageHandler(VERIFY_INPUT & (filters.TEXT | filters.CONTACT) & in_step(STEP_WAITING),
                    waiting_message),
     CallbackQueryHandler(manual_review, pattern=cb.ManualReview.pattern()),
     CallbackQueryHandler(approve, pattern=cb.Approve.pattern()),
