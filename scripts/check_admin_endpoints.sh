@@ -2,10 +2,10 @@
 # Call each /admin endpoint of a running server and print the HTTP status codes.
 #   scripts/check_admin_endpoints.sh URL TOKEN [TELEGRAM_ID]
 #   URL    the server, e.g. http://localhost:8000 or https://<service>.onrender.com
-#   TOKEN  ADMIN_RESET_TOKEN of that server
+#   TOKEN  ADMIN_API_TOKEN of that server
 #   TELEGRAM_ID  when given, also resets that student's verification (it changes data!)
 # Expected: 200 for stats, dead and retry; 202, 409 or 501 for the Sheets resync; 401 for the
-# calls made without or with a wrong token; 404 everywhere when ADMIN_RESET_TOKEN is unset.
+# calls made without or with a wrong token; 404 everywhere when ADMIN_API_TOKEN is unset.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 usage_unless 2 "$@"

@@ -1,4 +1,4 @@
-"""``/admin/*``: operations over HTTP for the operator (bearer ADMIN_RESET_TOKEN).
+"""``/admin/*``: operations over HTTP for the operator (bearer ADMIN_API_TOKEN).
 
 No token configured: every endpoint answers 404 (the feature is off). A missing or wrong token:
 401. The token is compared in constant time. Nothing here returns an update's or a side
@@ -17,7 +17,7 @@ from shared.http_auth import bearer_guard
 
 log = logging.getLogger(__name__)
 
-require_admin = bearer_guard("admin_reset_token")
+require_admin = bearer_guard("admin_api_token")
 
 
 def admin_router(prefix: str = "/admin", tags: list[str] | None = None) -> APIRouter:
@@ -25,7 +25,7 @@ def admin_router(prefix: str = "/admin", tags: list[str] | None = None) -> APIRo
     return APIRouter(prefix=prefix, tags=list(tags or ["admin"]),
                      dependencies=[Depends(require_admin)],
                      responses={401: {"description": "wrong or missing bearer token"},
-                                404: {"description": "ADMIN_RESET_TOKEN is not configured"}})
+                                404: {"description": "ADMIN_API_TOKEN is not configured"}})
 
 
 def platform_of(request: Request) -> Any:

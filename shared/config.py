@@ -51,7 +51,10 @@ class PlatformSettings(BaseSettings):
     openai_transcribe_model: str = Field("whisper-1", validation_alias="OPENAI_TRANSCRIBE_MODEL")
     openai_daily_token_budget: int = Field(200_000, validation_alias="OPENAI_DAILY_TOKEN_BUDGET",
                                            ge=0)
-    admin_reset_token: SecretStr | None = Field(None, validation_alias="ADMIN_RESET_TOKEN")
+    # the bearer token of every /admin endpoint; ADMIN_RESET_TOKEN is its old name, still read
+    admin_api_token: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("ADMIN_API_TOKEN", "ADMIN_RESET_TOKEN")
+    )
 
     # --- operations -------------------------------------------------------------------------
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(

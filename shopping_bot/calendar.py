@@ -1,6 +1,6 @@
 """Picking a publication time: a month calendar, then the hours, then the minutes (steps of 5).
 
-Pure functions: the keyboards are computed from the local "now" in SCHEDULER_TIMEZONE, which the
+Pure functions: the keyboards are computed from the local "now" in CHANNEL_TIMEZONE, which the
 caller passes, so that they are tested without a clock or Telegram. Past days, hours and minutes
 are shown as blanks that do nothing (``ScheduleNoop``). Times travel in callback data as local
 wall-clock strings (YYYYMMDD, YYYYMMDDHHMM) and are turned into aware datetimes with ``at``.
@@ -28,11 +28,11 @@ _CLOCK = re.compile(r"^\s*(\d{1,2})[:.](\d{2})\s*$")
 
 # --- time zone helpers ------------------------------------------------------------------------
 def zone(settings: Any) -> ZoneInfo:
-    return ZoneInfo(settings.scheduler_timezone)
+    return ZoneInfo(settings.channel_timezone)
 
 
 def local_now(settings: Any) -> datetime:
-    """Now, aware, in SCHEDULER_TIMEZONE."""
+    """Now, aware, in CHANNEL_TIMEZONE."""
     return datetime.now(zone(settings))
 
 
@@ -58,39 +58,31 @@ def month_code(year: int, month: int) -> str:
     return f"{year:04d}{month:02d}"
 
 
-def _digits(raw: str, n: int) -> bool:
-    """strptime accepts "1" for %m or %H: callback values must have every digit."""
-    return isinstance(raw, str) and len(raw) == n and raw.isascii() and raw.isdigit()
+def _parse(raw: str, pattern: str, digits: int) -> datetime | None:
+    """``raw`` read with ``pattern``, or None. Every digit must be there: strptime alone accepts
+    "1" for %m or %H, and callback values are written in full."""
+    if not (isinstance(raw, str) and len(raw) == digits and raw.isascii() and raw.isdigit()):
+        return None
+    try:
+        return datetime.strptime(raw, pattern)
+    except ValueError:
+        return None
 
 
 def parse_day(raw: str) -> date | None:
-    if not _digits(raw, 8):
-        return None
-    try:
-        return datetime.strptime(raw, "%Y%m%d").date()
-    except ValueError:
-        return None
+    parsed = _parse(raw, "%Y%m%d", 8)
+    return parsed.date() if parsed else None
 
 
 def parse_month(raw: str) -> tuple[int, int] | None:
-    if not _digits(raw, 6):
-        return None
-    try:
-        parsed = datetime.strptime(raw, "%Y%m")
-    except ValueError:
-        return None
-    return parsed.year, parsed.month
+    parsed = _parse(raw, "%Y%m", 6)
+    return (parsed.year, parsed.month) if parsed else None
 
 
 def parse_at(raw: str) -> tuple[date, time] | None:
     """"202611231430" -> (2026-11-23, 14:30)."""
-    if not _digits(raw, 12):
-        return None
-    try:
-        parsed = datetime.strptime(raw, "%Y%m%d%H%M")
-    except ValueError:
-        return None
-    return parsed.date(), parsed.time()
+    parsed = _parse(raw, "%Y%m%d%H%M", 12)
+    return (parsed.date(), parsed.time()) if parsed else None
 
 
 def parse_clock(text: str) -> time | None:

@@ -195,7 +195,7 @@ class ScheduleHour(CallbackData):
 
 @callback
 class ScheduleAt(CallbackData):
-    """The publication time picked (``at`` is YYYYMMDDHHMM in SCHEDULER_TIMEZONE)."""
+    """The publication time picked (``at`` is YYYYMMDDHHMM in CHANNEL_TIMEZONE)."""
 
     prefix: ClassVar[str] = "st"
     post_id: int

@@ -31,6 +31,7 @@ import json
 import logging
 import re
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -155,6 +156,24 @@ async def _send_claimed(bot: Bot, services: Services, post: dict[str, Any], toke
                            services.settings, resume=True, on_sent=on_sent)
 
 
+# how a refused publication is recorded: back to where it was (now), or retried (scheduled)
+Refused = Callable[["Services", dict[str, Any], str, BaseException], Awaitable[Outcome]]
+
+
+async def _send_or_refuse(bot: Bot, services: Services, post: dict[str, Any], token: str,
+                          refused: Refused, failure: str) -> Outcome | None:
+    """Send a claimed post: None when it is in the channel, else the outcome of ``refused``
+    (which releases the claim; an unexpected failure is logged as ``failure``)."""
+    try:
+        await _send_claimed(bot, services, post, token)
+    except (TelegramError, DoesNotFit) as exc:
+        return await refused(services, post, token, exc)
+    except Exception as exc:  # reason: any failure must release the claim (logged)
+        log.exception(failure, extra={"post_id": int(post["id"])})
+        return await refused(services, post, token, exc)
+    return None
+
+
 async def _published(services: Services, pid: int, token: str, user_id: int | None) -> Outcome:
     repo = services.storage.shopping
     if not await repo.finish_published(pid, token, user_id=user_id):
@@ -178,13 +197,10 @@ async def publish_now(bot: Bot, services: Services, post_id: int, user_id: int,
     if post is None:
         return Outcome("busy", await repo.get_post(post_id))
     await repo.log(post_id, "publish_now", user_id, previous_attempts=int(post["attempts"]))
-    try:
-        await _send_claimed(bot, services, post, token)
-    except (TelegramError, DoesNotFit) as exc:
-        return await _refused_now(services, post, token, exc)
-    except Exception as exc:  # reason: any failure must release the claim (logged)
-        log.exception("publish now failed", extra={"post_id": post_id})
-        return await _refused_now(services, post, token, exc)
+    refused = await _send_or_refuse(bot, services, post, token, _refused_now,
+                                    "publish now failed")
+    if refused is not None:
+        return refused
     return await _published(services, post_id, token, user_id)
 
 
@@ -206,13 +222,10 @@ async def publish_scheduled(bot: Bot, services: Services, post_id: int) -> Outco
                                  statuses=(SCHEDULED,), due_before=utcnow())
     if post is None:
         return Outcome("busy")
-    try:
-        await _send_claimed(bot, services, post, token)
-    except (TelegramError, DoesNotFit) as exc:
-        return await _refused_scheduled(services, post, token, exc)
-    except Exception as exc:  # reason: any failure must release the claim (logged)
-        log.exception("scheduled publication failed", extra={"post_id": post_id})
-        return await _refused_scheduled(services, post, token, exc)
+    refused = await _send_or_refuse(bot, services, post, token, _refused_scheduled,
+                                    "scheduled publication failed")
+    if refused is not None:
+        return refused
     outcome = await _published(services, post_id, token, None)
     if outcome.post is not None and outcome.post.get("created_by"):
         await _tell(services, [int(outcome.post["created_by"])], texts.NOTIFY_PUBLISHED.format(
@@ -287,7 +300,7 @@ async def flag_missed(services: Services, post_id: int) -> bool:
     log.warning("scheduled post missed", extra={"post_id": post_id})
     await _tell(services, admins_of(settings, post), texts.NOTIFY_MISSED.format(
         title=title_of(post), when=calendar.format_local(post["publish_at"], settings),
-        tz=settings.scheduler_timezone, grace=duration(settings.missed_post_grace)),
+        tz=settings.channel_timezone, grace=duration(settings.missed_post_grace)),
         keyboards.post_actions(post))
     return True
 

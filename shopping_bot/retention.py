@@ -25,7 +25,7 @@ MAX_DAYS_PER_RUN = 60  # a first run on a large backlog spreads over a few night
 async def fold_old_events(app: Any, services: Services) -> int:
     """Fold every whole local day older than the retention; returns the events folded."""
     settings = services.settings
-    zone = ZoneInfo(settings.scheduler_timezone)
+    zone = ZoneInfo(settings.channel_timezone)
     # the first local day that is kept whole
     keep_from = local_day(utcnow(), zone) - timedelta(days=settings.analytics_retention_days)
     cutoff, _ = day_bounds(keep_from, keep_from, zone)
@@ -42,6 +42,6 @@ async def fold_old_events(app: Any, services: Services) -> int:
 
 
 def register_jobs(scheduler: Scheduler, app: Any, services: Services) -> None:
-    """Every night at 03:30 in SCHEDULER_TIMEZONE."""
+    """Every night at 03:30 in CHANNEL_TIMEZONE."""
     scheduler.cron(JOB_ID, fold_old_events, app, services,
-                   timezone=services.settings.scheduler_timezone, hour=3, minute=30)
+                   timezone=services.settings.channel_timezone, hour=3, minute=30)

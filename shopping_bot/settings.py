@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from pydantic import Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings
 
 from shared.settings_types import Duration, IdList, TimeZoneName
@@ -19,8 +19,10 @@ class ShoppingSettings(BaseSettings):
     # the owners: editors from the start, and the only ones who can add or remove editors
     authorized_users: IdList = Field(default_factory=list, validation_alias="AUTHORIZED_USERS")
     shopping_channel_id: int | str | None = Field(None, validation_alias="SHOPPING_CHANNEL_ID")
-    scheduler_timezone: TimeZoneName = Field("Asia/Yerevan",
-                                             validation_alias="SCHEDULER_TIMEZONE")
+    # the channel's zone (its calendar, publication times, analytics days, the jobs);
+    # SCHEDULER_TIMEZONE is its old name, still read (the new name wins when both are set)
+    channel_timezone: TimeZoneName = Field(
+        "Asia/Yerevan", validation_alias=AliasChoices("CHANNEL_TIMEZONE", "SCHEDULER_TIMEZONE"))
     missed_post_grace: Duration = Field(timedelta(hours=6), validation_alias="MISSED_POST_GRACE")
     publish_check_seconds: int = Field(15, validation_alias="PUBLISH_CHECK_SECONDS", ge=1,
                                        le=3600)

@@ -1,4 +1,4 @@
-"""The channel's figures: periods of calendar days in SCHEDULER_TIMEZONE, and the dashboard.
+"""The channel's figures: periods of calendar days in CHANNEL_TIMEZONE, and the dashboard.
 
 Definitions (the dashboard's footnote says them to the editors):
 - posts published: posts whose publication time falls in the period (deleted ones included);

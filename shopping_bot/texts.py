@@ -54,6 +54,9 @@ MENU_SCHEDULED = "🗓 Պլանավորված"
 MENU_DRAFTS = "📝 Սևագրեր"
 MENU_POSTS = "📰 Հրապարակված"
 MENU_HELP = "ℹ️ Օգնություն"
+# every main-menu button: a tap on one starts its feature, whatever step the editor is on
+# (``shopping_bot.filters.MENU``; the keyboard is ``shopping_bot.keyboards.main_menu``)
+MENU_BUTTONS = (MENU_NEW, MENU_SCHEDULED, MENU_DRAFTS, MENU_POSTS, MENU_HELP)
 
 BTN_PUBLISH_NOW = "🚀 Հրապարակել հիմա"
 BTN_SCHEDULE = "🗓 Պլանավորել"

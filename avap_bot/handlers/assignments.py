@@ -12,12 +12,13 @@ from typing import Any
 
 from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
-from telegram.ext import CallbackQueryHandler, MessageHandler, filters
+from telegram.ext import CallbackQueryHandler, MessageHandler
 
 from avap_bot import callbacks as cb
 from avap_bot import keyboards, texts
 from avap_bot.access import student_only
 from avap_bot.cards import queue_card
+from avap_bot.filters import STEP_INPUT, menu_button
 from shared.flows import BotContext, in_step
 from shared.storage import utcnow
 from shared.telegram import is_message_not_modified, is_query_too_old
@@ -248,15 +249,8 @@ async def _post_card(context: BotContext, submission: Row) -> None:
         copy_from=(submission["source_chat_id"], submission["source_message_id"]))
 
 
-# new messages in private only: an edited message is not a new answer to a step
-PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
-MENU = filters.Text([texts.MENU_SUBMIT, texts.MENU_ASK, texts.MENU_WIN, texts.MENU_PROGRESS,
-                     texts.MENU_HELP])
-# what a step may take: not a command, not a main-menu button (those start other features)
-STEP_INPUT = PRIVATE & ~filters.COMMAND & ~MENU & ~filters.StatusUpdate.ALL
-
 HANDLERS = [
-    MessageHandler(PRIVATE & filters.Text([texts.MENU_SUBMIT]), start_submission),
+    MessageHandler(menu_button(texts.MENU_SUBMIT), start_submission),
     CallbackQueryHandler(module_chosen, pattern=cb.PickModule.pattern()),
     CallbackQueryHandler(kind_chosen, pattern=cb.PickKind.pattern()),
     CallbackQueryHandler(confirm, pattern=cb.ConfirmSubmission.pattern()),

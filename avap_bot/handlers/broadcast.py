@@ -27,11 +27,13 @@ from typing import Any
 
 from telegram import Message, Update
 from telegram.error import BadRequest, Forbidden, TelegramError
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler
 
 from avap_bot import callbacks as cb
 from avap_bot import keyboards, texts
-from avap_bot.access import admin_only, refuse
+from avap_bot.access import admin_only
+from avap_bot.filters import NEW, STEP_INPUT
+from shared.access import refuse
 from shared.batching import GroupCommit
 from shared.flows import BotContext, in_step
 from shared.telegram import Bulk, NotSent, is_message_not_modified
@@ -477,12 +479,9 @@ class _Sender:
         self.shown = text
 
 
-PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
-
 HANDLERS = [
-    CommandHandler("broadcast", broadcast_command, filters=filters.UpdateType.MESSAGE),
-    MessageHandler(PRIVATE & ~filters.COMMAND & ~filters.StatusUpdate.ALL
-                   & in_step(STEP_MESSAGE), message_received),
+    CommandHandler("broadcast", broadcast_command, filters=NEW),
+    MessageHandler(STEP_INPUT & in_step(STEP_MESSAGE), message_received),
     CallbackQueryHandler(modules_shown, pattern=cb.BroadcastModules.pattern()),
     CallbackQueryHandler(audience_chosen, pattern=cb.BroadcastAudience.pattern()),
     CallbackQueryHandler(send_chosen, pattern=cb.BroadcastSend.pattern()),

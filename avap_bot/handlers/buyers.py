@@ -12,6 +12,8 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 from avap_bot import callbacks as cb
 from avap_bot import keyboards, texts
 from avap_bot.access import admin_only, is_owner, owner_only
+from avap_bot.filters import NEW
+from avap_bot.handlers.desk import named_student
 from avap_bot.integrations.systeme import enqueue_revoked
 from avap_bot.validators import normalise_email, normalise_phone
 from shared.flows import BotContext
@@ -135,17 +137,11 @@ async def pending(update: Update, context: BotContext) -> None:
 @admin_only
 async def revoke(update: Update, context: BotContext) -> None:
     """/revoke <telegram id | email>: close a student's access."""
-    args = context.args or []
-    if len(args) != 1:
-        await update.effective_message.reply_text(texts.REVOKE_USAGE)
+    student = await named_student(update, context, texts.REVOKE_USAGE, texts.REVOKE_NOT_FOUND,
+                                  verified=True)
+    if student is None:
         return
     storage = context.services.storage
-    target = args[0]
-    student = await storage.avap.find_student(telegram_id=int(target)) if target.isdigit() \
-        else await storage.avap.find_student(email=normalise_email(target) or "")
-    if student is None or student["status"] != "verified":
-        await update.effective_message.reply_text(texts.REVOKE_NOT_FOUND)
-        return
     async with storage.db.write() as conn:
         # queued before the change (they do not depend on its answer): on the REST backend they
         # then commit in the revocation's own transaction, as they do on SQL
@@ -198,7 +194,6 @@ async def remove_admin(update: Update, context: BotContext) -> None:
                        .format(tg_id=tg_id), show_alert=True)
 
 
-NEW = filters.UpdateType.MESSAGE
 
 HANDLERS = [
     CommandHandler("addstudent", add_student, filters=NEW),

@@ -22,19 +22,23 @@ from avap_bot import keyboards, texts
 from avap_bot.access import admin_only
 from avap_bot.cards import admin_label
 from avap_bot.copilot import DRAFT_CHARS, suggestion_text
+from avap_bot.filters import ADMIN_STEP, NEW
 from avap_bot.handlers.questions import _deliver_answer
 from shared.flows import BotContext, in_step
 from shared.telegram_outbox import edit_later
 
 BOT = "avap"
 STEP_EDIT = "copilot.edit"
-NEW = filters.UpdateType.MESSAGE
 
 
-async def _ready(update: Update, context: BotContext, suggestion_id: int | None,
+async def _ready(update: Update, context: BotContext,
+                 button: type[cb.SendSuggestion | cb.EditSuggestion | cb.DismissSuggestion],
                  ) -> dict[str, Any] | None:
-    """The suggestion when it still waits for a decision; else an alert says why."""
+    """The suggestion of a ``button`` when it still waits for a decision; else an alert says
+    why."""
     query = update.callback_query
+    data = button.parse(query.data)
+    suggestion_id = data.suggestion_id if data else None
     storage = context.services.storage
     suggestion = (await storage.copilot.get_suggestion(suggestion_id)
                   if suggestion_id is not None else None)
@@ -63,8 +67,7 @@ async def _close(context: BotContext, suggestion: dict[str, Any], note: str) -> 
 @admin_only
 async def send(update: Update, context: BotContext) -> None:
     """Send: the draft goes to the student as this admin's answer."""
-    data = cb.SendSuggestion.parse(update.callback_query.data)
-    suggestion = await _ready(update, context, data.suggestion_id if data else None)
+    suggestion = await _ready(update, context, cb.SendSuggestion)
     if suggestion is None:
         return
     if not suggestion["sendable"]:
@@ -78,8 +81,7 @@ async def send(update: Update, context: BotContext) -> None:
 @admin_only
 async def edit(update: Update, context: BotContext) -> None:
     """Edit and send: wait for this admin's corrected text in this chat."""
-    data = cb.EditSuggestion.parse(update.callback_query.data)
-    suggestion = await _ready(update, context, data.suggestion_id if data else None)
+    suggestion = await _ready(update, context, cb.EditSuggestion)
     if suggestion is None:
         return
     await update.callback_query.answer()
@@ -116,8 +118,7 @@ async def cancel_edit(update: Update, context: BotContext) -> None:
 @admin_only
 async def dismiss(update: Update, context: BotContext) -> None:
     """Dismiss: the suggestion is closed; the question stays open."""
-    data = cb.DismissSuggestion.parse(update.callback_query.data)
-    suggestion = await _ready(update, context, data.suggestion_id if data else None)
+    suggestion = await _ready(update, context, cb.DismissSuggestion)
     if suggestion is None:
         return
     admin = update.effective_user
@@ -135,5 +136,5 @@ HANDLERS = [
     CallbackQueryHandler(edit, pattern=cb.EditSuggestion.pattern()),
     CallbackQueryHandler(dismiss, pattern=cb.DismissSuggestion.pattern()),
     CommandHandler("cancel", cancel_edit, filters=NEW & in_step(STEP_EDIT)),
-    MessageHandler(NEW & in_step(STEP_EDIT) & filters.TEXT & ~filters.COMMAND, edited),
+    MessageHandler(ADMIN_STEP & in_step(STEP_EDIT) & filters.TEXT & ~filters.COMMAND, edited),
 ]

@@ -7,10 +7,11 @@ import html
 import logging
 
 from telegram import Update
-from telegram.ext import CommandHandler, filters
+from telegram.ext import CommandHandler
 
 from avap_bot import texts
 from avap_bot.access import admin_only
+from avap_bot.filters import NEW
 from avap_bot.integrations.systeme import SystemeClient, person_of
 from avap_bot.validators import normalise_email, normalise_phone
 from shared.errors import PlatformError
@@ -74,5 +75,5 @@ async def sync_buyers(update: Update, context: BotContext) -> None:
 
 
 HANDLERS = [
-    CommandHandler("sync_buyers", sync_buyers, filters=filters.UpdateType.MESSAGE),
+    CommandHandler("sync_buyers", sync_buyers, filters=NEW),
 ]

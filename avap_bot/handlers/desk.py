@@ -7,10 +7,11 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from telegram import Update
-from telegram.ext import CommandHandler, filters
+from telegram.ext import CommandHandler
 
 from avap_bot import texts
 from avap_bot.access import admin_only
+from avap_bot.filters import NEW
 from avap_bot.validators import normalise_email
 from shared.flows import BotContext
 from shared.storage import utcnow
@@ -83,13 +84,14 @@ def _newest(rows: list[dict], lines: list[str]) -> list[dict]:
     return rows[-MAX_LISTED:]
 
 
-@admin_only
-async def student(update: Update, context: BotContext) -> None:
-    """/student <telegram id | email>: details, submissions with states and scores, questions."""
+async def named_student(update: Update, context: BotContext, usage: str, not_found: str,
+                        verified: bool = False) -> dict | None:
+    """The student an admin's command names by Telegram id or email (only a ``verified`` one
+    when asked), or None: the admin was shown the ``usage`` or told ``not_found``."""
     args = context.args or []
     if len(args) != 1:
-        await update.effective_message.reply_text(texts.STUDENT_USAGE)
-        return
+        await update.effective_message.reply_text(usage)
+        return None
     avap = context.services.storage.avap
     target = args[0].strip()
     if target.isdigit():
@@ -97,9 +99,19 @@ async def student(update: Update, context: BotContext) -> None:
     else:
         email = normalise_email(target)
         found = await avap.find_student(email=email) if email else None
+    if found is None or (verified and found["status"] != "verified"):
+        await update.effective_message.reply_text(not_found)
+        return None
+    return found
+
+
+@admin_only
+async def student(update: Update, context: BotContext) -> None:
+    """/student <telegram id | email>: details, submissions with states and scores, questions."""
+    found = await named_student(update, context, texts.STUDENT_USAGE, texts.STUDENT_NOT_FOUND)
     if found is None:
-        await update.effective_message.reply_text(texts.STUDENT_NOT_FOUND)
         return
+    avap = context.services.storage.avap
     tg_id = found["telegram_id"]
     last = found["last_active_at"]
     lines = [texts.STUDENT_CARD.format(
@@ -139,7 +151,6 @@ async def student(update: Update, context: BotContext) -> None:
     await update.effective_message.reply_text("\n".join(lines))
 
 
-NEW = filters.UpdateType.MESSAGE
 
 HANDLERS = [
     CommandHandler("stats", stats, filters=NEW),

@@ -20,6 +20,7 @@ from avap_bot import callbacks as cb
 from avap_bot import keyboards, texts
 from avap_bot.access import admin_only
 from avap_bot.faq_import import parse_faq
+from avap_bot.filters import ADMIN_STEP, NEW
 from shared.flows import BotContext, in_step
 
 STEP_QUESTION = "faq.question"
@@ -31,7 +32,6 @@ SNIPPET = 80
 MESSAGE_CHARS = 3600
 MAX_BYTES = 1_000_000
 TEXT_TYPES = ("text/plain", "text/markdown", "text/x-markdown")
-NEW = filters.UpdateType.MESSAGE
 IMPORT_CAPTION = filters.CaptionRegex(re.compile(r"^/faq(@\w+)?\s+import\b", re.IGNORECASE))
 
 
@@ -159,9 +159,9 @@ HANDLERS = [
     CommandHandler("faq", faq, filters=NEW),
     MessageHandler(NEW & filters.Document.ALL & IMPORT_CAPTION, import_with_caption),
     CommandHandler("cancel", cancel, filters=NEW & in_step(*STEPS)),
-    MessageHandler(NEW & in_step(STEP_QUESTION) & TEXT, question_step),
-    MessageHandler(NEW & in_step(STEP_ANSWER) & TEXT, answer_step),
-    MessageHandler(NEW & in_step(STEP_IMPORT) & filters.Document.ALL, import_step),
-    MessageHandler(NEW & in_step(*STEPS) & ~filters.COMMAND, not_text),
+    MessageHandler(ADMIN_STEP & in_step(STEP_QUESTION) & TEXT, question_step),
+    MessageHandler(ADMIN_STEP & in_step(STEP_ANSWER) & TEXT, answer_step),
+    MessageHandler(ADMIN_STEP & in_step(STEP_IMPORT) & filters.Document.ALL, import_step),
+    MessageHandler(ADMIN_STEP & in_step(*STEPS) & ~filters.COMMAND, not_text),
     CallbackQueryHandler(remove, pattern=cb.RemoveFaq.pattern()),
 ]

@@ -18,6 +18,7 @@ from avap_bot import callbacks as cb
 from avap_bot import keyboards, texts
 from avap_bot.access import admin_only
 from avap_bot.cards import admin_label
+from avap_bot.filters import ADMIN_STEP, NEW, PRIVATE
 from avap_bot.handlers.assignments import answer, card_text, cooldown_key, show
 from shared.flows import BotContext, in_step
 from shared.storage import utcnow
@@ -205,15 +206,25 @@ async def grade_command(update: Update, context: BotContext) -> None:
     await message.reply_text(texts.GRADE_NOT_A_CARD if reply is not None else texts.GRADE_USAGE)
 
 
+async def _card_submission(update: Update, context: BotContext,
+                           button: type[cb.Grade | cb.Revision]) -> Row | None:
+    """The submission of a card's ``button``, or None (an alert says it is gone)."""
+    query = update.callback_query
+    submission_id = button.parse(query.data).submission_id
+    submission = await context.services.storage.avap.get_submission(submission_id)
+    if submission is None:
+        await answer(query, texts.GRADE_NOT_FOUND.format(id=submission_id), alert=True)
+    return submission
+
+
 @admin_only
 async def grade_button(update: Update, context: BotContext) -> None:
     """Grade on a card: ask this admin, in this chat, for the score and a comment."""
     query = update.callback_query
-    submission_id = cb.Grade.parse(query.data).submission_id
-    submission = await context.services.storage.avap.get_submission(submission_id)
+    submission = await _card_submission(update, context, cb.Grade)
     if submission is None:
-        await answer(query, texts.GRADE_NOT_FOUND.format(id=submission_id), alert=True)
         return
+    submission_id = submission["id"]
     context.flow.clear()
     context.flow.goto(STEP_SCORE, submission_id=submission_id)
     text = texts.GRADE_ASK.format(admin=_mention(update.effective_user), id=submission_id)
@@ -271,11 +282,10 @@ async def confirm_regrade(update: Update, context: BotContext) -> None:
 async def revision_button(update: Update, context: BotContext) -> None:
     """Request revision on a card: ask this admin, in this chat, what to change."""
     query = update.callback_query
-    submission_id = cb.Revision.parse(query.data).submission_id
-    submission = await context.services.storage.avap.get_submission(submission_id)
+    submission = await _card_submission(update, context, cb.Revision)
     if submission is None:
-        await answer(query, texts.GRADE_NOT_FOUND.format(id=submission_id), alert=True)
         return
+    submission_id = submission["id"]
     if submission["status"] == "revision":
         await answer(query, texts.REVISION_ALREADY.format(id=submission_id), alert=True)
         return
@@ -346,19 +356,18 @@ async def ungraded(update: Update, context: BotContext) -> None:
     await update.effective_message.reply_text("\n".join(lines))
 
 
-NEW = filters.UpdateType.MESSAGE
 PROMPTED = in_step(STEP_SCORE, STEP_REVISION)
+STEP_TEXT = ADMIN_STEP & filters.TEXT & ~filters.COMMAND
 
 HANDLERS = [
     CommandHandler("grade", grade_command, filters=NEW),
     CommandHandler("ungraded", ungraded, filters=NEW),
-    CommandHandler("cancel", cancel_step, filters=NEW & ~filters.ChatType.PRIVATE
+    CommandHandler("cancel", cancel_step, filters=NEW & ~PRIVATE
                    & in_step(STEP_SCORE, STEP_REVISION, STEP_REGRADE)),
     CallbackQueryHandler(grade_button, pattern=cb.Grade.pattern()),
     CallbackQueryHandler(revision_button, pattern=cb.Revision.pattern()),
     CallbackQueryHandler(confirm_regrade, pattern=cb.ConfirmRegrade.pattern()),
-    MessageHandler(NEW & filters.TEXT & ~filters.COMMAND & in_step(STEP_SCORE), score_received),
-    MessageHandler(NEW & filters.TEXT & ~filters.COMMAND & in_step(STEP_REVISION),
-                   revision_comment_received),
+    MessageHandler(STEP_TEXT & in_step(STEP_SCORE), score_received),
+    MessageHandler(STEP_TEXT & in_step(STEP_REVISION), revision_comment_received),
     MessageHandler(NEW & ~filters.TEXT & ~filters.StatusUpdate.ALL & PROMPTED, need_text),
 ]

@@ -18,11 +18,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update, User
-from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler
 
 from avap_bot import callbacks as cb
 from avap_bot import keyboards, texts
 from avap_bot.access import student_only
+from avap_bot.filters import PRIVATE, STEP_INPUT, menu_button
 from shared.flows import BotContext, in_step
 from shared.telegram_outbox import send_later
 
@@ -191,14 +192,9 @@ async def pool_size(services: Services) -> int:
     return await services.storage.engagement.pool_size()
 
 
-PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
-MENU = filters.Text([texts.MENU_SUBMIT, texts.MENU_ASK, texts.MENU_WIN, texts.MENU_PROGRESS,
-                     texts.MENU_HELP, texts.MENU_TIP, texts.MENU_PARTNER])
-
 HANDLERS = [
-    MessageHandler(PRIVATE & filters.Text([texts.MENU_PARTNER]), find_partner),
+    MessageHandler(menu_button(texts.MENU_PARTNER), find_partner),
     CallbackQueryHandler(module_chosen, pattern=PartnerModule.pattern()),
     CommandHandler("unmatch", unmatch, filters=PRIVATE),
-    MessageHandler(PRIVATE & ~filters.COMMAND & ~MENU & ~filters.StatusUpdate.ALL
-                   & in_step(STEP_HELLO), hello_received),
+    MessageHandler(STEP_INPUT & in_step(STEP_HELLO), hello_received),
 ]

@@ -6,15 +6,15 @@ from __future__ import annotations
 import html
 
 from telegram import Update
-from telegram.ext import MessageHandler, filters
+from telegram.ext import MessageHandler
 
 from avap_bot import keyboards, texts
 from avap_bot.access import student_only
+from avap_bot.filters import menu_button
 from shared.flows import BotContext
 
 COMMENT_CHARS = 80
 
-PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
 
 
 def _state(submission: dict | None) -> str:
@@ -67,5 +67,5 @@ async def progress(update: Update, context: BotContext) -> None:
 
 
 HANDLERS = [
-    MessageHandler(PRIVATE & filters.Text([texts.MENU_PROGRESS]), progress),
+    MessageHandler(menu_button(texts.MENU_PROGRESS), progress),
 ]

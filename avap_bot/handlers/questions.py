@@ -23,6 +23,7 @@ from avap_bot import keyboards, texts
 from avap_bot.access import admin_only, student_only
 from avap_bot.cards import admin_label, queue_card
 from avap_bot.copilot import suggestion_text, supersede
+from avap_bot.filters import ADMIN_STEP, NEW, OTHER, STEP_INPUT, menu_button
 from shared.flows import BotContext, in_step
 from shared.storage import utcnow
 from shared.telegram_outbox import copy_later, edit_later, send_later
@@ -43,14 +44,9 @@ CAPTIONED = ("photo", "video", "voice", "audio", "document", "animation")
 CARD_TEXT = re.compile("^" + re.escape(re.sub(r"<[^>]+>", "", texts.QUESTION_CARD.split("{id}")[0]))
                        + r"(\d+)\b")
 
-NEW = filters.UpdateType.MESSAGE
-PRIVATE = filters.ChatType.PRIVATE & NEW
-MENU = filters.Text([texts.MENU_SUBMIT, texts.MENU_ASK, texts.MENU_WIN, texts.MENU_PROGRESS,
-                     texts.MENU_HELP])
-QUESTION_KINDS = (filters.TEXT & ~filters.COMMAND & ~MENU) | filters.VOICE | filters.PHOTO
+QUESTION_KINDS = (filters.TEXT & ~filters.COMMAND) | filters.VOICE | filters.PHOTO
 ANSWER_KINDS = ((filters.TEXT & ~filters.COMMAND) | filters.VOICE | filters.AUDIO | filters.PHOTO
                 | filters.VIDEO | filters.VIDEO_NOTE | filters.ANIMATION | filters.Document.ALL)
-OTHER = ~filters.COMMAND & ~filters.StatusUpdate.ALL
 
 
 class _RepliesToQuestionCard(filters.MessageFilter):
@@ -354,15 +350,15 @@ async def unanswered(update: Update, context: BotContext) -> None:
 
 
 HANDLERS = [
-    MessageHandler(PRIVATE & filters.Text([texts.MENU_ASK]), ask),
-    MessageHandler(PRIVATE & in_step(STEP_QUESTION) & QUESTION_KINDS, question_received),
-    MessageHandler(PRIVATE & in_step(STEP_QUESTION) & OTHER & ~MENU, wrong_question_kind),
+    MessageHandler(menu_button(texts.MENU_ASK), ask),
+    MessageHandler(STEP_INPUT & in_step(STEP_QUESTION) & QUESTION_KINDS, question_received),
+    MessageHandler(STEP_INPUT & in_step(STEP_QUESTION), wrong_question_kind),
     CommandHandler("answer", answer_command, filters=NEW),
     CommandHandler("unanswered", unanswered, filters=NEW),
     CallbackQueryHandler(answer_button, pattern=cb.AnswerQuestion.pattern()),
     MessageHandler(NEW & REPLY_TO_CARD & ANSWER_KINDS, reply_to_card),
     MessageHandler(NEW & REPLY_TO_CARD & OTHER, wrong_answer_kind),
     CommandHandler("cancel", cancel_answer, filters=NEW & in_step(STEP_ANSWER)),
-    MessageHandler(NEW & in_step(STEP_ANSWER) & ANSWER_KINDS, answer_in_step),
-    MessageHandler(NEW & in_step(STEP_ANSWER) & OTHER, wrong_answer_kind),
+    MessageHandler(ADMIN_STEP & in_step(STEP_ANSWER) & ANSWER_KINDS, answer_in_step),
+    MessageHandler(ADMIN_STEP & in_step(STEP_ANSWER) & OTHER, wrong_answer_kind),
 ]

@@ -6,10 +6,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from telegram import Update
-from telegram.ext import CommandHandler, filters
+from telegram.ext import CommandHandler
 
 from avap_bot import texts
 from avap_bot.access import admin_only
+from avap_bot.filters import NEW
 from avap_bot.integrations import sheets
 from shared import csv_export
 from shared.flows import BotContext
@@ -49,7 +50,6 @@ async def resync_sheets(update: Update, context: BotContext) -> None:
         texts.SHEETS_RESYNC_QUEUED.format(name=settings.google_sheet_name))
 
 
-NEW = filters.UpdateType.MESSAGE
 
 HANDLERS = [
     CommandHandler("export", export, filters=NEW),

@@ -9,11 +9,9 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 
 from avap_bot import keyboards, texts
 from avap_bot.access import is_admin
+from avap_bot.filters import NEW, PRIVATE, menu_button
 from avap_bot.handlers.verification import STEP_IDENTIFIER, STEP_WAITING
 from shared.flows import BotContext
-
-# new messages only: an edited message is not a new answer to a question
-PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
 
 
 async def start(update: Update, context: BotContext) -> None:
@@ -70,8 +68,8 @@ async def stale_button(update: Update, context: BotContext) -> None:
 
 HANDLERS = [
     CommandHandler("start", start, filters=PRIVATE),
-    CommandHandler("help", help_command, filters=filters.UpdateType.MESSAGE),
-    MessageHandler(PRIVATE & filters.Text([texts.MENU_HELP]), help_command),
+    CommandHandler("help", help_command, filters=NEW),
+    MessageHandler(menu_button(texts.MENU_HELP), help_command),
     CommandHandler("cancel", cancel, filters=PRIVATE),
 ]
 

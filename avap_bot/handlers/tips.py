@@ -24,6 +24,7 @@ from telegram.ext import Application, CommandHandler, MessageHandler, filters
 
 from avap_bot import keyboards, texts
 from avap_bot.access import admin_only, student_only
+from avap_bot.filters import NEW, PRIVATE, menu_button
 from avap_bot.handlers import broadcast
 from avap_bot.storage.engagement import TIP_KIND
 from shared.flows import BotContext
@@ -207,9 +208,6 @@ async def on_ready(app: Application, services: Any) -> None:
         log.exception("could not catch up on today's tip")
 
 
-NEW = filters.UpdateType.MESSAGE
-PRIVATE = filters.ChatType.PRIVATE & NEW
-
 HANDLERS = [
     CommandHandler("addtip", addtip, filters=NEW),
     MessageHandler(NEW & filters.PHOTO & filters.CaptionRegex(r"^/addtip(@\w+)?(\s|$)"), addtip),
@@ -217,5 +215,5 @@ HANDLERS = [
     CommandHandler("deltip", deltip, filters=NEW),
     CommandHandler("tips_off", tips_off, filters=PRIVATE),
     CommandHandler("tips_on", tips_on, filters=PRIVATE),
-    MessageHandler(PRIVATE & filters.Text([texts.MENU_TIP]), daily_tip),
+    MessageHandler(menu_button(texts.MENU_TIP), daily_tip),
 ]

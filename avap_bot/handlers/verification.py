@@ -17,14 +17,13 @@ from avap_bot import callbacks as cb
 from avap_bot import keyboards, texts
 from avap_bot.access import admin_only
 from avap_bot.cards import admin_label, queue_card, who
+from avap_bot.filters import STEP_IDENTIFIER, STEP_WAITING, VERIFY_INPUT
 from avap_bot.integrations.systeme import enqueue_verified
 from avap_bot.validators import mask_email, mask_phone, normalise_email, normalise_phone
 from shared.flows import BotContext, in_step
 from shared.storage import utcnow
 from shared.telegram_outbox import edit_later, send_later
 
-STEP_IDENTIFIER = "verify.identifier"
-STEP_WAITING = "verify.waiting"
 BOT = "avap"
 
 
@@ -242,14 +241,11 @@ async def reject(update: Update, context: BotContext) -> None:
     await query.answer()
 
 
-PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
-
 HANDLERS = [
-    MessageHandler(PRIVATE & filters.CONTACT & in_step(STEP_IDENTIFIER), contact_received),
-    MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND & in_step(STEP_IDENTIFIER),
-                   identifier_received),
-    MessageHandler(PRIVATE & (filters.TEXT | filters.CONTACT) & ~filters.COMMAND
-                   & in_step(STEP_WAITING), waiting_message),
+    MessageHandler(VERIFY_INPUT & filters.CONTACT & in_step(STEP_IDENTIFIER), contact_received),
+    MessageHandler(VERIFY_INPUT & filters.TEXT & in_step(STEP_IDENTIFIER), identifier_received),
+    MessageHandler(VERIFY_INPUT & (filters.TEXT | filters.CONTACT) & in_step(STEP_WAITING),
+                   waiting_message),
     CallbackQueryHandler(manual_review, pattern=cb.ManualReview.pattern()),
     CallbackQueryHandler(approve, pattern=cb.Approve.pattern()),
     CallbackQueryHandler(move_buyer, pattern=cb.MoveBuyer.pattern()),

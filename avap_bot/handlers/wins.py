@@ -11,13 +11,13 @@ from telegram.ext import MessageHandler, filters
 from avap_bot import keyboards, texts
 from avap_bot.access import student_only
 from avap_bot.cards import group_or_owners
-from avap_bot.handlers.questions import MENU, OTHER, message_content, relay, student_label
+from avap_bot.filters import STEP_INPUT, menu_button
+from avap_bot.handlers.questions import message_content, relay, student_label
 from shared.flows import BotContext, in_step
 
 STEP_WIN = "win.story"
 
-PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
-WIN_KINDS = (filters.TEXT & ~filters.COMMAND & ~MENU) | filters.PHOTO | filters.VIDEO
+WIN_KINDS = (filters.TEXT & ~filters.COMMAND) | filters.PHOTO | filters.VIDEO
 
 
 @student_only
@@ -59,7 +59,7 @@ async def wrong_win_kind(update: Update, context: BotContext) -> None:
 
 
 HANDLERS = [
-    MessageHandler(PRIVATE & filters.Text([texts.MENU_WIN]), share),
-    MessageHandler(PRIVATE & in_step(STEP_WIN) & WIN_KINDS, win_received),
-    MessageHandler(PRIVATE & in_step(STEP_WIN) & OTHER & ~MENU, wrong_win_kind),
+    MessageHandler(menu_button(texts.MENU_WIN), share),
+    MessageHandler(STEP_INPUT & in_step(STEP_WIN) & WIN_KINDS, win_received),
+    MessageHandler(STEP_INPUT & in_step(STEP_WIN), wrong_win_kind),
 ]

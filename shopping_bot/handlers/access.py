@@ -11,20 +11,16 @@ lets through (``users.last_activity``).
 from __future__ import annotations
 
 import contextvars
-import functools
 import logging
-from collections.abc import Awaitable, Callable
-from typing import Any
 
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop, TypeHandler
 
+from shared.access import guarded_by
 from shared.flows import BotContext
 from shopping_bot import texts
 
 log = logging.getLogger(__name__)
-
-Handler = Callable[[Update, BotContext], Awaitable[Any]]
 
 REFUSAL_COOLDOWN = 86400  # one refusal message a day per stranger, not one per message
 
@@ -58,28 +54,13 @@ def is_editor(context: BotContext, user_id: int) -> bool:
     return is_owner(context, user_id) or _admitted.get() == user_id
 
 
-async def refuse(update: Update, text: str) -> None:
-    """Say no in one line: an alert on a button, a reply to a message."""
-    if update.callback_query is not None:
-        await update.callback_query.answer(text, show_alert=True)
-    elif update.effective_message is not None:
-        await update.effective_message.reply_text(text)
+async def _owner_refusal(update: Update, context: BotContext) -> str | None:
+    user = update.effective_user
+    return None if user is not None and is_owner(context, user.id) else texts.OWNERS_ONLY
 
 
-def owner_only(handler: Handler) -> Handler:
-    """Run ``handler`` only for an owner; an editor is told that only owners can."""
-
-    @functools.wraps(handler)
-    async def guarded(update: Update, context: BotContext) -> Any:
-        user = update.effective_user
-        if user is None or not is_owner(context, user.id):
-            log.info("refused an owner action to an editor",
-                     extra={"user_id": user.id if user else None, "handler": handler.__name__})
-            await refuse(update, texts.OWNERS_ONLY)
-            return None
-        return await handler(update, context)
-
-    return guarded
+# Run a handler only for an owner; an editor is told that only owners can.
+owner_only = guarded_by(_owner_refusal)
 
 
 async def guard(update: Update, context: BotContext) -> None:

@@ -7,18 +7,17 @@ import asyncio
 import html
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
-from telegram.ext import CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from shared.flows import BotContext
 from shopping_bot import exports, texts
 from shopping_bot.callbacks import ExportFile, ExportKind, ExportPeriod, StatsChart, StatsPeriod
+from shopping_bot.filters import PRIVATE
 from shopping_bot.stats import PERIODS, Dashboard, Period, dashboard, period
-
-PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
 
 
 def _period(context: BotContext, key: str) -> Period:
-    return period(key, context.services.settings.scheduler_timezone)
+    return period(key, context.services.settings.channel_timezone)
 
 
 def _day(p: Period, d: object) -> str:
@@ -66,29 +65,35 @@ async def stats(update: Update, context: BotContext) -> None:
                                               reply_markup=dashboard_keyboard("7d"))
 
 
-async def stats_period(update: Update, context: BotContext) -> None:
-    """A period button: the same message shows that period."""
+async def _period_key(update: Update, button: type[StatsPeriod | StatsChart]) -> str | None:
+    """The period of a dashboard ``button``, or None; the button is answered (stale: said so)."""
     query = update.callback_query
-    data = StatsPeriod.parse(query.data)
+    data = button.parse(query.data)
     if data is None or data.key not in PERIODS:
         await query.answer(texts.STALE_BUTTON)
-        return
+        return None
     await query.answer()
-    board = await dashboard(context.services.storage, _period(context, data.key))
-    await query.edit_message_text(dashboard_text(board), reply_markup=dashboard_keyboard(data.key))
+    return data.key
+
+
+async def stats_period(update: Update, context: BotContext) -> None:
+    """A period button: the same message shows that period."""
+    key = await _period_key(update, StatsPeriod)
+    if key is None:
+        return
+    board = await dashboard(context.services.storage, _period(context, key))
+    await update.callback_query.edit_message_text(dashboard_text(board),
+                                                  reply_markup=dashboard_keyboard(key))
 
 
 async def stats_chart(update: Update, context: BotContext) -> None:
     """The chart button: clicks and posts per day of the period, as a picture."""
     from shopping_bot.charts import daily_chart  # matplotlib: only when a chart is asked for
 
-    query = update.callback_query
-    data = StatsChart.parse(query.data)
-    if data is None or data.key not in PERIODS:
-        await query.answer(texts.STALE_BUTTON)
+    key = await _period_key(update, StatsChart)
+    if key is None:
         return
-    await query.answer()
-    p = _period(context, data.key)
+    p = _period(context, key)
     board = await dashboard(context.services.storage, p)
     png, _series = await asyncio.to_thread(daily_chart, board)
     await context.bot.send_photo(

@@ -29,6 +29,7 @@ from shared.flows import BotContext, in_step
 from shopping_bot import callbacks as cb
 from shopping_bot import compose_keyboards as ck
 from shopping_bot import texts
+from shopping_bot.filters import PRIVATE, STEP_INPUT, menu_button
 from shopping_bot.handlers.compose_common import (
     AI_ACTIONS,
     EDITABLE_STATUSES,
@@ -95,14 +96,11 @@ __all__ = [
     "KEYWORDS_LIMIT",
     "LABEL_LIMIT",
     "LANGUAGES",
-    "MENU",
     "NEXT_STEP",
-    "PRIVATE",
     "STEP_BUTTONS",
     "STEP_EDIT",
     "STEP_FIT",
     "STEP_FORMAT",
-    "STEP_INPUT",
     "STEP_INSTRUCTION",
     "STEP_KEYWORDS",
     "STEP_MEDIA",
@@ -214,16 +212,11 @@ async def use_the_buttons(update: Update, context: BotContext) -> None:
     await update.effective_message.reply_text(texts.COMPOSE_USE_BUTTONS)
 
 
-# new messages in private only; not a command, not a main-menu button (those start features)
-PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
-MENU = filters.Text([texts.MENU_NEW, texts.MENU_SCHEDULED, texts.MENU_DRAFTS, texts.MENU_POSTS,
-                     texts.MENU_HELP])
-STEP_INPUT = PRIVATE & ~filters.COMMAND & ~MENU & ~filters.StatusUpdate.ALL
 TEXT = STEP_INPUT & filters.TEXT
 
 HANDLERS = [
     CommandHandler("new", new_post, filters=PRIVATE),
-    MessageHandler(PRIVATE & filters.Text([texts.MENU_NEW]), new_post),
+    MessageHandler(menu_button(texts.MENU_NEW), new_post),
     CallbackQueryHandler(format_chosen, pattern=cb.ComposeFormat.pattern()),
     CallbackQueryHandler(text_action, pattern=cb.ComposeText.pattern()),
     CallbackQueryHandler(media_chosen, pattern=cb.ComposeMedia.pattern()),

@@ -12,21 +12,28 @@ from shared.flows import BotContext
 from shopping_bot import callbacks as cb
 from shopping_bot import compose_keyboards as ck
 from shopping_bot import keyboards, texts
-from shopping_bot.handlers.compose_common import STEP_EDIT, _callback_post, _repo, _send
+from shopping_bot.handlers.compose_common import STEP_EDIT, Row, _callback_post, _repo, _send
 from shopping_bot.handlers.compose_flow import _ask, _preview
 from shopping_bot.storage.posts import DRAFT, PUBLISHED
 
 
 # --- preview, edit menu, save, discard --------------------------------------------------------
+async def _button_post(update: Update, context: BotContext, post_id: int) -> Row | None:
+    """The post of a button, or None; the button is answered (with POST_NOT_FOUND when none)."""
+    post = await _repo(context).get_post(post_id)
+    if post is None:
+        await update.callback_query.answer(texts.POST_NOT_FOUND, show_alert=True)
+        return None
+    await update.callback_query.answer()
+    return post
+
+
 async def preview_post(update: Update, context: BotContext) -> None:
     """PreviewPost: show any post as it will appear, with its actions."""
-    query = update.callback_query
-    data = cb.PreviewPost.parse(query.data)
-    post = await _repo(context).get_post(data.post_id)
+    data = cb.PreviewPost.parse(update.callback_query.data)
+    post = await _button_post(update, context, data.post_id)
     if post is None:
-        await query.answer(texts.POST_NOT_FOUND, show_alert=True)
         return
-    await query.answer()
     await _preview(update, context, post)
 
 
@@ -64,13 +71,10 @@ async def edit_field(update: Update, context: BotContext) -> None:
 
 async def save_draft(update: Update, context: BotContext) -> None:
     """SaveDraft: leave the flow; the post stays where it is (a draft: in /drafts)."""
-    query = update.callback_query
-    data = cb.SaveDraft.parse(query.data)
-    post = await _repo(context).get_post(data.post_id)
+    data = cb.SaveDraft.parse(update.callback_query.data)
+    post = await _button_post(update, context, data.post_id)
     if post is None:
-        await query.answer(texts.POST_NOT_FOUND, show_alert=True)
         return
-    await query.answer()
     context.flow.clear()
     text = texts.COMPOSE_SAVED_DRAFT if post["status"] == DRAFT else texts.COMPOSE_SAVED.format(
         status=texts.STATUS.get(post["status"], post["status"]))
@@ -79,16 +83,12 @@ async def save_draft(update: Update, context: BotContext) -> None:
 
 async def discard_post(update: Update, context: BotContext) -> None:
     """DiscardPost: a draft is deleted; a post in any other status is left as it is."""
-    query = update.callback_query
-    data = cb.DiscardPost.parse(query.data)
-    repo = _repo(context)
-    post = await repo.get_post(data.post_id)
+    data = cb.DiscardPost.parse(update.callback_query.data)
+    post = await _button_post(update, context, data.post_id)
     context.flow.clear()
     if post is None:
-        await query.answer(texts.POST_NOT_FOUND, show_alert=True)
         return
-    await query.answer()
-    if post["status"] == DRAFT and await repo.delete_draft(post["id"],
+    if post["status"] == DRAFT and await _repo(context).delete_draft(post["id"],
                                                            user_id=update.effective_user.id):
         await _send(update, context, texts.COMPOSE_DISCARDED, keyboards.main_menu())
         return

@@ -25,12 +25,13 @@ from telegram import (
     Update,
 )
 from telegram.error import BadRequest, Forbidden
-from telegram.ext import CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from shared.flows import BotContext
 from shared.telegram import is_message_not_modified
 from shopping_bot import callbacks as cb
 from shopping_bot import texts
+from shopping_bot.filters import PRIVATE
 from shopping_bot.handlers.access import is_owner, owner_only, refusal_key
 
 log = logging.getLogger(__name__)
@@ -85,7 +86,7 @@ def _plain_name(row: dict[str, Any] | None) -> str:
 def _when(moment: datetime | None, settings: Any) -> str:
     if moment is None:
         return texts.EDITORS_NEVER
-    return moment.astimezone(ZoneInfo(settings.scheduler_timezone)).strftime("%d.%m.%Y %H:%M")
+    return moment.astimezone(ZoneInfo(settings.channel_timezone)).strftime("%d.%m.%Y %H:%M")
 
 
 def _row_text(user_id: int, row: dict[str, Any] | None, settings: Any) -> str:
@@ -136,16 +137,24 @@ async def list_editors(update: Update, context: BotContext) -> None:
     await update.effective_message.reply_text(text, reply_markup=markup)
 
 
+async def _editor_id(update: Update, context: BotContext, usage: str) -> int | None:
+    """The user id a command names, when it is not an owner's (else the owner is told why)."""
+    user_id = _user_id(context.args)
+    if user_id is None:
+        await update.effective_message.reply_text(usage)
+        return None
+    if is_owner(context, user_id):
+        await update.effective_message.reply_text(texts.EDITOR_IS_OWNER.format(id=user_id))
+        return None
+    return user_id
+
+
 @owner_only
 async def add_editor(update: Update, context: BotContext) -> None:
     """/addeditor <id>: give the editor right to a Telegram user id."""
     message = update.effective_message
-    user_id = _user_id(context.args)
+    user_id = await _editor_id(update, context, texts.ADDEDITOR_USAGE)
     if user_id is None:
-        await message.reply_text(texts.ADDEDITOR_USAGE)
-        return
-    if is_owner(context, user_id):
-        await message.reply_text(texts.EDITOR_IS_OWNER.format(id=user_id))
         return
     if not await context.services.storage.shopping.set_editor(user_id, True):
         await message.reply_text(texts.EDITOR_ALREADY.format(id=user_id))
@@ -160,12 +169,8 @@ async def add_editor(update: Update, context: BotContext) -> None:
 async def remove_editor(update: Update, context: BotContext) -> None:
     """/removeeditor <id>: take the editor right away (owners are changed in the settings)."""
     message = update.effective_message
-    user_id = _user_id(context.args)
+    user_id = await _editor_id(update, context, texts.REMOVEEDITOR_USAGE)
     if user_id is None:
-        await message.reply_text(texts.REMOVEEDITOR_USAGE)
-        return
-    if is_owner(context, user_id):
-        await message.reply_text(texts.EDITOR_IS_OWNER.format(id=user_id))
         return
     if not await _take_away(context, user_id, update.effective_user.id):
         await message.reply_text(texts.EDITOR_NOT_FOUND.format(id=user_id))
@@ -192,8 +197,6 @@ async def remove_button(update: Update, context: BotContext) -> None:
         if not is_message_not_modified(exc):  # else: the list shown is the current one
             raise
 
-
-PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
 
 HANDLERS = [
     CommandHandler("editors", list_editors, filters=PRIVATE),

@@ -15,13 +15,14 @@ from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
-from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler
 
 from shared.flows import BotContext
 from shared.storage import utcnow
 from shared.telegram import is_message_cant_be_deleted, is_message_to_delete_not_found
 from shopping_bot import calendar, keyboards, publisher, render, texts
 from shopping_bot import callbacks as cb
+from shopping_bot.filters import PRIVATE, menu_button
 from shopping_bot.storage.posts import (
     DELETED,
     DRAFT,
@@ -112,6 +113,7 @@ async def retry(update: Update, context: BotContext) -> None:
 
 # --- a published post ---------------------------------------------------------------------------
 async def _published(update: Update, context: BotContext, post_id: int) -> dict | None:
+    """The published post of a button (answered: with nothing, or with why not)."""
     post = await _load(update, context, post_id)
     if post is None:
         return None
@@ -122,6 +124,7 @@ async def _published(update: Update, context: BotContext, post_id: int) -> dict 
     if context.services.settings.shopping_channel_id is None:
         await update.callback_query.answer(texts.NO_CHANNEL, show_alert=True)
         return None
+    await update.callback_query.answer()
     return post
 
 
@@ -132,7 +135,6 @@ async def update_published(update: Update, context: BotContext) -> None:
     post = await _published(update, context, data.post_id)
     if post is None:
         return
-    await query.answer()
     services = context.services
     repo = services.storage.shopping
     links = await repo.replace_links(data.post_id, publisher.buttons_of(post))
@@ -163,16 +165,22 @@ async def _offer_edit(update: Update, context: BotContext, post: dict[str, Any])
                InlineKeyboardMarkup([[_button(texts.BTN_EDIT, cb.EditPost(int(post["id"])))]]))
 
 
+async def _deletable(update: Update, context: BotContext, post_id: int) -> dict | None:
+    """The published post of a button, when it is young enough to be deleted (else an edit is
+    offered)."""
+    post = await _published(update, context, post_id)
+    if post is not None and _too_old(post):
+        await _offer_edit(update, context, post)
+        return None
+    return post
+
+
 async def delete_post(update: Update, context: BotContext) -> None:
     """``DeletePost``: ask for a confirmation (or, for a post older than 48 h, offer an edit)."""
     query = update.callback_query
     data = cb.DeletePost.parse(query.data)
-    post = await _published(update, context, data.post_id)
+    post = await _deletable(update, context, data.post_id)
     if post is None:
-        return
-    await query.answer()
-    if _too_old(post):
-        await _offer_edit(update, context, post)
         return
     await _say(update, context, texts.DELETE_CONFIRM.format(
         title=publisher.title_of(post), n=len(render.message_ids(post))),
@@ -185,12 +193,8 @@ async def confirm_delete(update: Update, context: BotContext) -> None:
     deleted. A message already gone counts as deleted; "can't be deleted" means too old."""
     query = update.callback_query
     data = cb.ConfirmDelete.parse(query.data)
-    post = await _published(update, context, data.post_id)
+    post = await _deletable(update, context, data.post_id)
     if post is None:
-        return
-    await query.answer()
-    if _too_old(post):
-        await _offer_edit(update, context, post)
         return
     channel = context.services.settings.shopping_channel_id
     for message_id in render.message_ids(post):
@@ -235,7 +239,7 @@ def _short(post: dict[str, Any]) -> str:
 
 async def _show_list(update: Update, context: BotContext, statuses: list[str], order: str,
                      head: str, empty: str, with_status: bool) -> None:
-    """One message: a numbered summary (title, format, time in SCHEDULER_TIMEZONE) and, per
+    """One message: a numbered summary (title, format, time in CHANNEL_TIMEZONE) and, per
     post, a preview button and a button to its card with every action."""
     context.flow.clear()
     settings = context.services.settings
@@ -247,7 +251,7 @@ async def _show_list(update: Update, context: BotContext, statuses: list[str], o
         return
     counts = await repo.count_by_status()
     total = sum(counts.get(s, 0) for s in statuses)
-    lines = [head.format(n=total, tz=settings.scheduler_timezone), ""]
+    lines = [head.format(n=total, tz=settings.channel_timezone), ""]
     rows = []
     for n, post in enumerate(posts, 1):
         row = texts.LIST_ROW_STATUS if with_status else texts.LIST_ROW
@@ -292,7 +296,7 @@ async def manage_post(update: Update, context: BotContext) -> None:
         return
     await query.answer()
     settings = context.services.settings
-    tz = settings.scheduler_timezone
+    tz = settings.channel_timezone
     if post["status"] in (SCHEDULED, FAILED, MISSED):
         when = texts.POST_CARD_SCHEDULED.format(
             when=calendar.format_local(post.get("publish_at"), settings), tz=tz)
@@ -314,9 +318,6 @@ async def manage_post(update: Update, context: BotContext) -> None:
     await _say(update, context, text, InlineKeyboardMarkup(rows))
 
 
-NEW = filters.UpdateType.MESSAGE
-PRIVATE = filters.ChatType.PRIVATE & NEW
-
 HANDLERS = [
     CallbackQueryHandler(publish_now, pattern=cb.PublishNow.pattern()),
     CallbackQueryHandler(retry, pattern=cb.RetryPost.pattern()),
@@ -328,7 +329,7 @@ HANDLERS = [
     CommandHandler("scheduled", list_scheduled, filters=PRIVATE),
     CommandHandler("drafts", list_drafts, filters=PRIVATE),
     CommandHandler("posts", list_posts, filters=PRIVATE),
-    MessageHandler(PRIVATE & filters.Text([texts.MENU_SCHEDULED]), list_scheduled),
-    MessageHandler(PRIVATE & filters.Text([texts.MENU_DRAFTS]), list_drafts),
-    MessageHandler(PRIVATE & filters.Text([texts.MENU_POSTS]), list_posts),
+    MessageHandler(menu_button(texts.MENU_SCHEDULED), list_scheduled),
+    MessageHandler(menu_button(texts.MENU_DRAFTS), list_drafts),
+    MessageHandler(menu_button(texts.MENU_POSTS), list_posts),
 ]

@@ -1,5 +1,5 @@
 """Scheduling a post: an inline calendar (month navigation, past days blank), then the hours,
-then the minutes in steps of 5 (or the time typed as HH:MM), always in SCHEDULER_TIMEZONE and
+then the minutes in steps of 5 (or the time typed as HH:MM), always in CHANNEL_TIMEZONE and
 shown with it; a time in the past is refused. Also "back to drafts" (``Unschedule``) and
 /scheduler: the publisher's state (next posts, failed and missed ones) with a "clean up" button.
 
@@ -20,6 +20,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 from shared.flows import BotContext, in_step
 from shopping_bot import calendar, keyboards, publisher, texts
 from shopping_bot import callbacks as cb
+from shopping_bot.filters import PRIVATE, TYPED
 from shopping_bot.storage.posts import DRAFT, FAILED, MISSED, SCHEDULED
 
 log = logging.getLogger(__name__)
@@ -35,9 +36,14 @@ def _status(post: dict[str, Any]) -> str:
     return texts.STATUS.get(post["status"], post["status"])
 
 
-async def _schedulable(update: Update, context: BotContext, post_id: int) -> dict | None:
-    """The post, when it may be (re)scheduled; otherwise the button is answered with why."""
+async def _schedulable(update: Update, context: BotContext, post_id: int,
+                       valid: bool = True) -> dict | None:
+    """The post, when the button's values are ``valid`` and the post may be (re)scheduled; the
+    button is answered: with nothing when so, otherwise with why not."""
     query = update.callback_query
+    if not valid:
+        await query.answer(texts.STALE_BUTTON, show_alert=True)
+        return None
     post = await context.services.storage.shopping.get_post(post_id)
     if post is None:
         await query.answer(texts.POST_NOT_FOUND, show_alert=True)
@@ -46,13 +52,14 @@ async def _schedulable(update: Update, context: BotContext, post_id: int) -> dic
         await query.answer(texts.SCHEDULE_NOT_ALLOWED.format(status=_status(post)),
                            show_alert=True)
         return None
+    await query.answer()
     return post
 
 
 def _common(context: BotContext, post: dict[str, Any]) -> dict[str, str]:
     settings = context.services.settings
     now = calendar.local_now(settings)
-    return {"title": publisher.title_of(post), "tz": settings.scheduler_timezone,
+    return {"title": publisher.title_of(post), "tz": settings.channel_timezone,
             "now": now.strftime("%d.%m.%Y %H:%M")}
 
 
@@ -64,7 +71,6 @@ async def open_calendar(update: Update, context: BotContext) -> None:
     post = await _schedulable(update, context, data.post_id)
     if post is None:
         return
-    await query.answer()
     now = calendar.local_now(context.services.settings)
     context.flow.clear()
     context.flow.goto(STEP_DAY, post_id=data.post_id)
@@ -78,13 +84,9 @@ async def show_month(update: Update, context: BotContext) -> None:
     query = update.callback_query
     data = cb.ScheduleMonth.parse(query.data)
     month = calendar.parse_month(data.month)
-    if month is None:
-        await query.answer(texts.STALE_BUTTON, show_alert=True)
+    post = await _schedulable(update, context, data.post_id, valid=month is not None)
+    if post is None or month is None:
         return
-    post = await _schedulable(update, context, data.post_id)
-    if post is None:
-        return
-    await query.answer()
     now = calendar.local_now(context.services.settings)
     context.flow.goto(STEP_DAY, post_id=data.post_id)
     await query.edit_message_text(texts.SCHEDULE_PICK_DAY.format(**_common(context, post)),
@@ -96,17 +98,13 @@ async def pick_day(update: Update, context: BotContext) -> None:
     query = update.callback_query
     data = cb.ScheduleDay.parse(query.data)
     day = calendar.parse_day(data.day)
-    if day is None:
-        await query.answer(texts.STALE_BUTTON, show_alert=True)
-        return
     now = calendar.local_now(context.services.settings)
-    if day < now.date():
+    if day is not None and day < now.date():
         await query.answer(texts.SCHEDULE_PAST_DAY, show_alert=True)
         return
-    post = await _schedulable(update, context, data.post_id)
-    if post is None:
+    post = await _schedulable(update, context, data.post_id, valid=day is not None)
+    if post is None or day is None:
         return
-    await query.answer()
     context.flow.goto(STEP_TIME, post_id=data.post_id, day=data.day)
     await query.edit_message_text(
         texts.SCHEDULE_PICK_HOUR.format(date=calendar.format_day(day), **_common(context, post)),
@@ -118,13 +116,10 @@ async def pick_hour(update: Update, context: BotContext) -> None:
     query = update.callback_query
     data = cb.ScheduleHour.parse(query.data)
     day = calendar.parse_day(data.day)
-    if day is None or not 0 <= data.hour <= 23:
-        await query.answer(texts.STALE_BUTTON, show_alert=True)
+    post = await _schedulable(update, context, data.post_id,
+                              valid=day is not None and 0 <= data.hour <= 23)
+    if post is None or day is None:
         return
-    post = await _schedulable(update, context, data.post_id)
-    if post is None:
-        return
-    await query.answer()
     now = calendar.local_now(context.services.settings)
     context.flow.goto(STEP_TIME, post_id=data.post_id, day=data.day)
     await query.edit_message_text(
@@ -138,13 +133,9 @@ async def pick_time(update: Update, context: BotContext) -> None:
     query = update.callback_query
     data = cb.ScheduleAt.parse(query.data)
     parsed = calendar.parse_at(data.at)
-    if parsed is None:
-        await query.answer(texts.STALE_BUTTON, show_alert=True)
+    post = await _schedulable(update, context, data.post_id, valid=parsed is not None)
+    if post is None or parsed is None:
         return
-    post = await _schedulable(update, context, data.post_id)
-    if post is None:
-        return
-    await query.answer()
     await _schedule(update, context, post, *parsed)
 
 
@@ -197,7 +188,7 @@ async def _schedule(update: Update, context: BotContext, post: dict[str, Any], d
         context.flow.goto(STEP_TIME, post_id=int(post["id"]), day=calendar.day_code(now.date()))
         await context.bot.send_message(chat_id, texts.SCHEDULE_PAST.format(
             when=moment.strftime("%d.%m.%Y %H:%M"), now=now.strftime("%d.%m.%Y %H:%M"),
-            tz=settings.scheduler_timezone),
+            tz=settings.channel_timezone),
             reply_markup=calendar.hours_keyboard(int(post["id"]), now.date(), now))
         return
     user_id = update.effective_user.id
@@ -212,7 +203,7 @@ async def _schedule(update: Update, context: BotContext, post: dict[str, Any], d
     log.info("post scheduled", extra={"post_id": post["id"], "by": user_id})
     await context.bot.send_message(chat_id, texts.SCHEDULE_DONE.format(
         title=publisher.title_of(fresh), when=moment.strftime("%d.%m.%Y %H:%M"),
-        tz=settings.scheduler_timezone), reply_markup=keyboards.post_actions(fresh))
+        tz=settings.channel_timezone), reply_markup=keyboards.post_actions(fresh))
 
 
 # --- back to drafts ----------------------------------------------------------------------------
@@ -245,7 +236,7 @@ async def _scheduler_view(context: BotContext) -> tuple[str, InlineKeyboardMarku
     counts = await repo.count_by_status()
     now = calendar.local_now(settings)
     lines = [texts.SCHEDULER_HEAD.format(
-        tz=settings.scheduler_timezone, now=now.strftime("%d.%m.%Y %H:%M"),
+        tz=settings.channel_timezone, now=now.strftime("%d.%m.%Y %H:%M"),
         every=settings.publish_check_seconds,
         grace=publisher.duration(settings.missed_post_grace),
         attempts=settings.publish_attempts)]
@@ -309,12 +300,6 @@ async def cleanup(update: Update, context: BotContext) -> None:
     text, markup = await _scheduler_view(context)
     await query.edit_message_text(text, reply_markup=markup, disable_web_page_preview=True)
 
-
-NEW = filters.UpdateType.MESSAGE
-PRIVATE = filters.ChatType.PRIVATE & NEW
-MENU = filters.Text([texts.MENU_NEW, texts.MENU_SCHEDULED, texts.MENU_DRAFTS, texts.MENU_POSTS,
-                     texts.MENU_HELP])
-TYPED = PRIVATE & ~filters.COMMAND & ~MENU
 
 HANDLERS = [
     CallbackQueryHandler(open_calendar, pattern=cb.SchedulePost.pattern()),

@@ -10,6 +10,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 
 from shared.flows import IN_ANY_STEP, BotContext
 from shopping_bot import keyboards, texts
+from shopping_bot.filters import PRIVATE, menu_button
 from shopping_bot.handlers.access import is_owner
 from shopping_bot.handlers.editors import install_menu
 
@@ -52,14 +53,11 @@ async def unknown_message(update: Update, context: BotContext) -> None:
                                               reply_markup=keyboards.main_menu())
 
 
-# new messages only: an edited message is not a new answer to a question
-PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
-
 HANDLERS = [
     CommandHandler("start", start, filters=PRIVATE),
     CommandHandler("help", help_command, filters=PRIVATE),
     CommandHandler("cancel", cancel, filters=PRIVATE),
-    MessageHandler(filters.Text([texts.MENU_HELP]) & PRIVATE, help_command),
+    MessageHandler(menu_button(texts.MENU_HELP), help_command),
 ]
 
 # after every feature: only what none of them handled. In a flow step, the step's own

@@ -32,7 +32,7 @@ def _period(request: Request, period: str | None, first: date | None, last: date
     from shopping_bot.stats import custom_period
     from shopping_bot.stats import period as named_period
 
-    tz = request.app.state.platform.settings.scheduler_timezone
+    tz = request.app.state.platform.settings.channel_timezone
     if first is not None or last is not None:
         if first is None or last is None:
             raise HTTPException(422, "give both from and to (YYYY-MM-DD), or a period")
@@ -50,7 +50,7 @@ _LAST = Query(None, alias="to", description="last local day (YYYY-MM-DD), inclus
 async def shopping_stats(request: Request, period: PeriodKey = "7d",
                          first: date | None = _FIRST, last: date | None = _LAST,
                          ) -> dict[str, Any]:
-    """The dashboard of a period (calendar days in SCHEDULER_TIMEZONE): posts published,
+    """The dashboard of a period (calendar days in CHANNEL_TIMEZONE): posts published,
     clicks, clicks per post, top 5 posts, performance by format, and the daily series."""
     from shopping_bot.stats import dashboard
 

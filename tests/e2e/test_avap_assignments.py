@@ -17,6 +17,7 @@ from tests.e2e.avap import (
     buttons,
     db,
     student_chat,
+    wait_done,
 )
 from tests.e2e.conftest import AVAP_TOKEN, ServerProcess
 from tests.fakes.telegram_api import Call, FakeTelegram
@@ -431,3 +432,24 @@ def test_ungraded_lists_waiting_submissions_oldest_first(fake_telegram: FakeTele
     assert " s" in listing[2].rsplit("waiting", 1)[1]
     assert listing[3] == texts.UNGRADED_FOOT
     assert all(f"#{third}" not in line for line in listing)
+
+
+def test_a_menu_tap_during_a_text_submission_starts_its_feature(fake_telegram: FakeTelegram,
+                                                                 make_server) -> None:
+    """Tip, partner, progress tapped while the bot waits for the text of a submission: each is
+    handled by its own feature (not taken as the assignment), and nothing is submitted."""
+    fake = fake_telegram
+    srv = avap_server(make_server)
+    eve = student_chat(fake, srv, 507)
+    for button, answer in ((texts.MENU_TIP, texts.TIP_NONE),
+                           (texts.MENU_PARTNER, texts.PARTNER_PICK_MODULE),
+                           (texts.MENU_PROGRESS, texts.PROGRESS_HEAD)):
+        picker = _start(fake, srv, eve, 0)
+        wait_done(fake, srv, eve.press(cb.PickKind("text").pack(), message_id=picker))
+        wait_done(fake, srv, eve.send(button))
+        assert eve.texts()[-1].startswith(answer.strip()), (button, eve.texts()[-1])
+    # the tap left the submission: a text now is not an assignment
+    wait_done(fake, srv, eve.send("My essay about funnels"))
+    assert eve.texts()[-1] == texts.NOT_UNDERSTOOD
+    with db(srv) as conn:
+        assert conn.execute("SELECT count(*) FROM submissions").fetchone()[0] == 0

@@ -106,3 +106,31 @@ def test_render_blueprint_keeps_secrets_out_of_the_repo() -> None:
                    "SUPABASE_KEY", "SYSTEME_API_KEY", "GOOGLE_SERVICE_ACCOUNT_JSON"):
         block = text.split(f"key: {secret}\n", 1)[1].splitlines()[0]
         assert block.strip() == "sync: false", secret
+
+
+@pytest.mark.parametrize(("new", "old", "attribute", "values"), [
+    ("CHANNEL_TIMEZONE", "SCHEDULER_TIMEZONE", "channel_timezone", ("Europe/Paris", "UTC")),
+    ("ADMIN_API_TOKEN", "ADMIN_RESET_TOKEN", "admin_api_token", ("new-token", "old-token")),
+])
+def test_a_renamed_setting_is_read_under_its_old_name_and_the_new_name_wins(
+        new: str, old: str, attribute: str, values: tuple[str, str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    def read(s: Settings) -> str:
+        value = getattr(s, attribute)
+        return value.get_secret_value() if hasattr(value, "get_secret_value") else value
+
+    newer, older = values
+    assert read(settings(**{old: older})) == older
+    assert read(settings(**{new: newer})) == newer
+    assert read(settings(**{old: older, new: newer})) == newer
+    # from the environment, as a deployment sets them
+    monkeypatch.setenv(old, older)
+    assert read(settings()) == older
+    monkeypatch.setenv(new, newer)
+    assert read(settings()) == newer
+
+
+def test_an_invalid_value_under_either_name_of_a_renamed_setting_names_that_variable() -> None:
+    for variable in ("CHANNEL_TIMEZONE", "SCHEDULER_TIMEZONE"):
+        with pytest.raises(SettingsError, match=f"^{variable}: "):
+            settings(**{variable: "Mars/Olympus"})

@@ -95,7 +95,7 @@ def test_parsing_and_formatting() -> None:
     assert calendar.is_future(moment, NOW) and not calendar.is_future(NOW, NOW)
 
     class S:
-        scheduler_timezone = "Asia/Yerevan"
+        channel_timezone = "Asia/Yerevan"
 
     assert calendar.format_local(moment.astimezone(ZoneInfo("UTC")), S()) == "23.11.2026 14:40"
     assert calendar.format_local(None, S()) == texts.NO_TIME

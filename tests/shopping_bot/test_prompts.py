@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from shopping_bot.ai import prompts
-from shopping_bot.ai.writer import script_share
+from shopping_bot.ai.answers import script_share
 from shopping_bot.render import CAPTION_LIMIT, visible_length
 from tests.fakes.openai_api import default_content
 

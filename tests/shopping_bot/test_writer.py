@@ -14,16 +14,8 @@ from shared.config import Settings, load_settings
 from shared.services import Services
 from shopping_bot import texts
 from shopping_bot.ai import prompts
-from shopping_bot.ai.writer import (
-    AIUnavailable,
-    Draft,
-    Review,
-    Writer,
-    clean_html,
-    script_share,
-    template_draft,
-    writer_for,
-)
+from shopping_bot.ai.answers import Draft, Review, clean_html, script_share
+from shopping_bot.ai.writer import AIUnavailable, Writer, template_draft, writer_for
 from shopping_bot.render import visible_length
 from tests.fakes.openai_api import FakeOpenAI, Reply
 from tests.imports import heavy_imports
