@@ -2,8 +2,9 @@
 AVAP_TIMEZONE) the next tip in the list goes to every verified student who has not turned tips
 off (/tips_off, /tips_on); "Daily tip" in the menu shows today's.
 
-A day's tip is a broadcast of kind ``tip`` (see handlers/broadcast.py): the same per-recipient
-delivery rows, lock, pacing and resuming after a restart. The day itself is claimed in
+A day's tip is a broadcast of kind ``tip``, sent by the sending engine (avap_bot/broadcasting.py):
+the same per-recipient delivery rows, lock, pacing and resuming after a restart; this module
+only says what a tip looks like (``compose_tip``). The day itself is claimed in
 ``tip_days`` (unique per local date) in the same transaction that creates the broadcast, so it
 goes out once however many instances fire, and the scheduler's job_runs claim stops the second
 instance even earlier. A day missed while the process was stopped (Render's free plan sleeps)
@@ -15,6 +16,7 @@ from __future__ import annotations
 import html
 import logging
 import re
+from collections.abc import Awaitable
 from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -22,9 +24,8 @@ from zoneinfo import ZoneInfo
 from telegram import Message, Update
 from telegram.ext import Application, CommandHandler, MessageHandler, filters
 
-from avap_bot import keyboards, texts
+from avap_bot import broadcasting, keyboards, texts
 from avap_bot.access import admin_only, student_only
-from avap_bot.handlers import broadcast
 from shared.flows import BotContext
 from shared.storage.engagement import TIP_KIND
 
@@ -34,7 +35,6 @@ JOB_ID = "avap-daily-tip"
 SNIPPET = 70
 CAPTION_LIMIT = 1024
 _COMMAND = re.compile(r"^/addtip(@\w+)?\s*", re.IGNORECASE)
-TIP_CACHE = "tip_texts"  # app.bot_data key: broadcast id -> the day's tip row
 
 
 def local_now(settings: Any) -> datetime:
@@ -154,24 +154,27 @@ async def tips_on(update: Update, context: BotContext) -> None:
 
 
 # --- sending ------------------------------------------------------------------------------------
-async def send_tip(app: Application, services: Any, row: dict, chat_id: int,
-                   rate_limit_args: Any) -> None:
-    """The broadcast sender of kind ``tip``: the day's tip (text, or photo and caption)."""
-    cache: dict[int, dict] = app.bot_data.setdefault(TIP_CACHE, {})
-    day = cache.get(row["id"])
-    if day is None:
-        day = await services.storage.engagement.tip_of_broadcast(row["id"]) or {
-            "text": row["content"], "file_id": None}
-        cache.clear()  # one day's tip at a time is enough
-        cache[row["id"]] = day
-    if day.get("file_id"):
-        await app.bot.send_photo(chat_id, day["file_id"], caption=_tip_text(day)[:CAPTION_LIMIT],
-                                 rate_limit_args=rate_limit_args)
-    else:
-        await app.bot.send_message(chat_id, _tip_text(day), rate_limit_args=rate_limit_args)
+async def compose_tip(app: Application, services: Any, row: dict) -> broadcasting.Send:
+    """The message of a broadcast of kind ``tip``: the day's tip (text, or photo and caption),
+    looked up once per run of the broadcast."""
+    day = await services.storage.engagement.tip_of_broadcast(row["id"]) or {
+        "text": row["content"], "file_id": None}
+    text, photo = _tip_text(day), day.get("file_id")
+    if photo:
+        caption = text[:CAPTION_LIMIT]
+
+        def send_photo(chat_id: int, bulk: Any) -> Awaitable[object]:
+            return app.bot.send_photo(chat_id, photo, caption=caption, rate_limit_args=bulk)
+
+        return send_photo
+
+    def send_text(chat_id: int, bulk: Any) -> Awaitable[object]:
+        return app.bot.send_message(chat_id, text, rate_limit_args=bulk)
+
+    return send_text
 
 
-broadcast.SENDERS[TIP_KIND] = send_tip
+broadcasting.register_kind(TIP_KIND, compose_tip)
 
 
 async def send_todays_tip(app: Application, services: Any) -> int | None:
@@ -186,7 +189,7 @@ async def send_todays_tip(app: Application, services: Any) -> int | None:
     if broadcast_id is None:
         return None
     log.info("daily tip started", extra={"day": day, "broadcast_id": broadcast_id})
-    broadcast.launch(app, services, broadcast_id)
+    broadcasting.launch(app, services, broadcast_id)
     return broadcast_id
 
 
