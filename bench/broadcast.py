@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psutil
 
 REPO = Path(__file__).resolve().parents[1]
 BENCH = REPO / "bench"
@@ -244,6 +245,9 @@ def run(args: argparse.Namespace, python: str, workdir: Path) -> dict[str, Any]:
         with contextlib.closing(srv.connect()) as conn:
             broadcast_id = conn.execute("SELECT max(id) FROM broadcasts").fetchone()[0]
         hook.wait_handled(hook.press(ADMIN_ID, f"ba:{broadcast_id}:-1", 50))
+        proc = psutil.Process(srv.proc.pid)
+        cpu0 = proc.cpu_times()
+        peak_rss = proc.memory_info().rss
         confirmed_at = time.time()
         hook.wait_handled(hook.press(ADMIN_ID, f"bs:{broadcast_id}:1", 51))
         print(f"broadcast {broadcast_id} to {args.students} students confirmed", flush=True)
@@ -258,12 +262,14 @@ def run(args: argparse.Namespace, python: str, workdir: Path) -> dict[str, Any]:
             if srv.proc.poll() is not None:
                 raise RuntimeError("the server exited during the broadcast")
             time.sleep(0.5)
+            peak_rss = max(peak_rss, proc.memory_info().rss)
             row = broadcast_row(srv, broadcast_id)
             if time.monotonic() - last_print > 15:
                 last_print = time.monotonic()
                 print(f"  {time.time() - confirmed_at:5.0f} s: sent {row['sent_count']}",
                       flush=True)
         done_at = time.time()
+        cpu1 = proc.cpu_times()
         prober.join()
         wait_drained(srv)
         stats = fake.stats()
@@ -276,6 +282,8 @@ def run(args: argparse.Namespace, python: str, workdir: Path) -> dict[str, Any]:
     return {"broadcast": {k: row[k] for k in ("total", "sent_count", "failed_count",
                                              "blocked_count", "status")},
             "confirmed_at": confirmed_at, "done_at": done_at, "idle": idle, "busy": busy,
+            "server_cpu_s": cpu1.user + cpu1.system - cpu0.user - cpu0.system,
+            "peak_rss_mb": peak_rss / 2**20,
             "stats_before": before, "stats": stats, "server_errors": errors[:20]}
 
 
@@ -321,6 +329,9 @@ def figures(raw: dict[str, Any]) -> dict[str, Any]:
         "latency_idle": idle,
         "latency_busy": busy,
         "p99_ratio": busy["p99_ms"] / idle["p99_ms"],
+        # from the confirmation to the broadcast done, replies to the probes included
+        "server_cpu_ms_per_copy": raw["server_cpu_s"] * 1000 / max(sent, 1),
+        "peak_rss_mb": raw["peak_rss_mb"],
     }
 
 
@@ -350,6 +361,8 @@ def main() -> int:
           f"(broadcast copies {f['broadcast_copies_per_s']:.2f}/s + "
           f"{f['other_sends_in_window']} replies); per second min {f['min_sends_in_one_second']}"
           f", max {f['max_sends_in_one_second']}")
+    print(f"  server CPU {f['server_cpu_ms_per_copy']:.2f} ms per copy (probes' replies "
+          f"included), peak RSS {f['peak_rss_mb']:.1f} MB (sampled every 0.5 s)")
     print(f"  429 refusals: {f['refusals_429']} of {f['send_attempts']:,} send attempts "
           f"({f['refusals_share']:.2%})")
     print(f"  webhook ack latency, {lat_i['n']} sequential POSTs every {args.probe_interval} s: "
