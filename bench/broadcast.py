@@ -2,6 +2,7 @@
 that enforces Telegram's 30 messages per second, while students keep writing to the bot.
 
     python bench/broadcast.py [--students 10000] [--probes 300] [--probe-interval 0.1]
+    python bench/broadcast.py --limited [--rounds 3]   # CPU per message at 0.1 CPU only
 
 One run:
 
@@ -335,6 +336,31 @@ def figures(raw: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def limited(args: argparse.Namespace, python: str) -> int:
+    """``--limited``: bench/lean.py's broadcast alone (its server, its 0.1-CPU cgroup, its
+    ``broadcast_run``), ``--rounds`` times with a fresh server and fake each."""
+    import lean  # bench/lean.py imports this module: imported here, not at the top
+
+    for i in range(args.rounds):
+        with tempfile.TemporaryDirectory(prefix="bench-broadcast-") as tmp:
+            fake = Fake(Path(tmp), LIMIT)
+            limit = lean.CpuLimit(f"broadcast-bench-{os.getpid()}-{i}")
+            srv = None
+            try:
+                srv = lean.start_ours(python, fake, Path(tmp), limit)
+                load = os.getloadavg()[0]
+                b = lean.broadcast_run(srv, fake, args.students)
+                print(f"round {i + 1}: {b['ms_per_message']:.2f} ms CPU per message, "
+                      f"{b['rate_steady']:.1f} msg/s steady, {b['sent']} sent, "
+                      f"{b['refusals_429']} refused (load {load:.1f} at the start)", flush=True)
+            finally:
+                if srv is not None:
+                    srv.close()
+                limit.close()
+                fake.close()
+    return 0
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--students", type=int, default=10_000)
@@ -346,8 +372,16 @@ def main() -> int:
                    help="seconds after the confirmation before the probes during the broadcast")
     p.add_argument("--python", help="interpreter of the server (default: bench/.venv, built "
                                     "from requirements.txt)")
+    p.add_argument("--limited", action="store_true",
+                   help="only the server's CPU per message at 0.1 CPU, as bench/lean.py measures "
+                        "it (default --students 1000)")
+    p.add_argument("--rounds", type=int, default=1, help="rounds of --limited")
     args = p.parse_args()
-    python = args.python or production_python(".venv", [])
+    python = os.path.abspath(args.python) if args.python else production_python(".venv", [])
+    if args.limited:
+        if args.students == 10_000:
+            args.students = 1_000
+        return limited(args, python)
     with tempfile.TemporaryDirectory(prefix="bench-broadcast-") as tmp:
         raw = run(args, python, Path(tmp))
     f = figures(raw)
