@@ -18,10 +18,11 @@ One run of a broadcast
   student never waits behind the broadcast);
 - has ``CONCURRENCY`` workers, each taking the next recipient, sending, and recording the
   outcome before it takes another: about a second of sending is queued at the pacer, so the
-  pacer never waits for the database, and only the sends in flight at a kill -9 can be
-  repeated after the restart (at least once, never more than once per restart);
-- records outcomes as soon as they are known; outcomes that arrive while one is being written
-  go into the next write together (``GroupCommit``);
+  pacer never waits for the database;
+- records each outcome within ``RECORD_GATHER`` (50 ms) of knowing it, together with the
+  others of those 50 ms, in one transaction (``GroupCommit``): after a kill -9 only the sends
+  in flight, or answered in the last 50 ms, are sent again (at least once; a recipient gets at
+  most one more copy per kill);
 - on a graceful stop (SIGTERM) lets the sends in flight finish and records them; the sends
   still waiting for a slot are dropped unsent and stay pending, so a restart sends nothing twice;
 - edits a progress message every ``TICK`` seconds and reports the counts at the end.
