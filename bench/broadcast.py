@@ -2,6 +2,7 @@
 that enforces Telegram's 30 messages per second, while students keep writing to the bot.
 
     python bench/broadcast.py [--students 10000] [--probes 300] [--probe-interval 0.1]
+    python bench/broadcast.py --limited [--rounds 3]   # CPU per message at 0.1 CPU only
 
 One run:
 
@@ -44,6 +45,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psutil
 
 REPO = Path(__file__).resolve().parents[1]
 BENCH = REPO / "bench"
@@ -244,6 +246,9 @@ def run(args: argparse.Namespace, python: str, workdir: Path) -> dict[str, Any]:
         with contextlib.closing(srv.connect()) as conn:
             broadcast_id = conn.execute("SELECT max(id) FROM broadcasts").fetchone()[0]
         hook.wait_handled(hook.press(ADMIN_ID, f"ba:{broadcast_id}:-1", 50))
+        proc = psutil.Process(srv.proc.pid)
+        cpu0 = proc.cpu_times()
+        peak_rss = proc.memory_info().rss
         confirmed_at = time.time()
         hook.wait_handled(hook.press(ADMIN_ID, f"bs:{broadcast_id}:1", 51))
         print(f"broadcast {broadcast_id} to {args.students} students confirmed", flush=True)
@@ -258,12 +263,14 @@ def run(args: argparse.Namespace, python: str, workdir: Path) -> dict[str, Any]:
             if srv.proc.poll() is not None:
                 raise RuntimeError("the server exited during the broadcast")
             time.sleep(0.5)
+            peak_rss = max(peak_rss, proc.memory_info().rss)
             row = broadcast_row(srv, broadcast_id)
             if time.monotonic() - last_print > 15:
                 last_print = time.monotonic()
                 print(f"  {time.time() - confirmed_at:5.0f} s: sent {row['sent_count']}",
                       flush=True)
         done_at = time.time()
+        cpu1 = proc.cpu_times()
         prober.join()
         wait_drained(srv)
         stats = fake.stats()
@@ -276,6 +283,8 @@ def run(args: argparse.Namespace, python: str, workdir: Path) -> dict[str, Any]:
     return {"broadcast": {k: row[k] for k in ("total", "sent_count", "failed_count",
                                              "blocked_count", "status")},
             "confirmed_at": confirmed_at, "done_at": done_at, "idle": idle, "busy": busy,
+            "server_cpu_s": cpu1.user + cpu1.system - cpu0.user - cpu0.system,
+            "peak_rss_mb": peak_rss / 2**20,
             "stats_before": before, "stats": stats, "server_errors": errors[:20]}
 
 
@@ -321,7 +330,35 @@ def figures(raw: dict[str, Any]) -> dict[str, Any]:
         "latency_idle": idle,
         "latency_busy": busy,
         "p99_ratio": busy["p99_ms"] / idle["p99_ms"],
+        # from the confirmation to the broadcast done, replies to the probes included
+        "server_cpu_ms_per_copy": raw["server_cpu_s"] * 1000 / max(sent, 1),
+        "peak_rss_mb": raw["peak_rss_mb"],
     }
+
+
+def limited(args: argparse.Namespace, python: str) -> int:
+    """``--limited``: bench/lean.py's broadcast alone (its server, its 0.1-CPU cgroup, its
+    ``broadcast_run``), ``--rounds`` times with a fresh server and fake each."""
+    import lean  # bench/lean.py imports this module: imported here, not at the top
+
+    for i in range(args.rounds):
+        with tempfile.TemporaryDirectory(prefix="bench-broadcast-") as tmp:
+            fake = Fake(Path(tmp), LIMIT)
+            limit = lean.CpuLimit(f"broadcast-bench-{os.getpid()}-{i}")
+            srv = None
+            try:
+                srv = lean.start_ours(python, fake, Path(tmp), limit)
+                load = os.getloadavg()[0]
+                b = lean.broadcast_run(srv, fake, args.students)
+                print(f"round {i + 1}: {b['ms_per_message']:.2f} ms CPU per message, "
+                      f"{b['rate_steady']:.1f} msg/s steady, {b['sent']} sent, "
+                      f"{b['refusals_429']} refused (load {load:.1f} at the start)", flush=True)
+            finally:
+                if srv is not None:
+                    srv.close()
+                limit.close()
+                fake.close()
+    return 0
 
 
 def main() -> int:
@@ -335,8 +372,16 @@ def main() -> int:
                    help="seconds after the confirmation before the probes during the broadcast")
     p.add_argument("--python", help="interpreter of the server (default: bench/.venv, built "
                                     "from requirements.txt)")
+    p.add_argument("--limited", action="store_true",
+                   help="only the server's CPU per message at 0.1 CPU, as bench/lean.py measures "
+                        "it (default --students 1000)")
+    p.add_argument("--rounds", type=int, default=1, help="rounds of --limited")
     args = p.parse_args()
-    python = args.python or production_python(".venv", [])
+    python = os.path.abspath(args.python) if args.python else production_python(".venv", [])
+    if args.limited:
+        if args.students == 10_000:
+            args.students = 1_000
+        return limited(args, python)
     with tempfile.TemporaryDirectory(prefix="bench-broadcast-") as tmp:
         raw = run(args, python, Path(tmp))
     f = figures(raw)
@@ -350,6 +395,8 @@ def main() -> int:
           f"(broadcast copies {f['broadcast_copies_per_s']:.2f}/s + "
           f"{f['other_sends_in_window']} replies); per second min {f['min_sends_in_one_second']}"
           f", max {f['max_sends_in_one_second']}")
+    print(f"  server CPU {f['server_cpu_ms_per_copy']:.2f} ms per copy (probes' replies "
+          f"included), peak RSS {f['peak_rss_mb']:.1f} MB (sampled every 0.5 s)")
     print(f"  429 refusals: {f['refusals_429']} of {f['send_attempts']:,} send attempts "
           f"({f['refusals_share']:.2%})")
     print(f"  webhook ack latency, {lat_i['n']} sequential POSTs every {args.probe_interval} s: "

@@ -61,6 +61,12 @@ class Pacer:
     burst, so any 1-second window holds at most ``ceil(rate)`` grants wherever it starts, which
     is how Telegram counts. Urgent waiters go before bulk ones; each kind in arrival order."""
 
+    # uvloop's clock (``loop.time()``) and timers count whole milliseconds: a slot less than
+    # this ahead is granted now. Sleeping for it instead returned at once, still before the
+    # slot, dozens of times per slot (~0.4 ms of CPU per message). Granting up to 1 ms early
+    # keeps the schedule (``_grant`` counts from the slot, not from the grant).
+    RESOLUTION = 0.001
+
     def __init__(self, rate: float, tolerance: float = 0.003) -> None:
         self.interval = 1.0 / rate
         # a grant woken up to this late keeps the schedule (no drift from timer jitter)
@@ -87,7 +93,7 @@ class Pacer:
         """Wait for a slot: True when granted, False when ``going()`` said no at our turn."""
         loop = asyncio.get_running_loop()
         now = loop.time()
-        if now >= self._next and not self.waiting:
+        if now >= self._next - self.RESOLUTION and not self.waiting:
             if going is not None and not going():
                 return False
             self._grant(now)
@@ -110,7 +116,7 @@ class Pacer:
         loop = asyncio.get_running_loop()
         while True:
             now = loop.time()
-            if now < self._next:
+            if now < self._next - self.RESOLUTION:
                 await asyncio.sleep(self._next - now)
                 continue
             waiter = self._pop()

@@ -2,8 +2,9 @@
 AVAP_TIMEZONE) the next tip in the list goes to every verified student who has not turned tips
 off (/tips_off, /tips_on); "Daily tip" in the menu shows today's.
 
-A day's tip is a broadcast of kind ``tip`` (see handlers/broadcast.py): the same per-recipient
-delivery rows, lock, pacing and resuming after a restart. The day itself is claimed in
+A day's tip is a broadcast of kind ``tip``, sent by the sending engine (avap_bot/broadcasting.py):
+the same per-recipient delivery rows, lock, pacing and resuming after a restart; this module
+only says what a tip looks like (``compose_tip``). The day itself is claimed in
 ``tip_days`` (unique per local date) in the same transaction that creates the broadcast, so it
 goes out once however many instances fire, and the scheduler's job_runs claim stops the second
 instance even earlier. A day missed while the process was stopped (Render's free plan sleeps)
@@ -15,19 +16,23 @@ from __future__ import annotations
 import html
 import logging
 import re
+from collections.abc import Awaitable
 from datetime import date, datetime, time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from telegram import Message, Update
 from telegram.ext import Application, CommandHandler, MessageHandler, filters
 
-from avap_bot import keyboards, texts
+from avap_bot import broadcasting, keyboards, texts
 from avap_bot.access import admin_only, student_only
 from avap_bot.filters import NEW, PRIVATE, menu_button
-from avap_bot.handlers import broadcast
 from avap_bot.storage.engagement import TIP_KIND
 from shared.flows import BotContext
+
+if TYPE_CHECKING:
+    from shared.scheduler import Scheduler
+    from shared.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +40,6 @@ JOB_ID = "avap-daily-tip"
 SNIPPET = 70
 CAPTION_LIMIT = 1024
 _COMMAND = re.compile(r"^/addtip(@\w+)?\s*", re.IGNORECASE)
-TIP_CACHE = "tip_texts"  # app.bot_data key: broadcast id -> the day's tip row
 
 
 def local_now(settings: Any) -> datetime:
@@ -155,27 +159,30 @@ async def tips_on(update: Update, context: BotContext) -> None:
 
 
 # --- sending ------------------------------------------------------------------------------------
-async def send_tip(app: Application, services: Any, row: dict, chat_id: int,
-                   rate_limit_args: Any) -> None:
-    """The broadcast sender of kind ``tip``: the day's tip (text, or photo and caption)."""
-    cache: dict[int, dict] = app.bot_data.setdefault(TIP_CACHE, {})
-    day = cache.get(row["id"])
-    if day is None:
-        day = await services.storage.engagement.tip_of_broadcast(row["id"]) or {
-            "text": row["content"], "file_id": None}
-        cache.clear()  # one day's tip at a time is enough
-        cache[row["id"]] = day
-    if day.get("file_id"):
-        await app.bot.send_photo(chat_id, day["file_id"], caption=_tip_text(day)[:CAPTION_LIMIT],
-                                 rate_limit_args=rate_limit_args)
-    else:
-        await app.bot.send_message(chat_id, _tip_text(day), rate_limit_args=rate_limit_args)
+async def compose_tip(app: Application, services: Services, row: dict) -> broadcasting.Send:
+    """The message of a broadcast of kind ``tip``: the day's tip (text, or photo and caption),
+    looked up once per run of the broadcast."""
+    day = await services.storage.engagement.tip_of_broadcast(row["id"]) or {
+        "text": row["content"], "file_id": None}
+    text, photo = _tip_text(day), day.get("file_id")
+    if photo:
+        caption = text[:CAPTION_LIMIT]
+
+        def send_photo(chat_id: int, bulk: Any) -> Awaitable[object]:
+            return app.bot.send_photo(chat_id, photo, caption=caption, rate_limit_args=bulk)
+
+        return send_photo
+
+    def send_text(chat_id: int, bulk: Any) -> Awaitable[object]:
+        return app.bot.send_message(chat_id, text, rate_limit_args=bulk)
+
+    return send_text
 
 
-broadcast.SENDERS[TIP_KIND] = send_tip
+broadcasting.register_kind(TIP_KIND, compose_tip)
 
 
-async def send_todays_tip(app: Application, services: Any) -> int | None:
+async def send_todays_tip(app: Application, services: Services) -> int | None:
     """Send today's tip unless it went out already or it is before TIP_TIME; the broadcast id
     when this call started it."""
     settings = services.settings
@@ -187,11 +194,11 @@ async def send_todays_tip(app: Application, services: Any) -> int | None:
     if broadcast_id is None:
         return None
     log.info("daily tip started", extra={"day": day, "broadcast_id": broadcast_id})
-    broadcast.launch(app, services, broadcast_id)
+    broadcasting.launch(app, services, broadcast_id)
     return broadcast_id
 
 
-def register_jobs(scheduler: Any, app: Application, services: Any) -> None:
+def register_jobs(scheduler: Scheduler, app: Application, services: Services) -> None:
     """The daily tip at TIP_TIME in AVAP_TIMEZONE."""
     clock = tip_clock(services.settings)
     scheduler.cron(JOB_ID, send_todays_tip, app, services,
@@ -199,7 +206,7 @@ def register_jobs(scheduler: Any, app: Application, services: Any) -> None:
                    minute=clock.minute)
 
 
-async def on_ready(app: Application, services: Any) -> None:
+async def on_ready(app: Application, services: Services) -> None:
     """At start-up: today's tip if the process slept through TIP_TIME (the day is claimed, so
     this never sends it twice). Broadcasts of earlier tips resume with the broadcasts."""
     try:

@@ -441,10 +441,17 @@ class AvapRepo:
             d.c.chat_id == bindparam("cid", type_=BigInteger), d.c.status == "pending",
         ).values(status=bindparam("outcome"), updated_at=bindparam("at", type_=d.c.updated_at.type))
 
+    @functools.cached_property
+    def _counted(self) -> Any:
+        b = t.broadcasts
+        return update(b).where(b.c.id == bindparam("bid", type_=BigInteger)).values({
+            b.c.sent_count: b.c.sent_count + bindparam("sent", type_=BigInteger),
+            b.c.failed_count: b.c.failed_count + bindparam("failed", type_=BigInteger),
+            b.c.blocked_count: b.c.blocked_count + bindparam("blocked", type_=BigInteger)})
+
     async def record_deliveries(self, broadcast_id: int, outcomes: list[tuple[int, str]]) -> None:
         """Record recipients' outcomes in one transaction, each only once (a pending row
         changes, nothing else) and counted once."""
-        b = t.broadcasts
         counted = {"sent": 0, "failed": 0, "blocked": 0}
         now = utcnow()
         async with self.db.write() as c:
@@ -454,10 +461,7 @@ class AvapRepo:
                 if (res.rowcount or 0) == 1:
                     counted[status] += 1
             if any(counted.values()):
-                await c.execute(update(b).where(b.c.id == broadcast_id).values({
-                    b.c.sent_count: b.c.sent_count + counted["sent"],
-                    b.c.failed_count: b.c.failed_count + counted["failed"],
-                    b.c.blocked_count: b.c.blocked_count + counted["blocked"]}))
+                await c.execute(self._counted, {"bid": broadcast_id, **counted})
 
     async def finish_broadcast(self, broadcast_id: int) -> Row | None:
         b = t.broadcasts

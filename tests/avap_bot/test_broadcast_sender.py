@@ -1,4 +1,4 @@
-"""The broadcast sender's loop (avap_bot/handlers/broadcast.py, ``_Sender``) against an
+"""The broadcast sender's loop (avap_bot/broadcasting.py, ``Run``) against an
 in-memory delivery table whose reads can be stale, as a database read is when a copy finishes
 and records its outcome while the read is on its way."""
 
@@ -8,7 +8,7 @@ import asyncio
 from types import SimpleNamespace
 from typing import Any
 
-from avap_bot.handlers import broadcast
+from avap_bot import broadcasting
 
 
 class Deliveries:
@@ -48,7 +48,7 @@ async def _send_all(chats: list[int], *, read_delay: float, copy_time: float,
     services = SimpleNamespace(storage=SimpleNamespace(avap=deliveries, locks=None))
     row = {"id": 1, "total": len(chats), "type": "broadcast", "source_chat_id": -100,
            "source_message_id": 7}
-    sender = broadcast._Sender(app, services, row, "broadcast:1", "token")  # type: ignore[arg-type]
+    sender = broadcasting.Run(app, services, row, "broadcast:1", "token")  # type: ignore[arg-type]
     assert await asyncio.wait_for(sender._send_all(), timeout=30)
     return bot, deliveries
 
