@@ -23,6 +23,7 @@ from sqlalchemy import (
     delete,
     exists,
     func,
+    literal_column,
     or_,
     select,
     update,
@@ -53,6 +54,12 @@ class InboxRow:
     payload: str
     attempts: int
 
+
+# ``status = 'pending'`` written out, not bound: SQLite can use the partial index on pending
+# rows for ``status = ?`` only by looking at the bound value, and a statement planned on a bound
+# value is prepared again every time that parameter is bound (sqlite3Reprepare): the claim cost
+# ~75 us of parsing and planning per execution instead of ~10 us.
+_PENDING = literal_column("'pending'")
 
 # what a claim asks for: (owner, limit, lease_seconds, bots)
 ClaimSpec = tuple[str, int, float, list[str] | None]
@@ -119,12 +126,12 @@ class InboxRepo:
         free = or_(i.c.lease_until.is_(None), i.c.lease_until < now)
         earlier_pending = exists().where(
             j.c.bot == i.c.bot, j.c.chat_key == i.c.chat_key,
-            j.c.status == "pending", j.c.id < i.c.id,
+            j.c.status == _PENDING, j.c.id < i.c.id,
         )
         candidates = (
             select(i.c.id)
-            .where(i.c.status == "pending", i.c.next_attempt_at <= now, free,
-                   or_(i.c.chat_key == "", ~earlier_pending))
+            .where(i.c.status == _PENDING, i.c.next_attempt_at <= now, free,
+                   or_(i.c.chat_key == literal_column("''"), ~earlier_pending))
             .order_by(i.c.id)
             .limit(bindparam("lim", type_=Integer))
         )
@@ -140,7 +147,7 @@ class InboxRepo:
             chosen = i.c.id.in_(candidates.scalar_subquery())
         return (
             update(i)
-            .where(chosen, i.c.status == "pending", free)
+            .where(chosen, i.c.status == _PENDING, free)
             .values(lease_owner=bindparam("owner"), lease_until=bindparam("until"),
                     attempts=i.c.attempts + 1)
             .returning(i.c.id, i.c.bot, i.c.update_id, i.c.chat_key, i.c.payload, i.c.attempts)
