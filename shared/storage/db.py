@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sqlite3
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from sqlalchemy.pool import NullPool
 
 from shared.errors import StorageUnavailable
-from shared.storage.sqlite_inline import inline_url
+from shared.storage.sqlite_inline import Prepared, inline_url
 
 _ON_COMMIT = "app_on_commit"  # key of a connection's ``info``: callbacks for its commit
 
@@ -54,6 +55,13 @@ class Database:
         # SQLite allows one writer: writes in this process queue here instead of failing busy.
         self._write_lock = asyncio.Lock() if self.dialect == "sqlite" else None
         self.engine: AsyncEngine = self._create_engine(url)
+        # SQLite on a file: single-statement reads on a connection of their own, below
+        # SQLAlchemy's execution layer (``first``, ``rows``)
+        path = url.split(":///", 1)[1] if ":///" in url else ""
+        self._file = path if self.dialect == "sqlite" and path and path != ":memory:" \
+            and "?" not in path else None
+        self._reader: sqlite3.Connection | None = None
+        self._prepared: dict[int, tuple[Any, Prepared]] = {}
 
     # An idle queue worker looks for due rows this often when nothing wakes it. Its own retries
     # and deferrals wake it on time, the heartbeat wakes it when another instance is alive or
@@ -136,6 +144,45 @@ class Database:
         except OSError as exc:
             raise StorageUnavailable(str(exc)) from exc
 
+    async def rows(self, stmt: Any, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+        """The rows of one read statement (a snapshot of its own on both databases).
+
+        On an SQLite file it runs on a read-only connection of this process, as SQLAlchemy
+        would run it (same SQL, same types) but without its execution layer: a read through
+        ``read()`` cost ~220 us of CPU, ~10 us this way. In WAL mode a statement outside a
+        transaction reads the last commit, like a fresh read transaction."""
+        if self._file is None:
+            async with self.read() as c:
+                return [tuple(r) for r in await c.execute(stmt, params)]
+        entry = self._prepared.get(id(stmt))
+        if entry is None or entry[0] is not stmt:
+            entry = self._prepared[id(stmt)] = (stmt, Prepared(stmt, self.engine.dialect))
+        try:
+            return entry[1].run(self._reader or self._open_reader(), params)
+        except OSError as exc:
+            raise StorageUnavailable(str(exc)) from exc
+
+    async def first(self, stmt: Any, params: dict[str, Any]) -> dict[str, Any] | None:
+        """The first row of one read statement as a dict (see ``rows``), or None."""
+        if self._file is None:
+            async with self.read() as c:
+                row = (await c.execute(stmt, params)).mappings().first()
+            return dict(row) if row is not None else None
+        found = await self.rows(stmt, params)
+        if not found:
+            return None
+        return dict(zip(self._prepared[id(stmt)][1].keys, found[0], strict=True))
+
+    def _open_reader(self) -> sqlite3.Connection:
+        assert self._file is not None
+        # used on the event loop's thread only; autocommit: each statement its own snapshot
+        conn = sqlite3.connect(self._file, timeout=30, isolation_level=None,
+                               check_same_thread=False)
+        conn.execute("PRAGMA busy_timeout=30000")
+        conn.execute("PRAGMA query_only=ON")
+        self._reader = conn
+        return conn
+
     async def ping(self, timeout: float = 2.0) -> bool:
         """True when the database answers a trivial query within ``timeout`` seconds."""
         try:
@@ -147,4 +194,7 @@ class Database:
             return False
 
     async def close(self) -> None:
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
         await self.engine.dispose()

@@ -409,11 +409,10 @@ class FlowRepo:
                   "updated_at": stmt.excluded.updated_at})
 
     async def load(self, bot: str, chat_id: int, user_id: int) -> tuple[str | None, dict]:
-        async with self.db.read() as conn:
-            row = (await conn.execute(self._load, {"b": bot, "c": chat_id, "u": user_id})).first()
-        if row is None:
+        rows = await self.db.rows(self._load, {"b": bot, "c": chat_id, "u": user_id})
+        if not rows:
             return None, {}
-        return row[0], dict(row[1] or {})
+        return rows[0][0], dict(rows[0][1] or {})
 
     async def save(self, bot: str, chat_id: int, user_id: int, step: str | None,
                    data: dict[str, Any], conn: AsyncConnection | None = None) -> None:

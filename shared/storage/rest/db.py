@@ -269,6 +269,14 @@ class RestDatabase:
     async def read(self, conn: RestConnection | None = None) -> AsyncIterator[RestConnection]:
         yield conn if conn is not None else RestConnection(self)
 
+    async def rows(self, stmt: Any, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+        """The rows of one read statement (``Database.rows``)."""
+        return list(await RestConnection(self).execute(stmt, params))
+
+    async def first(self, stmt: Any, params: dict[str, Any]) -> dict[str, Any] | None:
+        """The first row of one read statement as a dict (``Database.first``), or None."""
+        return (await RestConnection(self).execute(stmt, params)).mappings().first()
+
     async def ping(self, timeout: float = 2.0) -> bool:
         """True when PostgREST answers the schema-version function within ``timeout``."""
         import asyncio
