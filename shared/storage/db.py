@@ -13,6 +13,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from uuid import uuid4
 
 from sqlalchemy import event, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
@@ -46,6 +47,17 @@ def _asyncpg_url_and_args(url: str) -> tuple[str, dict[str, Any]]:
     return clean, args
 
 
+async def write_steps(db: Any, steps: list[tuple[Any, Any]]) -> list[list[tuple[Any, ...]]]:
+    """``run_write`` through ``db.write()`` (a ``Database`` or a ``RestDatabase``)."""
+    out: list[list[tuple[Any, ...]]] = []
+    async with db.write() as c:
+        for stmt, params in steps:
+            result = await c.execute(stmt, params)
+            out.append([tuple(r) for r in result] if getattr(result, "returns_rows", True)
+                       else [])
+    return out
+
+
 class Database:
     """Owns the async engine; hands out read connections and write transactions."""
 
@@ -61,6 +73,7 @@ class Database:
         self._file = path if self.dialect == "sqlite" and path and path != ":memory:" \
             and "?" not in path else None
         self._reader: sqlite3.Connection | None = None
+        self._writer: sqlite3.Connection | None = None
         self._prepared: dict[int, tuple[Any, Prepared]] = {}
 
     # An idle queue worker looks for due rows this often when nothing wakes it. Its own retries
@@ -154,13 +167,46 @@ class Database:
         if self._file is None:
             async with self.read() as c:
                 return [tuple(r) for r in await c.execute(stmt, params)]
+        try:
+            return self._prepare(stmt).run(self._reader or self._open_reader(), params)
+        except OSError as exc:
+            raise StorageUnavailable(str(exc)) from exc
+
+    def _prepare(self, stmt: Any) -> Prepared:
         entry = self._prepared.get(id(stmt))
         if entry is None or entry[0] is not stmt:
             entry = self._prepared[id(stmt)] = (stmt, Prepared(stmt, self.engine.dialect))
-        try:
-            return entry[1].run(self._reader or self._open_reader(), params)
-        except OSError as exc:
-            raise StorageUnavailable(str(exc)) from exc
+        return entry[1]
+
+    async def run_write(self, steps: list[tuple[Any, Any]]) -> list[list[tuple[Any, ...]]]:
+        """Statements (each with its parameters, or a list of parameter sets) in one write
+        transaction; the rows each returned (RETURNING).
+
+        On an SQLite file the transaction runs below SQLAlchemy's execution layer, on a
+        connection of its own, under the same write lock as ``write()`` (so it never waits
+        for another of this process's writers): ~50 us of CPU for an update's statements
+        instead of ~450 us. Elsewhere it is ``write()``."""
+        if self._file is None or self._write_lock is None:
+            return await write_steps(self, steps)
+        prepared = [self._prepare(stmt) for stmt, _ in steps]
+        async with self._write_lock:
+            # nothing below awaits: the transaction cannot be cancelled half-way
+            try:
+                conn = self._writer or self._open_writer()
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    out = [p.run(conn, params) for p, (_, params) in zip(prepared, steps,
+                                                                         strict=True)]
+                    conn.execute("COMMIT")
+                except BaseException:
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+                    raise
+            except OSError as exc:
+                raise StorageUnavailable(str(exc)) from exc
+            except sqlite3.Error as exc:  # BEGIN or COMMIT (busy): as the engine raises it
+                raise DBAPIError.instance("BEGIN/COMMIT", (), exc, sqlite3.Error) from exc
+        return out
 
     async def first(self, stmt: Any, params: dict[str, Any]) -> dict[str, Any] | None:
         """The first row of one read statement as a dict (see ``rows``), or None."""
@@ -173,15 +219,23 @@ class Database:
             return None
         return dict(zip(self._prepared[id(stmt)][1].keys, found[0], strict=True))
 
-    def _open_reader(self) -> sqlite3.Connection:
+    def _connect(self) -> sqlite3.Connection:
         assert self._file is not None
-        # used on the event loop's thread only; autocommit: each statement its own snapshot
+        # used on the event loop's thread only; autocommit (BEGIN is sent where one is meant)
         conn = sqlite3.connect(self._file, timeout=30, isolation_level=None,
                                check_same_thread=False)
-        conn.execute("PRAGMA busy_timeout=30000")
-        conn.execute("PRAGMA query_only=ON")
-        self._reader = conn
+        for pragma in ("synchronous=NORMAL", "busy_timeout=30000", "foreign_keys=ON"):
+            conn.execute(f"PRAGMA {pragma}")
         return conn
+
+    def _open_reader(self) -> sqlite3.Connection:
+        self._reader = self._connect()  # each statement its own snapshot
+        self._reader.execute("PRAGMA query_only=ON")
+        return self._reader
+
+    def _open_writer(self) -> sqlite3.Connection:
+        self._writer = self._connect()
+        return self._writer
 
     async def ping(self, timeout: float = 2.0) -> bool:
         """True when the database answers a trivial query within ``timeout`` seconds."""
@@ -194,7 +248,8 @@ class Database:
             return False
 
     async def close(self) -> None:
-        if self._reader is not None:
-            self._reader.close()
-            self._reader = None
+        for conn in (self._reader, self._writer):
+            if conn is not None:
+                conn.close()
+        self._reader = self._writer = None
         await self.engine.dispose()

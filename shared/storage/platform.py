@@ -72,6 +72,7 @@ class InboxRepo:
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        self._claims: dict[int | None, Any] = {}  # claim statements by number of bots
 
     async def add_many(self, rows: list[tuple[str, int, str, str]],
                        claim: ClaimSpec | None = None) -> list[InboxRow]:
@@ -86,40 +87,42 @@ class InboxRepo:
              "attempts": 0, "next_attempt_at": now, "received_at": now}
             for b, u, c, p in rows
         ]
-        async with self.db.write() as conn:
-            await conn.execute(self._add, values)
-            if claim is None:
-                return []
-            return await self._claim(conn, *claim)
+        steps: list[tuple[Any, Any]] = [(self._add, values)]
+        if claim is not None:
+            steps.append(self._claim_step(*claim))
+        done = await self.db.run_write(steps)
+        return self._claimed(done[1]) if claim is not None else []
 
     async def claim(self, owner: str, limit: int, lease_seconds: float,
                     bots: list[str] | None = None) -> list[InboxRow]:
         """Lease up to ``limit`` due rows, at most the oldest pending one of each chat."""
-        async with self.db.write() as conn:
-            return await self._claim(conn, owner, limit, lease_seconds, bots)
+        done = await self.db.run_write([self._claim_step(owner, limit, lease_seconds, bots)])
+        return self._claimed(done[0])
 
-    async def _claim(self, conn: AsyncConnection, owner: str, limit: int, lease_seconds: float,
-                     bots: list[str] | None = None) -> list[InboxRow]:
+    def _claim_step(self, owner: str, limit: int, lease_seconds: float,
+                    bots: list[str] | None = None) -> tuple[Any, dict[str, Any]]:
         now = utcnow()
         params: dict[str, Any] = {"now": now, "owner": owner, "lim": limit,
                                   "until": now + timedelta(seconds=lease_seconds)}
-        if bots is not None:
-            params["bots"] = bots
-        stmt = self._claim_by_bot if bots is not None else self._claim_all
-        rows = (await conn.execute(stmt, params)).all()
+        if bots is None:
+            return self._claim_statement(None), params
+        params.update((f"bot{k}", b) for k, b in enumerate(bots))
+        return self._claim_statement(len(bots)), params
+
+    @staticmethod
+    def _claimed(rows: list[tuple[Any, ...]]) -> list[InboxRow]:
         return sorted((InboxRow(*r) for r in rows), key=lambda r: r.id)
 
-    @functools.cached_property
-    def _claim_all(self) -> Any:
-        return self._claim_statement(by_bot=False)
+    def _claim_statement(self, bots: int | None) -> Any:
+        """The claim (of ``bots`` bots, each a parameter ``bot0``...; None: of every bot),
+        built once with bound parameters (now, owner, lim, until): building and hashing this
+        statement for every claim cost more than running it."""
+        stmt = self._claims.get(bots)
+        if stmt is None:
+            stmt = self._claims[bots] = self._build_claim(bots)
+        return stmt
 
-    @functools.cached_property
-    def _claim_by_bot(self) -> Any:
-        return self._claim_statement(by_bot=True)
-
-    def _claim_statement(self, by_bot: bool) -> Any:
-        """The claim, built once with bound parameters (now, owner, lim, until, bots):
-        building and hashing this statement for every claim cost more than running it."""
+    def _build_claim(self, bots: int | None) -> Any:
         now = bindparam("now")
         i = t.inbox
         j = t.inbox.alias("earlier")
@@ -135,8 +138,9 @@ class InboxRepo:
             .order_by(i.c.id)
             .limit(bindparam("lim", type_=Integer))
         )
-        if by_bot:
-            candidates = candidates.where(i.c.bot.in_(bindparam("bots", expanding=True)))
+        if bots is not None:
+            candidates = candidates.where(i.c.bot.in_([bindparam(f"bot{k}")
+                                                       for k in range(bots)]))
         if self.db.dialect == "postgresql":
             # a CTE, evaluated once: as a sub-query in IN (...), PostgreSQL may run it again for
             # each row (a generic plan of the prepared statement), and with SKIP LOCKED each
@@ -175,13 +179,20 @@ class InboxRepo:
 
     async def mark_done(self, row_id: int, owner: str,
                         conn: AsyncConnection | None = None) -> None:
+        stmt, params = self.done_step(row_id, owner)
         async with self.db.write(conn) as conn:
-            await conn.execute(self._done, {"row": row_id, "owner": owner, "at": utcnow()})
+            await conn.execute(stmt, params)
+
+    def done_step(self, row_id: int, owner: str) -> tuple[Any, dict[str, Any]]:
+        """``mark_done`` as a step of ``Database.run_write``."""
+        return self._done, {"row": row_id, "owner": owner, "at": utcnow()}
 
     @functools.cached_property
     def _add(self) -> Any:
-        return upsert(self.db, t.inbox).on_conflict_do_nothing(
-            index_elements=["bot", "update_id"])
+        keys = ("bot", "update_id", "chat_key", "payload", "status", "attempts",
+                "next_attempt_at", "received_at")
+        return upsert(self.db, t.inbox).values({k: bindparam(k) for k in keys}) \
+            .on_conflict_do_nothing(index_elements=["bot", "update_id"])
 
     async def mark_failed(self, row_id: int, owner: str, error: str,
                           retry_at: datetime | None) -> None:
@@ -414,16 +425,26 @@ class FlowRepo:
             return None, {}
         return rows[0][0], dict(rows[0][1] or {})
 
+    @functools.cached_property
+    def _delete(self) -> Any:
+        f = t.flow_state
+        return delete(f).where(
+            f.c.bot == bindparam("bot"), f.c.chat_id == bindparam("chat_id", type_=BigInteger),
+            f.c.user_id == bindparam("user_id", type_=BigInteger))
+
     async def save(self, bot: str, chat_id: int, user_id: int, step: str | None,
                    data: dict[str, Any], conn: AsyncConnection | None = None) -> None:
-        f = t.flow_state
+        stmt, params = self.save_step(bot, chat_id, user_id, step, data)
         async with self.db.write(conn) as c:
-            if step is None and not data:
-                await c.execute(delete(f).where(f.c.bot == bot, f.c.chat_id == chat_id,
-                                                f.c.user_id == user_id))
-                return
-            await c.execute(self._save, {"bot": bot, "chat_id": chat_id, "user_id": user_id,
-                                         "step": step, "data": data, "updated_at": utcnow()})
+            await c.execute(stmt, params)
+
+    def save_step(self, bot: str, chat_id: int, user_id: int, step: str | None,
+                  data: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+        """``save`` as a step of ``Database.run_write`` (no step and no data: no row)."""
+        if step is None and not data:
+            return self._delete, {"bot": bot, "chat_id": chat_id, "user_id": user_id}
+        return self._save, {"bot": bot, "chat_id": chat_id, "user_id": user_id,
+                            "step": step, "data": data, "updated_at": utcnow()}
 
 
 class JobRunRepo:

@@ -187,13 +187,20 @@ class Prepared:
             out.append(proc(value) if proc is not None else value)
         return tuple(out)
 
-    def run(self, conn: sqlite3.Connection, values: Mapping[str, Any]) -> list[tuple[Any, ...]]:
-        """Execute on ``conn``; the rows, with SQLAlchemy's result types. sqlite3's errors are
+    def run(self, conn: sqlite3.Connection,
+            values: Mapping[str, Any] | Sequence[Mapping[str, Any]]) -> list[tuple[Any, ...]]:
+        """Execute on ``conn`` (once per parameter set given a list of them); the rows, with
+        SQLAlchemy's result types. sqlite3's errors are
         raised as SQLAlchemy's (``OperationalError`` for a busy database...), as the engine
         would raise them."""
-        params = self.params(values)
+        params: Any = self.params(values) if isinstance(values, Mapping) \
+            else [self.params(v) for v in values]
         try:
-            rows = conn.execute(self.sql, params).fetchall()
+            if isinstance(values, Mapping):
+                rows = conn.execute(self.sql, params).fetchall()
+            else:  # several parameter sets (no rows back)
+                conn.executemany(self.sql, params)
+                return []
         except sqlite3.Error as exc:
             raise DBAPIError.instance(self.sql, params, exc, sqlite3.Error) from exc
         procs = self._results
