@@ -24,6 +24,7 @@ from sqlalchemy import (
     exists,
     func,
     literal_column,
+    text,
     or_,
     select,
     update,
@@ -131,6 +132,8 @@ class InboxRepo:
             j.c.bot == i.c.bot, j.c.chat_key == i.c.chat_key,
             j.c.status == _PENDING, j.c.id < i.c.id,
         )
+        if self.db.dialect == "sqlite":
+            return self._sqlite_claim(bots)
         candidates = (
             select(i.c.id)
             .where(i.c.status == _PENDING, i.c.next_attempt_at <= now, free,
@@ -156,6 +159,32 @@ class InboxRepo:
                     attempts=i.c.attempts + 1)
             .returning(i.c.id, i.c.bot, i.c.update_id, i.c.chat_key, i.c.payload, i.c.attempts)
         )
+
+    @staticmethod
+    def _sqlite_claim(bots: int | None) -> Any:
+        """The claim on SQLite, which walks the pending rows in id order (the partial index)
+        and stops at ``lim`` claimable ones. Left to itself SQLite picked the (status,
+        next_attempt_at) index, visited every due row and sorted them: a claim behind a
+        backlog of 40,000 updates took ~0.3 s on the event loop's thread, ~1 ms this way."""
+        by_bot = "" if bots is None else \
+            "AND i.bot IN (" + ", ".join(f":bot{k}" for k in range(bots)) + ")"
+        ts = t.inbox.c.lease_until.type
+        return text(f"""
+            UPDATE inbox NOT INDEXED
+            SET attempts = attempts + 1, lease_owner = :owner, lease_until = :until
+            WHERE id IN (
+                SELECT i.id FROM inbox AS i INDEXED BY idx_inbox_pending
+                WHERE i.status = 'pending' AND i.next_attempt_at <= :now
+                  AND (i.lease_until IS NULL OR i.lease_until < :now)
+                  AND (i.chat_key = '' OR NOT EXISTS (
+                      SELECT 1 FROM inbox AS e WHERE e.bot = i.bot AND e.chat_key = i.chat_key
+                        AND e.status = 'pending' AND e.id < i.id))
+                  {by_bot}
+                ORDER BY i.id LIMIT :lim)
+              AND status = 'pending' AND (lease_until IS NULL OR lease_until < :now)
+            RETURNING id, bot, update_id, chat_key, payload, attempts
+        """).bindparams(bindparam("now", type_=ts), bindparam("until", type_=ts),
+                        bindparam("lim", type_=Integer))
 
     async def renew(self, row_ids: list[int], owner: str, lease_seconds: float) -> None:
         """Extend the leases of rows still being handled by ``owner``."""
