@@ -173,8 +173,13 @@ class Database:
             raise StorageUnavailable(str(exc)) from exc
 
     def _prepare(self, stmt: Any) -> Prepared:
+        """``stmt`` compiled once (kept with it: the hot statements are built once by their
+        repositories; one built per call would be compiled per call, and the cache is
+        cleared before it grows past a few hundred)."""
         entry = self._prepared.get(id(stmt))
         if entry is None or entry[0] is not stmt:
+            if len(self._prepared) >= 256:
+                self._prepared.clear()
             entry = self._prepared[id(stmt)] = (stmt, Prepared(stmt, self.engine.dialect))
         return entry[1]
 
