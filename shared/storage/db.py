@@ -16,6 +16,7 @@ from sqlalchemy import event, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
+from sqlalchemy.sql import Insert
 
 from shared.errors import StorageUnavailable
 from shared.storage.sqlite_inline import Prepared, inline_url
@@ -45,6 +46,16 @@ def _asyncpg_url_and_args(url: str) -> tuple[str, dict[str, Any]]:
         args["ssl"] = "require" if sslmode in ("require", "prefer", "allow") else sslmode
     clean = urlunsplit(parts._replace(query=urlencode(query)))
     return clean, args
+
+
+def upsert(db: Any, table: Any) -> Insert:
+    """An INSERT that understands ON CONFLICT on both databases."""
+    # imported here: the PostgreSQL dialect costs ~60 ms of start-up on an SQLite deployment
+    if db.dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(table)
 
 
 async def write_steps(db: Any, steps: list[tuple[Any, Any]]) -> list[list[tuple[Any, ...]]]:

@@ -164,7 +164,7 @@ class Prepared:
     ours ~5 us; ``run`` does only what the statement needs, with the same types as SQLAlchemy.
     For statements without expanding parameters (``IN`` lists)."""
 
-    __slots__ = ("sql", "keys", "_binds", "_results")
+    __slots__ = ("_binds", "_results", "keys", "sql")
 
     def __init__(self, stmt: Any, dialect: Dialect) -> None:
         compiled = stmt.compile(dialect=dialect)
