@@ -351,12 +351,12 @@ class InboxWorker:
             outcome.handlers.append("blocked")
             outcome.error = None
         if outcome.error is None:
-            try:
-                async with self.storage.db.write() as conn:
-                    if flow.changed and chat_id is not None and user_id is not None:
-                        await self.storage.flows.save(row.bot, chat_id, user_id, flow.step,
-                                                      flow.data, conn=conn)
-                    await self.storage.inbox.mark_done(row.id, self.instance, conn=conn)
+            steps = [self.storage.inbox.done_step(row.id, self.instance)]
+            if flow.changed and chat_id is not None and user_id is not None:
+                steps.insert(0, self.storage.flows.save_step(row.bot, chat_id, user_id,
+                                                             flow.step, flow.data))
+            try:  # one transaction: the flow state is saved with the done mark, or neither
+                await self.storage.db.run_write(steps)
             except Exception as exc:  # noqa: BLE001
                 outcome.error = exc
             else:

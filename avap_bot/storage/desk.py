@@ -128,9 +128,7 @@ class AvapRepo:
                                v.c.status == "verified")
 
     async def verified_student(self, telegram_id: int) -> Row | None:
-        async with self.db.read() as c:
-            row = (await c.execute(self._verified, {"tid": telegram_id})).mappings().first()
-        return _one(row)
+        return await self.db.first(self._verified, {"tid": telegram_id})
 
     async def find_student(self, *, telegram_id: int | None = None,
                            email: str | None = None) -> Row | None:
@@ -205,8 +203,7 @@ class AvapRepo:
     _admin_ids = select(t.admins.c.telegram_id)  # built once: every admin check reads it
 
     async def admin_ids(self) -> set[int]:
-        async with self.db.read() as c:
-            return {int(r[0]) for r in await c.execute(self._admin_ids)}
+        return {int(r[0]) for r in await self.db.rows(self._admin_ids, {})}
 
     async def list_admins(self) -> list[Row]:
         async with self.db.read() as c:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sqlite3
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,11 +13,13 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from uuid import uuid4
 
 from sqlalchemy import event, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
+from sqlalchemy.sql import Insert
 
 from shared.errors import StorageUnavailable
-from shared.storage.sqlite_inline import inline_url
+from shared.storage.sqlite_inline import Prepared, inline_url
 
 _ON_COMMIT = "app_on_commit"  # key of a connection's ``info``: callbacks for its commit
 
@@ -45,6 +48,27 @@ def _asyncpg_url_and_args(url: str) -> tuple[str, dict[str, Any]]:
     return clean, args
 
 
+def upsert(db: Any, table: Any) -> Insert:
+    """An INSERT that understands ON CONFLICT on both databases."""
+    # imported here: the PostgreSQL dialect costs ~60 ms of start-up on an SQLite deployment
+    if db.dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(table)
+
+
+async def write_steps(db: Any, steps: list[tuple[Any, Any]]) -> list[list[tuple[Any, ...]]]:
+    """``run_write`` through ``db.write()`` (a ``Database`` or a ``RestDatabase``)."""
+    out: list[list[tuple[Any, ...]]] = []
+    async with db.write() as c:
+        for stmt, params in steps:
+            result = await c.execute(stmt, params)
+            out.append([tuple(r) for r in result] if getattr(result, "returns_rows", True)
+                       else [])
+    return out
+
+
 class Database:
     """Owns the async engine; hands out read connections and write transactions."""
 
@@ -54,6 +78,14 @@ class Database:
         # SQLite allows one writer: writes in this process queue here instead of failing busy.
         self._write_lock = asyncio.Lock() if self.dialect == "sqlite" else None
         self.engine: AsyncEngine = self._create_engine(url)
+        # SQLite on a file: single-statement reads on a connection of their own, below
+        # SQLAlchemy's execution layer (``first``, ``rows``)
+        path = url.split(":///", 1)[1] if ":///" in url else ""
+        self._file = path if self.dialect == "sqlite" and path and path != ":memory:" \
+            and "?" not in path else None
+        self._reader: sqlite3.Connection | None = None
+        self._writer: sqlite3.Connection | None = None
+        self._prepared: dict[int, tuple[Any, Prepared]] = {}
 
     # An idle queue worker looks for due rows this often when nothing wakes it. Its own retries
     # and deferrals wake it on time, the heartbeat wakes it when another instance is alive or
@@ -136,6 +168,91 @@ class Database:
         except OSError as exc:
             raise StorageUnavailable(str(exc)) from exc
 
+    async def rows(self, stmt: Any, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+        """The rows of one read statement (a snapshot of its own on both databases).
+
+        On an SQLite file it runs on a read-only connection of this process, as SQLAlchemy
+        would run it (same SQL, same types) but without its execution layer: a read through
+        ``read()`` cost ~220 us of CPU, ~10 us this way. In WAL mode a statement outside a
+        transaction reads the last commit, like a fresh read transaction."""
+        if self._file is None:
+            async with self.read() as c:
+                return [tuple(r) for r in await c.execute(stmt, params)]
+        try:
+            return self._prepare(stmt).run(self._reader or self._open_reader(), params)
+        except OSError as exc:
+            raise StorageUnavailable(str(exc)) from exc
+
+    def _prepare(self, stmt: Any) -> Prepared:
+        """``stmt`` compiled once (kept with it: the hot statements are built once by their
+        repositories; one built per call would be compiled per call, and the cache is
+        cleared before it grows past a few hundred)."""
+        entry = self._prepared.get(id(stmt))
+        if entry is None or entry[0] is not stmt:
+            if len(self._prepared) >= 256:
+                self._prepared.clear()
+            entry = self._prepared[id(stmt)] = (stmt, Prepared(stmt, self.engine.dialect))
+        return entry[1]
+
+    async def run_write(self, steps: list[tuple[Any, Any]]) -> list[list[tuple[Any, ...]]]:
+        """Statements (each with its parameters, or a list of parameter sets) in one write
+        transaction; the rows each returned (RETURNING).
+
+        On an SQLite file the transaction runs below SQLAlchemy's execution layer, on a
+        connection of its own, under the same write lock as ``write()`` (so it never waits
+        for another of this process's writers): ~50 us of CPU for an update's statements
+        instead of ~450 us. Elsewhere it is ``write()``."""
+        if self._file is None or self._write_lock is None:
+            return await write_steps(self, steps)
+        prepared = [self._prepare(stmt) for stmt, _ in steps]
+        async with self._write_lock:
+            # nothing below awaits: the transaction cannot be cancelled half-way
+            try:
+                conn = self._writer or self._open_writer()
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    out = [p.run(conn, params) for p, (_, params) in zip(prepared, steps,
+                                                                         strict=True)]
+                    conn.execute("COMMIT")
+                except BaseException:
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+                    raise
+            except OSError as exc:
+                raise StorageUnavailable(str(exc)) from exc
+            except sqlite3.Error as exc:  # BEGIN or COMMIT (busy): as the engine raises it
+                raise DBAPIError.instance("BEGIN/COMMIT", (), exc, sqlite3.Error) from exc
+        return out
+
+    async def first(self, stmt: Any, params: dict[str, Any]) -> dict[str, Any] | None:
+        """The first row of one read statement as a dict (see ``rows``), or None."""
+        if self._file is None:
+            async with self.read() as c:
+                row = (await c.execute(stmt, params)).mappings().first()
+            return dict(row) if row is not None else None
+        found = await self.rows(stmt, params)
+        if not found:
+            return None
+        return dict(zip(self._prepared[id(stmt)][1].keys, found[0], strict=True))
+
+    def _connect(self) -> sqlite3.Connection:
+        assert self._file is not None
+        # used on the event loop's thread only; autocommit (BEGIN is sent where one is meant)
+        conn = sqlite3.connect(self._file, timeout=30, isolation_level=None,
+                               check_same_thread=False)
+        for pragma in ("synchronous=NORMAL", "busy_timeout=30000", "foreign_keys=ON"):
+            conn.execute(f"PRAGMA {pragma}")
+        return conn
+
+    def _open_reader(self) -> sqlite3.Connection:
+        self._reader = self._connect()  # each statement its own snapshot
+        self._reader.execute("PRAGMA query_only=ON")
+        return self._reader
+
+    def _open_writer(self) -> sqlite3.Connection:
+        self._writer = self._connect()
+        return self._writer
+
     async def ping(self, timeout: float = 2.0) -> bool:
         """True when the database answers a trivial query within ``timeout`` seconds."""
         try:
@@ -147,4 +264,8 @@ class Database:
             return False
 
     async def close(self) -> None:
+        for conn in (self._reader, self._writer):
+            if conn is not None:
+                conn.close()
+        self._reader = self._writer = None
         await self.engine.dispose()

@@ -1,4 +1,5 @@
-"""Repositories of the platform: inbox, outbox, flow state, job claims, locks, cooldowns, chats.
+"""Repositories of the platform: outbox, flow state, job claims, locks, cooldowns, chats (the
+inbox's: ``shared.storage.inbox_repo``).
 
 Every method that changes data takes an optional ``conn``: given, it joins the caller's
 transaction (so that an outbox row commits with the change that caused it); omitted, it runs
@@ -17,224 +18,22 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
-    Integer,
     and_,
     bindparam,
     delete,
-    exists,
     func,
     or_,
     select,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.sql import Insert
 
 from shared.storage import schema as t
 from shared.storage.db import Database, utcnow
-
-
-def upsert(db: Database, table: Any) -> Insert:
-    """An INSERT that understands ON CONFLICT on both databases."""
-    # imported here: the PostgreSQL dialect costs ~60 ms of start-up on an SQLite deployment
-    if db.dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(table)
-
-
-@dataclass(frozen=True)
-class InboxRow:
-    id: int
-    bot: str
-    update_id: int
-    chat_key: str
-    payload: str
-    attempts: int
-
-
-# what a claim asks for: (owner, limit, lease_seconds, bots)
-ClaimSpec = tuple[str, int, float, list[str] | None]
-
-
-class InboxRepo:
-    """The durable queue of incoming updates."""
-
-    claims_on_add = True  # ``add_many`` can claim in its own transaction
-
-    def __init__(self, db: Database) -> None:
-        self.db = db
-
-    async def add_many(self, rows: list[tuple[str, int, str, str]],
-                       claim: ClaimSpec | None = None) -> list[InboxRow]:
-        """Store (bot, update_id, chat_key, payload) rows; a repeated (bot, update_id) is
-        ignored. With ``claim``, the same transaction then claims what can be claimed (as
-        ``claim`` does), saving the worker a transaction of its own; returns those rows."""
-        if not rows:
-            return []
-        now = utcnow()
-        values = [
-            {"bot": b, "update_id": u, "chat_key": c, "payload": p, "status": "pending",
-             "attempts": 0, "next_attempt_at": now, "received_at": now}
-            for b, u, c, p in rows
-        ]
-        async with self.db.write() as conn:
-            await conn.execute(self._add, values)
-            if claim is None:
-                return []
-            return await self._claim(conn, *claim)
-
-    async def claim(self, owner: str, limit: int, lease_seconds: float,
-                    bots: list[str] | None = None) -> list[InboxRow]:
-        """Lease up to ``limit`` due rows, at most the oldest pending one of each chat."""
-        async with self.db.write() as conn:
-            return await self._claim(conn, owner, limit, lease_seconds, bots)
-
-    async def _claim(self, conn: AsyncConnection, owner: str, limit: int, lease_seconds: float,
-                     bots: list[str] | None = None) -> list[InboxRow]:
-        now = utcnow()
-        params: dict[str, Any] = {"now": now, "owner": owner, "lim": limit,
-                                  "until": now + timedelta(seconds=lease_seconds)}
-        if bots is not None:
-            params["bots"] = bots
-        stmt = self._claim_by_bot if bots is not None else self._claim_all
-        rows = (await conn.execute(stmt, params)).all()
-        return sorted((InboxRow(*r) for r in rows), key=lambda r: r.id)
-
-    @functools.cached_property
-    def _claim_all(self) -> Any:
-        return self._claim_statement(by_bot=False)
-
-    @functools.cached_property
-    def _claim_by_bot(self) -> Any:
-        return self._claim_statement(by_bot=True)
-
-    def _claim_statement(self, by_bot: bool) -> Any:
-        """The claim, built once with bound parameters (now, owner, lim, until, bots):
-        building and hashing this statement for every claim cost more than running it."""
-        now = bindparam("now")
-        i = t.inbox
-        j = t.inbox.alias("earlier")
-        free = or_(i.c.lease_until.is_(None), i.c.lease_until < now)
-        earlier_pending = exists().where(
-            j.c.bot == i.c.bot, j.c.chat_key == i.c.chat_key,
-            j.c.status == "pending", j.c.id < i.c.id,
-        )
-        candidates = (
-            select(i.c.id)
-            .where(i.c.status == "pending", i.c.next_attempt_at <= now, free,
-                   or_(i.c.chat_key == "", ~earlier_pending))
-            .order_by(i.c.id)
-            .limit(bindparam("lim", type_=Integer))
-        )
-        if by_bot:
-            candidates = candidates.where(i.c.bot.in_(bindparam("bots", expanding=True)))
-        if self.db.dialect == "postgresql":
-            # a CTE, evaluated once: as a sub-query in IN (...), PostgreSQL may run it again for
-            # each row (a generic plan of the prepared statement), and with SKIP LOCKED each
-            # run skips the rows this statement just updated: more than ``lim`` rows claimed
-            picked = candidates.with_for_update(skip_locked=True).cte("picked")
-            chosen = i.c.id == picked.c.id
-        else:
-            chosen = i.c.id.in_(candidates.scalar_subquery())
-        return (
-            update(i)
-            .where(chosen, i.c.status == "pending", free)
-            .values(lease_owner=bindparam("owner"), lease_until=bindparam("until"),
-                    attempts=i.c.attempts + 1)
-            .returning(i.c.id, i.c.bot, i.c.update_id, i.c.chat_key, i.c.payload, i.c.attempts)
-        )
-
-    async def renew(self, row_ids: list[int], owner: str, lease_seconds: float) -> None:
-        """Extend the leases of rows still being handled by ``owner``."""
-        async with self.db.write() as conn:
-            await conn.execute(
-                update(t.inbox)
-                .where(t.inbox.c.id.in_(row_ids), t.inbox.c.lease_owner == owner,
-                       t.inbox.c.status == "pending")
-                .values(lease_until=utcnow() + timedelta(seconds=lease_seconds))
-            )
-
-    @functools.cached_property
-    def _done(self) -> Any:
-        """Built once (every update is marked done); the payload holds personal data and is
-        not needed once handled."""
-        i = t.inbox
-        return (update(i).where(i.c.id == bindparam("row", type_=Integer),
-                                i.c.lease_owner == bindparam("owner"))
-                .values(status="done", done_at=bindparam("at", type_=i.c.done_at.type),
-                        lease_owner=None, lease_until=None, payload=""))
-
-    async def mark_done(self, row_id: int, owner: str,
-                        conn: AsyncConnection | None = None) -> None:
-        async with self.db.write(conn) as conn:
-            await conn.execute(self._done, {"row": row_id, "owner": owner, "at": utcnow()})
-
-    @functools.cached_property
-    def _add(self) -> Any:
-        return upsert(self.db, t.inbox).on_conflict_do_nothing(
-            index_elements=["bot", "update_id"])
-
-    async def mark_failed(self, row_id: int, owner: str, error: str,
-                          retry_at: datetime | None) -> None:
-        """Schedule a retry at ``retry_at``, or keep the row as dead when it is None."""
-        values: dict[str, Any] = {"last_error": error[:2000], "lease_owner": None,
-                                  "lease_until": None}
-        if retry_at is None:
-            values["status"] = "dead"
-        else:
-            values["next_attempt_at"] = retry_at
-        async with self.db.write() as conn:
-            await conn.execute(
-                update(t.inbox)
-                .where(t.inbox.c.id == row_id, t.inbox.c.lease_owner == owner)
-                .values(**values)
-            )
-
-    async def counts(self) -> dict[str, int]:
-        """Pending and dead rows, for /health."""
-        async with self.db.read() as conn:
-            rows = await conn.execute(
-                select(t.inbox.c.status, func.count())
-                .where(t.inbox.c.status.in_(("pending", "dead")))
-                .group_by(t.inbox.c.status)
-            )
-            found = dict(rows.all())
-        return {"pending": int(found.get("pending", 0)), "dead": int(found.get("dead", 0))}
-
-    async def prune_done(self, older_than: datetime) -> int:
-        async with self.db.write() as conn:
-            res = await conn.execute(
-                delete(t.inbox).where(t.inbox.c.status == "done", t.inbox.c.done_at < older_than)
-            )
-        return res.rowcount or 0
-
-    async def get(self, bot: str, update_id: int) -> dict[str, Any] | None:
-        async with self.db.read() as conn:
-            row = (await conn.execute(
-                select(t.inbox).where(t.inbox.c.bot == bot, t.inbox.c.update_id == update_id)
-            )).mappings().first()
-        return dict(row) if row else None
-
-    async def dead_rows(self, limit: int = 100) -> list[dict[str, Any]]:
-        """Dead rows without their payloads (which hold personal data), newest first."""
-        i = t.inbox
-        async with self.db.read() as conn:
-            rows = await conn.execute(
-                select(i.c.id, i.c.bot, i.c.update_id, i.c.attempts, i.c.last_error,
-                       i.c.received_at)
-                .where(i.c.status == "dead").order_by(i.c.id.desc()).limit(limit))
-            return [dict(r) for r in rows.mappings()]
-
-    async def retry_dead(self) -> int:
-        """Put every dead row back in the queue, due now, with a fresh attempt count."""
-        async with self.db.write() as conn:
-            res = await conn.execute(
-                update(t.inbox).where(t.inbox.c.status == "dead")
-                .values(status="pending", attempts=0, next_attempt_at=utcnow(),
-                        lease_owner=None, lease_until=None))
-        return res.rowcount or 0
+from shared.storage.db import upsert as upsert  # imported from here by the other repositories
+from shared.storage.inbox_repo import ClaimSpec as ClaimSpec  # and these by the inbox's users
+from shared.storage.inbox_repo import InboxRepo as InboxRepo
+from shared.storage.inbox_repo import InboxRow as InboxRow
 
 
 @dataclass(frozen=True)
@@ -402,22 +201,31 @@ class FlowRepo:
                   "updated_at": stmt.excluded.updated_at})
 
     async def load(self, bot: str, chat_id: int, user_id: int) -> tuple[str | None, dict]:
-        async with self.db.read() as conn:
-            row = (await conn.execute(self._load, {"b": bot, "c": chat_id, "u": user_id})).first()
-        if row is None:
+        rows = await self.db.rows(self._load, {"b": bot, "c": chat_id, "u": user_id})
+        if not rows:
             return None, {}
-        return row[0], dict(row[1] or {})
+        return rows[0][0], dict(rows[0][1] or {})
+
+    @functools.cached_property
+    def _delete(self) -> Any:
+        f = t.flow_state
+        return delete(f).where(
+            f.c.bot == bindparam("bot"), f.c.chat_id == bindparam("chat_id", type_=BigInteger),
+            f.c.user_id == bindparam("user_id", type_=BigInteger))
 
     async def save(self, bot: str, chat_id: int, user_id: int, step: str | None,
                    data: dict[str, Any], conn: AsyncConnection | None = None) -> None:
-        f = t.flow_state
+        stmt, params = self.save_step(bot, chat_id, user_id, step, data)
         async with self.db.write(conn) as c:
-            if step is None and not data:
-                await c.execute(delete(f).where(f.c.bot == bot, f.c.chat_id == chat_id,
-                                                f.c.user_id == user_id))
-                return
-            await c.execute(self._save, {"bot": bot, "chat_id": chat_id, "user_id": user_id,
-                                         "step": step, "data": data, "updated_at": utcnow()})
+            await c.execute(stmt, params)
+
+    def save_step(self, bot: str, chat_id: int, user_id: int, step: str | None,
+                  data: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+        """``save`` as a step of ``Database.run_write`` (no step and no data: no row)."""
+        if step is None and not data:
+            return self._delete, {"bot": bot, "chat_id": chat_id, "user_id": user_id}
+        return self._save, {"bot": bot, "chat_id": chat_id, "user_id": user_id,
+                            "step": step, "data": data, "updated_at": utcnow()}
 
 
 class JobRunRepo:

@@ -20,13 +20,14 @@ that the driver cooperates with it. Registered as ``sqlite+inline``.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy.dialects import registry
 from sqlalchemy.dialects.sqlite.base import SQLiteExecutionContext
 from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
-from sqlalchemy.engine import URL
+from sqlalchemy.engine import URL, Dialect
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import AsyncAdaptedQueuePool, Pool, StaticPool
 from sqlalchemy.util.concurrency import await_
 
@@ -152,3 +153,58 @@ def inline_url(url: str) -> str:
     if not scheme.startswith("sqlite"):
         raise ValueError(f"not an SQLite URL: {scheme}")
     return f"sqlite+{DRIVER}{sep}{rest}"
+
+
+class Prepared:
+    """A SQLAlchemy statement compiled once for SQLite: its SQL, its parameters in order with
+    their bind processors and defaults, its result columns with their result processors.
+
+    What ``Connection.execute`` does around a statement (an execution context, the compiled
+    cache's key, events, a result object) cost ~100 us per statement, an indexed statement of
+    ours ~5 us; ``run`` does only what the statement needs, with the same types as SQLAlchemy.
+    For statements without expanding parameters (``IN`` lists)."""
+
+    __slots__ = ("_binds", "_results", "keys", "sql")
+
+    def __init__(self, stmt: Any, dialect: Dialect) -> None:
+        compiled = stmt.compile(dialect=dialect)
+        if compiled.positiontup is None or "POSTCOMPILE" in compiled.string:
+            raise ValueError("only positional statements without expanding parameters")
+        defaults = compiled.construct_params(_check=False)
+        procs = compiled._bind_processors
+        self.sql: str = compiled.string
+        self._binds: tuple[tuple[str, Any, Callable[[Any], Any] | None], ...] = tuple(
+            (name, defaults.get(name), procs.get(name)) for name in compiled.positiontup)
+        columns = compiled._result_columns
+        self.keys: tuple[str, ...] = tuple(c.keyname for c in columns)
+        self._results: tuple[Callable[[Any], Any] | None, ...] = tuple(
+            c.type._cached_result_processor(dialect, None) for c in columns)
+
+    def params(self, values: Mapping[str, Any]) -> tuple[Any, ...]:
+        out = []
+        for name, default, proc in self._binds:
+            value = values.get(name, default)
+            out.append(proc(value) if proc is not None else value)
+        return tuple(out)
+
+    def run(self, conn: sqlite3.Connection,
+            values: Mapping[str, Any] | Sequence[Mapping[str, Any]]) -> list[tuple[Any, ...]]:
+        """Execute on ``conn`` (once per parameter set given a list of them); the rows, with
+        SQLAlchemy's result types. sqlite3's errors are
+        raised as SQLAlchemy's (``OperationalError`` for a busy database...), as the engine
+        would raise them."""
+        params: Any = self.params(values) if isinstance(values, Mapping) \
+            else [self.params(v) for v in values]
+        try:
+            if isinstance(values, Mapping):
+                rows = conn.execute(self.sql, params).fetchall()
+            else:  # several parameter sets (no rows back)
+                conn.executemany(self.sql, params)
+                return []
+        except sqlite3.Error as exc:
+            raise DBAPIError.instance(self.sql, params, exc, sqlite3.Error) from exc
+        procs = self._results
+        if not any(procs):
+            return rows
+        return [tuple(v if p is None else p(v) for p, v in zip(procs, row, strict=True))
+                for row in rows]

@@ -297,7 +297,8 @@ async def test_on_sql_the_same_failure_takes_the_grade_back_and_the_retry_tells_
 
 
 def write_blocks() -> set[str]:
-    """``path:function`` of every ``async with <...>.write(...)`` outside the repositories."""
+    """``path:function`` of every ``async with <...>.write(...)`` and ``<...>.run_write(...)``
+    outside the repositories."""
     found = set()
     for package in ("avap_bot", "shopping_bot", "shared"):
         for path in sorted((ROOT / package).rglob("*.py")):
@@ -308,10 +309,14 @@ def write_blocks() -> set[str]:
                 if not isinstance(fn, (ast.AsyncFunctionDef, ast.FunctionDef)):
                     continue
                 for node in ast.walk(fn):
-                    if isinstance(node, ast.AsyncWith) and any(
-                            isinstance(i.context_expr, ast.Call)
-                            and isinstance(i.context_expr.func, ast.Attribute)
-                            and i.context_expr.func.attr == "write" for i in node.items):
+                    block = isinstance(node, ast.AsyncWith) and any(
+                        isinstance(i.context_expr, ast.Call)
+                        and isinstance(i.context_expr.func, ast.Attribute)
+                        and i.context_expr.func.attr == "write" for i in node.items)
+                    # ``db.run_write(steps)``: several statements as one unit of work
+                    steps = (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                             and node.func.attr == "run_write")
+                    if block or steps:
                         found.add(f"{path.relative_to(ROOT).as_posix()}:{fn.name}")
     return found
 

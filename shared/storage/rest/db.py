@@ -41,6 +41,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, Column, Date, DateTime, Float, Integer, Numeric
 from sqlalchemy.types import TypeDecorator
 
+from shared.storage.db import write_steps
 from shared.storage.rest.client import RestClient
 from shared.storage.rest.translate import PAGE_SIZE, RestRequest, json_value, translate
 
@@ -283,6 +284,18 @@ class RestDatabase:
     @contextlib.asynccontextmanager
     async def read(self, conn: RestConnection | None = None) -> AsyncIterator[RestConnection]:
         yield conn if conn is not None else RestConnection(self)
+
+    async def rows(self, stmt: Any, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+        """The rows of one read statement (``Database.rows``)."""
+        return list(await RestConnection(self).execute(stmt, params))
+
+    async def first(self, stmt: Any, params: dict[str, Any]) -> dict[str, Any] | None:
+        """The first row of one read statement as a dict (``Database.first``), or None."""
+        return (await RestConnection(self).execute(stmt, params)).mappings().first()
+
+    async def run_write(self, steps: list[tuple[Any, Any]]) -> list[list[tuple[Any, ...]]]:
+        """Statements in one unit of work (``Database.run_write``)."""
+        return await write_steps(self, steps)
 
     async def ping(self, timeout: float = 2.0) -> bool:
         """True when PostgREST answers the schema-version function within ``timeout``."""
