@@ -1,4 +1,5 @@
-"""The command line: ``python -m shared [serve|migrate|sql|set-webhooks|check|copy-data]``."""
+"""The command line: ``python -m shared [serve|sandbox|migrate|sql|set-webhooks|check|
+copy-data]``."""
 
 from __future__ import annotations
 
@@ -25,8 +26,12 @@ def _parser() -> argparse.ArgumentParser:
                             help="default: webhook when PUBLIC_URL is set, else polling")
         target.add_argument("--force", action="store_true",
                             help="poll even when a webhook is set (deletes the webhook)")
-        target.add_argument("--host", default="0.0.0.0")
+        target.add_argument("--host", help="default: 0.0.0.0 (the sandbox: 127.0.0.1)")
         target.add_argument("--port", type=int, help="default: $PORT or 8000")
+    sandbox = sub.add_parser("sandbox", help="both bots against a Telegram emulator, in a browser "
+                             "(the default when no bot token, PUBLIC_URL or RENDER is set)")
+    sandbox.add_argument("--host", default="127.0.0.1")
+    sandbox.add_argument("--port", type=int, help="default: $PORT or 8000")
     sub.add_parser("migrate", help="apply the database migrations")
     sub.add_parser("sql", help="print the PostgreSQL schema for Supabase's SQL editor")
     sub.add_parser("set-webhooks", help="register both bots' webhooks at PUBLIC_URL")
@@ -67,7 +72,8 @@ def serve(args: argparse.Namespace) -> int:
     port = args.port or settings.port
     log.info("starting", extra={"mode": mode, "port": port, "storage": settings.storage_kind})
     app = create_app(settings, mode=mode, force=args.force)
-    config = uvicorn.Config(app, host=args.host, port=port, log_config=None, access_log=False,
+    config = uvicorn.Config(app, host=args.host or "0.0.0.0", port=port, log_config=None,
+                            access_log=False,
                             proxy_headers=True, forwarded_allow_ips="*",
                             timeout_graceful_shutdown=15, lifespan="on",
                             date_header=False)  # shared.server adds it
@@ -102,6 +108,14 @@ def sql() -> int:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     command = args.command or "serve"
+    if command == "sandbox" or args.command is None:
+        from shared.sandbox import should_start
+
+        settings = _settings()
+        if command == "sandbox" or should_start(settings):
+            from shared.sandbox.run import main as sandbox
+
+            return sandbox(args, settings)
     if command == "serve":
         return serve(args)
     if command == "migrate":

@@ -85,6 +85,7 @@ class Platform:
         self.heartbeat: Heartbeat | None = None
         self._bot_tasks: list[asyncio.Task] = []
         self.warnings: list[str] = []
+        self.extras: dict[str, Any] = {}  # handed to services.extras (the sandbox's Bot API)
 
     # --- start-up ---------------------------------------------------------------------------
     async def start(self) -> None:
@@ -107,7 +108,8 @@ class Platform:
         sheets.install(s, self.storage, self.outbox)
         self.outbox.on_stuck = self._report_stuck
         self.services = Services(settings=s, storage=self.storage, chats=chats,
-                                 alerts=self.alerts, outbox=self.outbox, instance=self.instance)
+                                 alerts=self.alerts, outbox=self.outbox, instance=self.instance,
+                                 extras=dict(self.extras))
         from shared.services.systeme import register_systeme
 
         self.services.extras["systeme"] = register_systeme(s, self.storage, self.outbox)

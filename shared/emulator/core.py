@@ -131,7 +131,7 @@ class Emulator(People):
             return exc.code, exc.body()
         call.result = result
         self.record(call)
-        self.emit("call", bot=token, method=method, params=params, result=result)
+        self.emit("call", bot=token, method=method, params=call.params, result=result)
         return 200, {"ok": True, "result": result}
 
     async def intercept(self, call: Call) -> ApiError | None:

@@ -36,16 +36,22 @@ async def read_params(emu: Emulator, request: Request,
         form = await request.form()
         for key, value in form.multi_items():
             if isinstance(value, UploadFile):
-                content = await value.read()
-                files[key] = Upload(value.filename, content, value.content_type)
-                emu.add_upload(method, key, value.filename, content)
+                files[key] = Upload(value.filename, await value.read(), value.content_type)
             else:
                 params[key] = value
+    return with_files(emu, method, params, files), files
+
+
+def with_files(emu: Emulator, method: str, params: dict[str, Any],
+               files: dict[str, Upload]) -> dict[str, Any]:
+    """``params`` with each uploaded part that no ``attach://`` names as a parameter (noted
+    as the bot's upload)."""
     named = " ".join(v for v in params.values() if isinstance(v, str))
     for key, upload in files.items():
+        emu.add_upload(method, key, upload.filename, upload.content)
         if f"attach://{key}" not in named:  # a part named by a media item is not a parameter
             params.setdefault(key, upload)
-    return params, files
+    return params
 
 
 def app(emu: Emulator) -> Starlette:
