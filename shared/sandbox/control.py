@@ -56,8 +56,8 @@ class SandboxPlatform(Platform):
 class Sandbox:
     """One sandbox: ``service`` is the ASGI application to serve."""
 
-    def __init__(self, base: Settings) -> None:
-        self.settings = sandbox_settings(base)
+    def __init__(self, base: Settings, url: str | None = None) -> None:
+        self.settings = sandbox_settings(base, url)
         self.people: list[Person] = list(PEOPLE)
         self.inspector = Inspector({token: name for name, token in TOKENS.items()})
         inbox_log = logging.getLogger(INBOX_LOGGER)

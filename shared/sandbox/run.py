@@ -37,7 +37,7 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int | None = None) 
                 url)
     log.warning("sandbox database: %s (fresh at each start; never the real one)",
                 database_path(settings))
-    sandbox = Sandbox(settings)
+    sandbox = Sandbox(settings, url.rstrip("/"))
     routes = sandbox_app(sandbox)
     sandbox.service.mounts = [("/sandbox", routes), ("/", routes)]
     config = uvicorn.Config(sandbox.service, host=host, port=port, log_config=None,

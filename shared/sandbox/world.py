@@ -21,7 +21,7 @@ GROUPS = {"verification_group_id": (-1001000000001, "AVAP · Verification"),
           "assignment_group_id": (-1001000000002, "AVAP · Assignments"),
           "questions_group_id": (-1001000000003, "AVAP · Questions"),
           "support_group_id": (-1001000000004, "AVAP · Support")}
-CHANNEL_ID, CHANNEL_TITLE = -1002000000001, "TimeToShopping"
+CHANNEL_ID, CHANNEL_TITLE = -1002000000001, "TimeToShopping Deals"
 CHANNEL_USERNAME = "timetoshopping_demo"
 ADMIN_ID, EDITOR_ID = 9001, 7001
 FIRST_ADDED_ID = 10_001
@@ -62,12 +62,13 @@ def database_path(base: Settings) -> Path:
     return (base.data_dir / "sandbox.db").resolve()
 
 
-def sandbox_settings(base: Settings) -> Settings:
+def sandbox_settings(base: Settings, url: str | None = None) -> Settings:
     """``base`` with the sandbox's bots, chats, people and database; outside services other
-    than OpenAI are switched off, so that trying the bots never touches a real system."""
+    than OpenAI are switched off, so that trying the bots never touches a real system.
+    ``url``: where the sandbox is served (the channel's buttons go through its click counter)."""
     return load_settings(
         avap_bot_token=SecretStr(TOKENS["avap"]), shopping_bot_token=SecretStr(TOKENS["shopping"]),
-        telegram_api_url="http://emulator.sandbox", public_url=None, render=False,
+        telegram_api_url="http://emulator.sandbox", public_url=url, render=False,
         database_url=SecretStr(f"sqlite:///{database_path(base)}"), supabase_url=None,
         supabase_key=None, data_dir=base.data_dir,
         admin_user_ids=[ADMIN_ID], authorized_users=[EDITOR_ID],
