@@ -269,15 +269,13 @@ class Sandbox:
 
     def transcript(self) -> dict[str, Any]:
         """The session so far: what the people did, and what every chat now shows."""
-        with self.emu.lock:
-            chats = {f"{t}:{k}": [dict(m) for m in c.messages.values()]
-                     for (t, k), c in self.emu.world.private.items()}
-            chats.update({str(k): list(c.messages.values())
-                          for k, c in self.emu.world.chats.items()})
         names = {token: name for name, token in TOKENS.items()}
-        return {"format": "sandbox-transcript/1", "actions": list(self.actions),
-                "chats": {(names.get(k.split(":")[0], "") + ":" + k.split(":", 1)[1])
-                          if ":" in k else k: v for k, v in chats.items()}}
+        with self.emu.lock:
+            chats = {f"{names.get(t, t)}:{k}": [dict(m) for m in c.messages.values()]
+                     for (t, k), c in self.emu.world.private.items()}
+            chats.update({str(k): [dict(m) for m in c.messages.values()]
+                          for k, c in self.emu.world.chats.items()})
+        return {"format": "sandbox-transcript/1", "actions": list(self.actions), "chats": chats}
 
     async def replay(self, transcript: dict[str, Any]) -> int:
         """Reset, then do the transcript's actions again in order, each once the bots are

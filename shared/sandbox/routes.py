@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from shared.emulator import ApiError
 from shared.sandbox.control import JOBS, Sandbox
 from shared.sandbox.views import chat_view, chats_of
 
@@ -177,6 +178,8 @@ def sandbox_app(sandbox: Sandbox) -> Starlette:
                 return await handler(request)
             except (ValueError, LookupError, PermissionError) as exc:
                 return _refuse(str(exc).strip("'\""))
+            except ApiError as exc:  # what Telegram would refuse a person too
+                return _refuse(exc.description)
         return run
 
     routes = [Route("/", page), Route("/sandbox/static/{name}", static),
