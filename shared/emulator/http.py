@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from shared.emulator.core import Emulator
+from shared.emulator.core import Emulator, with_files
 from shared.emulator.spec import Upload, method_names
 
 _CANONICAL = {name.lower(): name for name in method_names()}
@@ -41,17 +41,6 @@ async def read_params(emu: Emulator, request: Request,
                 params[key] = value
     return with_files(emu, method, params, files), files
 
-
-def with_files(emu: Emulator, method: str, params: dict[str, Any],
-               files: dict[str, Upload]) -> dict[str, Any]:
-    """``params`` with each uploaded part that no ``attach://`` names as a parameter (noted
-    as the bot's upload)."""
-    named = " ".join(v for v in params.values() if isinstance(v, str))
-    for key, upload in files.items():
-        emu.add_upload(method, key, upload.filename, upload.content)
-        if f"attach://{key}" not in named:  # a part named by a media item is not a parameter
-            params.setdefault(key, upload)
-    return params
 
 
 def app(emu: Emulator) -> Starlette:

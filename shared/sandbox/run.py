@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from typing import Any
 
 from shared.config import Settings
 from shared.sandbox import refusal
@@ -24,7 +25,6 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int | None = None) 
 
     from shared.logs import setup_logging
     from shared.sandbox.control import Sandbox
-    from shared.sandbox.routes import sandbox_app
     from shared.sandbox.world import database_path
     from shared.serve import LeanServer
 
@@ -38,7 +38,7 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int | None = None) 
     log.warning("sandbox database: %s (fresh at each start; never the real one)",
                 database_path(settings))
     sandbox = Sandbox(settings, url.rstrip("/"))
-    routes = sandbox_app(sandbox)
+    routes = _OnFirstRequest(sandbox)
     sandbox.service.mounts = [("/sandbox", routes), ("/", routes)]
     config = uvicorn.Config(sandbox.service, host=host, port=port, log_config=None,
                             access_log=False, timeout_graceful_shutdown=3, lifespan="on",
@@ -46,6 +46,22 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int | None = None) 
     server = LeanServer(config)
     server.run()
     return 0 if server.started else 1
+
+
+class _OnFirstRequest:
+    """The page's routes, built when a browser first asks (Starlette's routing is not
+    needed to start: the bots are ready before anybody looks)."""
+
+    def __init__(self, sandbox: Any) -> None:
+        self.sandbox = sandbox
+        self.app: Any = None
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if self.app is None:
+            from shared.sandbox.routes import sandbox_app
+
+            self.app = sandbox_app(self.sandbox)
+        await self.app(scope, receive, send)
 
 
 def main(args: argparse.Namespace, settings: Settings) -> int:

@@ -15,7 +15,7 @@ import orjson
 from telegram.request import BaseRequest, RequestData
 
 from shared.emulator import Emulator
-from shared.emulator.http import with_files
+from shared.emulator.core import with_files
 from shared.emulator.spec import Upload, method_names
 
 _CANONICAL = {name.lower(): name for name in method_names()}
