@@ -209,4 +209,10 @@ def test_the_avap_and_shop_walk_in_a_browser(browser: Any, sandbox: ServerProces
     page.wait_for_selector("#inspector:has-text('\"outcome\": \"done\"')")
     assert '"handler": "start"' in page.inner_text("#inspector")
     me.shot("the-inspector")
+    me.act_as(ADMIN, ASSIGNMENTS)  # a card: the Bot API calls that made and edited it
+    card = page.locator("#messages .msg", has_text="Graded 8/10 by").first
+    card.locator(".bubble").click()
+    page.wait_for_selector("#inspector:has-text('editMessageText')")
+    assert '"method": "sendMessage"' in page.inner_text("#inspector")
+    me.shot("the-inspector-on-a-card")  # docs/sandbox.png (the README's picture)
     assert errors == []
