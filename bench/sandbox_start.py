@@ -6,7 +6,9 @@ bot), in the same run, alternating.
 For each: wall time from ``Popen`` to the first 200 of ``GET /ready`` (the sandbox: both bots
 registered with the emulator) and the process's CPU time (user + system) at that moment; the
 medians over ``--rounds``, after one warm-up start of each (bytecode caches written, as after
-the first run of any checkout). Usage: ``python bench/sandbox_start.py [--rounds 7]``.
+the first run of any checkout). Also the CPU of one Bot API call
+in-process (the sandbox's transport) and over loopback HTTP to the same emulator. Usage:
+``python bench/sandbox_start.py [--rounds 7] [--calls 2000]``.
 """
 
 from __future__ import annotations
@@ -65,11 +67,62 @@ def one(python: str, args: list[str]) -> tuple[float, float]:
             proc.wait(20)
 
 
+def per_call(calls: int) -> dict[str, float]:
+    """CPU per sendMessage (µs, this process: bot and emulator both), in-process against
+    loopback HTTP to the same emulator served by uvicorn (the bots' own HTTP client)."""
+    import asyncio
+
+    from telegram import Bot
+
+    from shared.emulator import Emulator, app
+    from shared.sandbox.transport import InProcessRequest
+    from shared.telegram_http import TelegramHTTPRequest
+    from tests.fakes.server import ThreadedServer
+
+    token = "1000001:SANDBOX-bench"
+    emu = Emulator()
+    emu.add_bot(token)
+    with emu.lock:
+        emu.world.private_chat(token, 301)
+
+    class Served(ThreadedServer):
+        def __init__(self) -> None:
+            self.app, self.port = app(emu), free_port()
+
+    served = Served().start()
+    out = {}
+    try:
+        for name, request in (("in-process", InProcessRequest(emu)),
+                              ("loopback HTTP", TelegramHTTPRequest(connection_pool_size=4))):
+            base = f"http://127.0.0.1:{served.port}"
+            bot = Bot(token, base_url=f"{base}/bot", request=request,
+                      get_updates_request=InProcessRequest(emu))
+
+            async def run(bot: Bot = bot) -> float:
+                async with bot:
+                    for _ in range(50):  # warm-up
+                        await bot.send_message(301, "hi")
+                    started = time.process_time()
+                    for _ in range(calls):
+                        await bot.send_message(301, "hi")
+                    return (time.process_time() - started) / calls * 1e6
+
+            out[name] = asyncio.run(run())
+    finally:
+        served.stop()
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--python", default=sys.executable)
+    parser.add_argument("--calls", type=int, default=2000,
+                        help="sendMessage calls for the per-call CPU (0: skip)")
     args = parser.parse_args()
+    if args.calls:
+        for name, micros in per_call(args.calls).items():
+            print(f"CPU per sendMessage, {name:13s}: {micros:6.0f} µs (bot + emulator)")
     figures: dict[str, list[tuple[float, float]]] = {k: [] for k in KINDS}
     for kind in KINDS:  # warm-up, not counted: writes the bytecode caches
         one(args.python, KINDS[kind])
