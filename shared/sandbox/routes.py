@@ -120,6 +120,13 @@ def sandbox_app(sandbox: Sandbox) -> Starlette:
         entry = sandbox.inspector.lookup(chat, int(request.query_params.get("message_id", 0)))
         return _ok({"entry": entry})
 
+    async def violations(request: Request) -> Response:
+        """Calls of the bots that did not follow the Bot API description (none, we hope)."""
+        with sandbox.emu.lock:
+            found = [{"bot": v.token.split(":")[0], "method": v.method, "kind": v.kind,
+                      "detail": v.detail} for v in sandbox.emu.violations]
+        return _ok({"violations": found})
+
     async def file(request: Request) -> Response:
         record = sandbox.emu.world.files.get(request.path_params["file_id"])
         if record is None:
@@ -188,6 +195,7 @@ def sandbox_app(sandbox: Sandbox) -> Starlette:
               Route("/sandbox/api/messages", guarded(messages)),
               Route("/sandbox/api/act/{what}", guarded(act), methods=["POST"]),
               Route("/sandbox/api/inspect", guarded(inspect)),
+              Route("/sandbox/api/violations", violations),
               Route("/sandbox/api/file/{file_id}", file),
               Route("/sandbox/api/jobs/{name}", guarded(job), methods=["POST"]),
               Route("/sandbox/api/clock", guarded(clock), methods=["POST"]),

@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from avap_bot import callbacks as acb
@@ -216,3 +217,6 @@ def test_the_avap_and_shop_walk_in_a_browser(browser: Any, sandbox: ServerProces
     assert '"method": "sendMessage"' in page.inner_text("#inspector")
     me.shot("the-inspector-on-a-card")  # docs/sandbox.png (the README's picture)
     assert errors == []
+    # every call the bots made in the walk followed the Bot API description
+    assert httpx.get(f"{sandbox.url}/sandbox/api/violations", timeout=10).json() == {
+        "ok": True, "violations": []}
