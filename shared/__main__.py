@@ -20,7 +20,8 @@ def _parser() -> argparse.ArgumentParser:
         description="AVAP support bot and TimeToShopping bot: one server for both.",
     )
     sub = p.add_subparsers(dest="command")
-    serve = sub.add_parser("serve", help="run the server (the default)")
+    serve = sub.add_parser("serve", help="run the server (the default once a bot token, "
+                           "PUBLIC_URL or RENDER is set)")
     for target in (p, serve):
         target.add_argument("--mode", choices=("webhook", "polling"),
                             help="default: webhook when PUBLIC_URL is set, else polling")
