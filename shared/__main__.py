@@ -1,5 +1,5 @@
-"""The command line: ``python -m shared [serve|migrate|sql|set-webhooks|check|copy-data]``
-(the commands are ``shared.cli.COMMANDS``)."""
+"""The command line: ``python -m shared [serve|sandbox|migrate|sql|set-webhooks|check|
+copy-data]`` (the commands are ``shared.cli.COMMANDS``)."""
 
 import gc
 

@@ -77,13 +77,17 @@ def new_application(settings: Settings, name: str, services: Services,
         if chat_id > 0:
             await storage.chats.set_active(name, chat_id, False)
 
+    # the sandbox answers the bots' calls in the process (shared/sandbox/transport.py)
+    in_process = services.bot_api
     bot = SplittingBot(
         token=token,
         base_url=f"{api}/bot",
         base_file_url=f"{api}/file/bot",
-        request=bot_api_request(settings, 64, read_timeout=20, write_timeout=20,
-                                connect_timeout=10, pool_timeout=10),
-        get_updates_request=bot_api_request(settings, 2, read_timeout=40),
+        request=in_process() if in_process else bot_api_request(
+            settings, 64, read_timeout=20, write_timeout=20, connect_timeout=10,
+            pool_timeout=10),
+        get_updates_request=in_process() if in_process else bot_api_request(
+            settings, 2, read_timeout=40),
         rate_limiter=SendLimiter(on_blocked=on_blocked,
                                  private_per_second=settings.private_chat_rate),
         defaults=Defaults(block=True, parse_mode=parse_mode),

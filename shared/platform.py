@@ -9,7 +9,8 @@ import os
 import secrets
 import socket
 import time
-from typing import Any, Literal
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Literal
 
 import orjson
 from telegram.error import BadRequest, TelegramError
@@ -29,6 +30,9 @@ from shared.services import ChatDirectory, Services
 from shared.storage import Storage, open_storage
 from shared.telegram_outbox import TelegramDeliveries
 from shared.telegram_setup import register_webhook, set_command_menus
+
+if TYPE_CHECKING:
+    from telegram.request import BaseRequest
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +90,9 @@ class Platform:
         self.heartbeat: Heartbeat | None = None
         self._bot_tasks: list[asyncio.Task] = []
         self.warnings: list[str] = []
+        # the bots' Bot API client: None for HTTP to TELEGRAM_API_URL; the sandbox answers in
+        # the process (shared/sandbox/transport.py)
+        self.bot_api: Callable[[], BaseRequest] | None = None
 
     # --- start-up ---------------------------------------------------------------------------
     async def start(self) -> None:
@@ -105,7 +112,8 @@ class Platform:
         TelegramDeliveries(self.ready_bot).register(self.outbox)
         self.outbox.on_stuck = self._report_stuck
         self.services = Services(settings=s, storage=self.storage, chats=chats,
-                                 alerts=self.alerts, outbox=self.outbox, instance=self.instance)
+                                 alerts=self.alerts, outbox=self.outbox, instance=self.instance,
+                                 bot_api=self.bot_api)
         for name, module in registered_bots().items():
             # outside services' deliveries go out whether or not the bot itself runs
             register_services = optional(module, "register_services")

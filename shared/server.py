@@ -147,6 +147,8 @@ class Service:
     def __init__(self, platform: Platform) -> None:
         self.platform = platform
         self._api: ASGIApp | None = None
+        # (path prefix, app) answered before the FastAPI application: the sandbox's page
+        self.mounts: list[tuple[str, ASGIApp]] = []
 
     @property
     def api(self) -> ASGIApp:
@@ -191,6 +193,10 @@ class Service:
             with contextlib.suppress(Exception):
                 await _respond(send, 500, _error_body("internal error"))
             return
+        for prefix, mounted in self.mounts:
+            if path == prefix or path.startswith(prefix + "/"):  # "/" alone: only "/"
+                await mounted(scope, receive, send)
+                return
         await self.api(scope, receive, send)
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:

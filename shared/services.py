@@ -61,6 +61,8 @@ class Services:
     alerts: Alerts
     outbox: OutboxWorker
     instance: str
+    # the bots' Bot API client when not HTTP to TELEGRAM_API_URL (the sandbox's, in the process)
+    bot_api: Callable[[], Any] | None = None
     _clients: dict[type, Any] = field(default_factory=dict, repr=False)
 
     def client(self, kind: type[C], make: Callable[[], C]) -> C:

@@ -29,7 +29,10 @@ class Command(NamedTuple):
 
 # one entry per command, in the order of ``--help``; a new command is one line here and a module
 COMMANDS: tuple[Command, ...] = (
-    Command("serve", "shared.cli.serve", "run the server (the default)"),
+    Command("serve", "shared.cli.serve",
+            "run the server (the default once a bot token, PUBLIC_URL or RENDER is set)"),
+    Command("sandbox", "shared.cli.sandbox", "both bots against a Telegram emulator, in a "
+            "browser (the default when no bot token, PUBLIC_URL or RENDER is set)"),
     Command("migrate", "shared.cli.migrate", "apply the database migrations"),
     Command("sql", "shared.cli.sql", "print the PostgreSQL schema for Supabase's SQL editor"),
     Command("set-webhooks", "shared.cli.set_webhooks",
@@ -68,10 +71,23 @@ def parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     return p
 
 
+def _default(args: argparse.Namespace) -> str:
+    """``serve``, or ``sandbox`` when nothing is configured (no bot token, no PUBLIC_URL, not on
+    Render): a fresh checkout's ``python -m shared`` opens the bots in a browser."""
+    from shared.cli.common import settings_or_exit
+    from shared.sandbox import should_start
+
+    if should_start(settings_or_exit()):
+        if args.host is None:
+            args.host = "127.0.0.1"
+        return "sandbox"
+    return DEFAULT
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command named in ``argv`` (default: the process's arguments); its exit status."""
     args = parser(argv).parse_args(argv)
-    name = args.command or DEFAULT
+    name = args.command or _default(args)
     if name != "serve":
         gc.enable()  # python -m shared turned it off for a server's start-up
     command = next(c for c in COMMANDS if c.name == name)

@@ -14,7 +14,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="default: webhook when PUBLIC_URL is set, else polling")
     parser.add_argument("--force", action="store_true",
                         help="poll even when a webhook is set (deletes the webhook)")
-    parser.add_argument("--host", default="0.0.0.0")
+    parser.add_argument("--host", help="default: 0.0.0.0 (the sandbox: 127.0.0.1)")
     parser.add_argument("--port", type=int, help="default: $PORT or 8000")
 
 
@@ -38,7 +38,8 @@ def main(args: argparse.Namespace) -> int:
     port = args.port or settings.port
     log.info("starting", extra={"mode": mode, "port": port, "storage": settings.storage_kind})
     app = create_app(settings, mode=mode, force=args.force)
-    config = uvicorn.Config(app, host=args.host, port=port, log_config=None, access_log=False,
+    config = uvicorn.Config(app, host=args.host or "0.0.0.0", port=port, log_config=None,
+                            access_log=False,
                             proxy_headers=True, forwarded_allow_ips="*",
                             timeout_graceful_shutdown=15, lifespan="on",
                             ws="none",  # no websocket route; "auto" imports websockets

@@ -6,9 +6,19 @@ and getUpdates delivery; the people's side (write, press, share, upload, post, b
 events for a page to follow. ``app(emu)`` serves it over HTTP.
 """
 
+from typing import Any
+
 from shared.emulator.core import Call, Emulator, Violation
 from shared.emulator.errors import ApiError
-from shared.emulator.http import app
 from shared.emulator.pacing import Pacing
 
 __all__ = ["ApiError", "Call", "Emulator", "Pacing", "Violation", "app"]
+
+
+def __getattr__(name: str) -> Any:
+    """``app`` on first use: Starlette is not needed by the sandbox's in-process Bot API."""
+    if name == "app":
+        from shared.emulator.http import app
+
+        return app
+    raise AttributeError(name)

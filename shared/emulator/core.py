@@ -131,7 +131,7 @@ class Emulator(People):
             return exc.code, exc.body()
         call.result = result
         self.record(call)
-        self.emit("call", bot=token, method=method, params=params, result=result)
+        self.emit("call", bot=token, method=method, params=call.params, result=result)
         return 200, {"ok": True, "result": result}
 
     async def intercept(self, call: Call) -> ApiError | None:
@@ -260,6 +260,17 @@ class Emulator(People):
         """Stop webhook deliveries."""
         await self.delivery.close()
 
+
+def with_files(emu: Emulator, method: str, params: dict[str, Any],
+               files: dict[str, Upload]) -> dict[str, Any]:
+    """``params`` with each uploaded part that no ``attach://`` names as a parameter (noted
+    as the bot's upload)."""
+    named = " ".join(v for v in params.values() if isinstance(v, str))
+    for key, upload in files.items():
+        emu.add_upload(method, key, upload.filename, upload.content)
+        if f"attach://{key}" not in named:  # a part named by a media item is not a parameter
+            params.setdefault(key, upload)
+    return params
 
 def _attach(value: Any, files: dict[str, Upload]) -> Any:
     """``value`` with every ``attach://<name>`` replaced by that uploaded file."""

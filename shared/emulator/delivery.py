@@ -11,12 +11,12 @@ import logging
 import time
 from typing import TYPE_CHECKING, Any
 
-import httpx
-
 from shared.emulator.errors import ApiError
 from shared.emulator.world import BotState, now
 
 if TYPE_CHECKING:
+    import httpx
+
     from shared.emulator.core import Emulator
 
 log = logging.getLogger(__name__)
@@ -114,6 +114,8 @@ class Delivery:
 
     async def _post(self, url: str, secret: str | None, update: dict[str, Any]) -> str | None:
         """One delivery; None when the bot answered 2xx, else what getWebhookInfo reports."""
+        import httpx  # only a webhook needs it (the sandbox polls)
+
         if self._client is None:
             self._client = httpx.AsyncClient(timeout=self.timeout)
         headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret else {}

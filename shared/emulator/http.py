@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from shared.emulator.core import Emulator
+from shared.emulator.core import Emulator, with_files
 from shared.emulator.spec import Upload, method_names
 
 _CANONICAL = {name.lower(): name for name in method_names()}
@@ -36,16 +36,11 @@ async def read_params(emu: Emulator, request: Request,
         form = await request.form()
         for key, value in form.multi_items():
             if isinstance(value, UploadFile):
-                content = await value.read()
-                files[key] = Upload(value.filename, content, value.content_type)
-                emu.add_upload(method, key, value.filename, content)
+                files[key] = Upload(value.filename, await value.read(), value.content_type)
             else:
                 params[key] = value
-    named = " ".join(v for v in params.values() if isinstance(v, str))
-    for key, upload in files.items():
-        if f"attach://{key}" not in named:  # a part named by a media item is not a parameter
-            params.setdefault(key, upload)
-    return params, files
+    return with_files(emu, method, params, files), files
+
 
 
 def app(emu: Emulator) -> Starlette:

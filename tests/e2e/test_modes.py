@@ -66,7 +66,9 @@ def test_group_upgrade_is_followed_and_reported(fake_telegram: FakeTelegram,
 def test_fresh_checkout_serves_health_without_tokens(make_server) -> None:
     srv: ServerProcess = make_server(AVAP_BOT_TOKEN="", SHOPPING_BOT_TOKEN="", PUBLIC_URL="",
                                      LOG_FORMAT="text")
-    srv.start()
+    # `serve` by name: with nothing configured the default command opens the sandbox
+    # (tests/e2e/test_sandbox_mode.py)
+    srv.start("serve")
     body = httpx.get(f"{srv.url}/health", timeout=5).json()
     assert body["status"] == "ok"
     assert body["bots"]["avap"] == {"state": "disabled", "enable_with": "AVAP_BOT_TOKEN"}

@@ -33,8 +33,8 @@ def _help(module: str, *args: str) -> str:
 
 def test_help_lists_every_command_with_its_line() -> None:
     words = " ".join(_help("shared").split())  # argparse wraps long lines
-    assert [c.name for c in COMMANDS] == ["serve", "migrate", "sql", "set-webhooks", "check",
-                                          "copy-data"]
+    assert [c.name for c in COMMANDS] == ["serve", "sandbox", "migrate", "sql", "set-webhooks",
+                                          "check", "copy-data"]
     for command in COMMANDS:
         assert f" {command.name} {command.help}" in words, command.name
     # the default command's options are accepted without naming it
