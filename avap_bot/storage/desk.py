@@ -1,33 +1,32 @@
-"""Repositories of the AVAP support bot: buyers, students, admins, verification, submissions,
-questions, wins and broadcasts."""
+"""The support bot's repository (``storage.avap``): buyers, students, admins, verification and the
+course's numbers here; coursework (``coursework.py``) and broadcasts (``broadcasts.py``) are its
+parts."""
 
 from __future__ import annotations
 
 import functools
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from sqlalchemy import BigInteger, and_, bindparam, case, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from avap_bot.storage import tables as t
+from avap_bot.storage.broadcasts import BroadcastQueries
+from avap_bot.storage.common import Row
+from avap_bot.storage.common import one as _one
+from avap_bot.storage.coursework import CourseworkQueries
 from shared.storage import schema
 from shared.storage.db import Database, utcnow
 from shared.storage.platform import OutboxRepo, upsert
 
-Row = dict[str, Any]
-
 # tables mirrored to Google Sheets: each write queues "sheets.upsert" {table, id} in its own
-# transaction when ``AvapRepo.report_to_sheets`` is on (shared/services/sheets.py delivers it)
+# transaction when ``AvapRepo.report_to_sheets`` is on (avap_bot/integrations/sheets.py delivers it)
 REPORTED_TABLES = ("verified_users", "submissions", "wins", "questions")
 SHEETS_UPSERT = "sheets.upsert"
 
 
-def _one(row: Any) -> Row | None:
-    return dict(row) if row is not None else None
-
-
-class AvapRepo:
+class AvapRepo(CourseworkQueries, BroadcastQueries):
     """Every query of the support bot. Check-and-change operations are single statements."""
 
     def __init__(self, db: Database, outbox: OutboxRepo | None = None) -> None:
@@ -276,205 +275,6 @@ class AvapRepo:
             )).mappings().first()
         return _one(row)
 
-    # --- submissions ----------------------------------------------------------------------------
-    async def create_submission(self, *, telegram_id: int, module: str, kind: str,
-                                content: str | None, file_id: str | None, source_chat_id: int,
-                                source_message_id: int) -> Row:
-        s = t.submissions
-        now = utcnow()
-        async with self.db.write() as c:
-            attempt = (await c.execute(select(func.count()).where(
-                s.c.telegram_id == telegram_id, s.c.module == module))).scalar_one() + 1
-            row = (await c.execute(insert(s).values(
-                telegram_id=telegram_id, module=module, type=kind, content=content,
-                file_id=file_id, status="submitted", source_chat_id=source_chat_id,
-                source_message_id=source_message_id, attempt=attempt, created_at=now,
-                updated_at=now).returning(*s.c))).mappings().one()
-            await self._report(c, "submissions", row["id"])
-        return dict(row)
-
-    async def set_submission_card(self, submission_id: int, chat_id: int, message_id: int) -> None:
-        s = t.submissions
-        async with self.db.write() as c:
-            await c.execute(update(s).where(s.c.id == submission_id).values(
-                card_chat_id=chat_id, card_message_id=message_id))
-
-    async def get_submission(self, submission_id: int) -> Row | None:
-        s = t.submissions
-        async with self.db.read() as c:
-            return _one((await c.execute(select(s).where(s.c.id == submission_id))
-                         ).mappings().first())
-
-    async def submission_by_card(self, chat_id: int, message_id: int) -> Row | None:
-        s = t.submissions
-        async with self.db.read() as c:
-            row = (await c.execute(select(s).where(
-                s.c.card_chat_id == chat_id, s.c.card_message_id == message_id))).mappings().first()
-        return _one(row)
-
-    async def ungraded(self, limit: int = 30) -> list[Row]:
-        s, v = t.submissions, t.verified_users
-        q = (select(s, v.c.name).select_from(s.outerjoin(v, v.c.telegram_id == s.c.telegram_id))
-             .where(s.c.status == "submitted").order_by(s.c.created_at, s.c.id).limit(limit))
-        async with self.db.read() as c:
-            return [dict(r) for r in (await c.execute(q)).mappings()]
-
-    async def submissions_of(self, telegram_id: int) -> list[Row]:
-        s = t.submissions
-        async with self.db.read() as c:
-            rows = await c.execute(select(s).where(s.c.telegram_id == telegram_id)
-                                   .order_by(s.c.created_at, s.c.id))
-            return [dict(r) for r in rows.mappings()]
-
-    # --- questions ------------------------------------------------------------------------------
-    async def create_question(self, *, telegram_id: int, kind: str, content: str | None,
-                              file_id: str | None, source_chat_id: int,
-                              source_message_id: int) -> Row:
-        q = t.questions
-        async with self.db.write() as c:
-            row = (await c.execute(insert(q).values(
-                telegram_id=telegram_id, type=kind, content=content, file_id=file_id,
-                status="open", answered=False, source_chat_id=source_chat_id,
-                source_message_id=source_message_id, created_at=utcnow()).returning(*q.c))
-            ).mappings().one()
-            await self._report(c, "questions", row["id"])
-        return dict(row)
-
-    async def set_question_card(self, question_id: int, chat_id: int, message_id: int) -> None:
-        q = t.questions
-        async with self.db.write() as c:
-            await c.execute(update(q).where(q.c.id == question_id).values(
-                card_chat_id=chat_id, card_message_id=message_id))
-
-    async def get_question(self, question_id: int) -> Row | None:
-        q = t.questions
-        async with self.db.read() as c:
-            row = (await c.execute(select(q).where(q.c.id == question_id))).mappings().first()
-        return _one(row)
-
-    async def question_by_card(self, chat_id: int, message_id: int) -> Row | None:
-        q = t.questions
-        async with self.db.read() as c:
-            row = (await c.execute(select(q).where(
-                q.c.card_chat_id == chat_id, q.c.card_message_id == message_id))).mappings().first()
-        return _one(row)
-
-    async def unanswered(self, limit: int = 30) -> list[Row]:
-        q, v = t.questions, t.verified_users
-        stmt = (select(q, v.c.name).select_from(q.outerjoin(v, v.c.telegram_id == q.c.telegram_id))
-                .where(q.c.answered.is_(False)).order_by(q.c.created_at, q.c.id).limit(limit))
-        async with self.db.read() as c:
-            return [dict(r) for r in (await c.execute(stmt)).mappings()]
-
-    async def questions_of(self, telegram_id: int) -> list[Row]:
-        q = t.questions
-        async with self.db.read() as c:
-            rows = await c.execute(select(q).where(q.c.telegram_id == telegram_id)
-                                   .order_by(q.c.created_at))
-            return [dict(r) for r in rows.mappings()]
-
-    # --- wins -----------------------------------------------------------------------------------
-    # --- broadcasts -----------------------------------------------------------------------------
-    async def create_broadcast(self, *, created_by: int, audience: str, source_chat_id: int,
-                               source_message_id: int, content: str, kind: str) -> int:
-        b = t.broadcasts
-        async with self.db.write() as c:
-            res = await c.execute(insert(b).values(
-                content=content, type=kind, sent_count=0, created_by=created_by, status="draft",
-                audience=audience, source_chat_id=source_chat_id,
-                source_message_id=source_message_id, total=0, failed_count=0, blocked_count=0,
-                created_at=utcnow()).returning(b.c.id))
-            return int(res.scalar_one())
-
-    async def get_broadcast(self, broadcast_id: int) -> Row | None:
-        b = t.broadcasts
-        async with self.db.read() as c:
-            row = (await c.execute(select(b).where(b.c.id == broadcast_id))).mappings().first()
-        return _one(row)
-
-    async def start_broadcast(self, broadcast_id: int, recipients: list[int],
-                              progress_chat_id: int, progress_message_id: int) -> bool:
-        """Draft → sending with one delivery row per recipient; False if not a draft."""
-        b, d = t.broadcasts, t.broadcast_deliveries
-        now = utcnow()
-        async with self.db.write() as c:
-            res = await c.execute(update(b).where(b.c.id == broadcast_id, b.c.status == "draft")
-                                  .values(status="sending", total=len(recipients),
-                                          progress_chat_id=progress_chat_id,
-                                          progress_message_id=progress_message_id))
-            if (res.rowcount or 0) != 1:
-                return False
-            for i in range(0, len(recipients), 1000):
-                await c.execute(insert(d), [
-                    {"broadcast_id": broadcast_id, "chat_id": cid, "status": "pending",
-                     "updated_at": now} for cid in recipients[i:i + 1000]])
-        return True
-
-    async def cancel_broadcast(self, broadcast_id: int) -> bool:
-        b = t.broadcasts
-        async with self.db.write() as c:
-            res = await c.execute(update(b).where(b.c.id == broadcast_id, b.c.status == "draft")
-                                  .values(status="cancelled", finished_at=utcnow()))
-        return (res.rowcount or 0) == 1
-
-    async def pending_deliveries(self, broadcast_id: int, limit: int) -> list[int]:
-        d = t.broadcast_deliveries
-        async with self.db.read() as c:
-            rows = await c.execute(select(d.c.chat_id).where(
-                d.c.broadcast_id == broadcast_id, d.c.status == "pending")
-                .order_by(d.c.chat_id).limit(limit))
-            return [int(r[0]) for r in rows]
-
-    async def record_delivery(self, broadcast_id: int, chat_id: int,
-                              status: Literal["sent", "failed", "blocked"]) -> None:
-        """Record one recipient's outcome (only once: a pending row changes, nothing else)."""
-        await self.record_deliveries(broadcast_id, [(chat_id, status)])
-
-    @functools.cached_property
-    def _delivered(self) -> Any:
-        d = t.broadcast_deliveries
-        return update(d).where(
-            d.c.broadcast_id == bindparam("bid", type_=BigInteger),
-            d.c.chat_id == bindparam("cid", type_=BigInteger), d.c.status == "pending",
-        ).values(status=bindparam("outcome"), updated_at=bindparam("at", type_=d.c.updated_at.type))
-
-    @functools.cached_property
-    def _counted(self) -> Any:
-        b = t.broadcasts
-        return update(b).where(b.c.id == bindparam("bid", type_=BigInteger)).values({
-            b.c.sent_count: b.c.sent_count + bindparam("sent", type_=BigInteger),
-            b.c.failed_count: b.c.failed_count + bindparam("failed", type_=BigInteger),
-            b.c.blocked_count: b.c.blocked_count + bindparam("blocked", type_=BigInteger)})
-
-    async def record_deliveries(self, broadcast_id: int, outcomes: list[tuple[int, str]]) -> None:
-        """Record recipients' outcomes in one transaction, each only once (a pending row
-        changes, nothing else) and counted once."""
-        counted = {"sent": 0, "failed": 0, "blocked": 0}
-        now = utcnow()
-        async with self.db.write() as c:
-            for chat_id, status in outcomes:
-                res = await c.execute(self._delivered, {"bid": broadcast_id, "cid": chat_id,
-                                                        "outcome": status, "at": now})
-                if (res.rowcount or 0) == 1:
-                    counted[status] += 1
-            if any(counted.values()):
-                await c.execute(self._counted, {"bid": broadcast_id, **counted})
-
-    async def finish_broadcast(self, broadcast_id: int) -> Row | None:
-        b = t.broadcasts
-        async with self.db.write() as c:
-            row = (await c.execute(update(b).where(b.c.id == broadcast_id,
-                                                   b.c.status == "sending")
-                                   .values(status="done", finished_at=utcnow()).returning(*b.c))
-                   ).mappings().first()
-        return _one(row)
-
-    async def sending_broadcasts(self) -> list[int]:
-        b = t.broadcasts
-        async with self.db.read() as c:
-            return [int(r[0]) for r in await c.execute(
-                select(b.c.id).where(b.c.status == "sending").order_by(b.c.id))]
-
     # --- statistics -----------------------------------------------------------------------------
     async def stats(self, since: datetime) -> dict[str, Any]:
         v, p, s, q, w = (t.verified_users, t.pending_verifications, t.submissions, t.questions,
@@ -515,122 +315,6 @@ class AvapRepo:
                 "questions": {"open": int(qs[0]), "answered": int(qs[1]),
                               "median_answer_s": median},
                 "wins": int(wins), "active_7d": int(active)}
-
-    # --- questions and wins: retry-safe intake, answers in the caller's transaction -----------
-    async def question_by_source(self, chat_id: int, message_id: int) -> Row | None:
-        """The question made from the student's message (chat, id): a retried update finds it."""
-        q = t.questions
-        async with self.db.read() as c:
-            return _one((await c.execute(select(q).where(
-                q.c.source_chat_id == chat_id, q.c.source_message_id == message_id)
-                .order_by(q.c.id).limit(1))).mappings().first())
-
-    async def record_answer(self, question_id: int, answer: str, by: int,
-                            conn: AsyncConnection | None = None) -> tuple[Row | None, bool]:
-        """Answer a question: (row, True) for the first answer; a later one is appended as a
-        follow-up, keeping the first answerer and time: (row, False). (None, False): no such
-        question."""
-        q = t.questions
-        async with self.db.write(conn) as c:
-            row = (await c.execute(update(q).where(q.c.id == question_id, q.c.answered.is_(False))
-                                   .values(answered=True, status="answered", answer=answer,
-                                           answered_by=by, answered_at=utcnow())
-                                   .returning(*q.c))).mappings().first()
-            if row is not None:
-                await self._report(c, "questions", row["id"])
-                return dict(row), True
-            row = (await c.execute(update(q).where(q.c.id == question_id).values(
-                answer=func.coalesce(q.c.answer + "\n\n", "") + answer).returning(*q.c)
-            )).mappings().first()
-            if row is not None:
-                await self._report(c, "questions", row["id"])
-        return _one(row), False
-
-    async def share_win(self, *, telegram_id: int, kind: str, content: str | None,
-                        file_id: str | None, source_chat_id: int, source_message_id: int,
-                        conn: AsyncConnection | None = None) -> Row | None:
-        """Store a win once per source message; None when it is stored already (a retry)."""
-        w = t.wins
-        async with self.db.write(conn) as c:
-            seen = (await c.execute(select(w.c.id).where(
-                w.c.source_chat_id == source_chat_id,
-                w.c.source_message_id == source_message_id))).first()
-            if seen is not None:
-                return None
-            row = (await c.execute(insert(w).values(
-                telegram_id=telegram_id, type=kind, content=content, file_id=file_id,
-                status="shared", source_chat_id=source_chat_id,
-                source_message_id=source_message_id, created_at=utcnow()).returning(*w.c))
-            ).mappings().one()
-            await self._report(c, "wins", row["id"])
-        return dict(row)
-
-    # --- broadcasts: the draft's audience, retry-safe drafts -----------------------------------
-    async def set_broadcast_audience(self, broadcast_id: int, audience: str) -> bool:
-        """Set the audience of a draft ("all" or "module:<name>"); False if not a draft."""
-        b = t.broadcasts
-        async with self.db.write() as c:
-            res = await c.execute(update(b).where(b.c.id == broadcast_id, b.c.status == "draft")
-                                  .values(audience=audience))
-        return (res.rowcount or 0) == 1
-
-    async def broadcast_by_source(self, chat_id: int, message_id: int) -> Row | None:
-        """The broadcast made from the admin's message (chat, id): a retried update finds it."""
-        b = t.broadcasts
-        async with self.db.read() as c:
-            return _one((await c.execute(select(b).where(
-                b.c.source_chat_id == chat_id, b.c.source_message_id == message_id)
-                .order_by(b.c.id).limit(1))).mappings().first())
-
-    # --- assignments and grading: retry-safe intake, grades in the caller's transaction -------
-    async def submission_by_source(self, chat_id: int, message_id: int) -> Row | None:
-        """The submission made from the student's message (chat, id): a retried update finds it."""
-        s = t.submissions
-        async with self.db.read() as c:
-            return _one((await c.execute(select(s).where(
-                s.c.source_chat_id == chat_id, s.c.source_message_id == message_id)
-                .order_by(s.c.id).limit(1))).mappings().first())
-
-    async def record_grade(self, submission_id: int, score: int, comment: str | None, by: int,
-                           *, replace: bool = False,
-                           conn: AsyncConnection | None = None) -> Row | None:
-        """``grade_submission`` inside the caller's transaction (with the student's message);
-        None when it is graded already and ``replace`` is False, or there is no such one."""
-        s = t.submissions
-        cond = [s.c.id == submission_id]
-        if not replace:
-            cond.append(s.c.status != "graded")
-        now = utcnow()
-        async with self.db.write(conn) as c:
-            row = (await c.execute(update(s).where(*cond).values(
-                status="graded", grade=score, comment=comment, graded_by=by, graded_at=now,
-                updated_at=now).returning(*s.c))).mappings().first()
-            if row is not None:
-                await self._report(c, "submissions", row["id"])
-        return _one(row)
-
-    async def record_revision(self, submission_id: int, comment: str, by: int,
-                              conn: AsyncConnection | None = None) -> Row | None:
-        """Ask for a revision once, inside the caller's transaction; None when one is asked
-        already or there is no such submission."""
-        s = t.submissions
-        now = utcnow()
-        async with self.db.write(conn) as c:
-            row = (await c.execute(update(s).where(
-                s.c.id == submission_id, s.c.status != "revision").values(
-                status="revision", comment=comment, graded_by=by, graded_at=now,
-                updated_at=now).returning(*s.c))).mappings().first()
-            if row is not None:
-                await self._report(c, "submissions", row["id"])
-        return _one(row)
-
-    async def cooldown_until(self, key: str) -> datetime | None:
-        """When the cooldown ``key`` ends, or None when none is active (to say how long to
-        wait; the cooldown repository only answers yes or no)."""
-        c = schema.cooldown_states
-        async with self.db.read() as conn:
-            row = (await conn.execute(select(c.c.cooldown_until).where(c.c.key == key))).first()
-        return row[0] if row is not None and row[0] > utcnow() else None
 
     # --- Systeme.io / admin HTTP: a reset lets the student verify again ------------------------
     async def reset_verification(self, telegram_id: int,
