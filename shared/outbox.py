@@ -25,7 +25,7 @@ from typing import Any
 
 from shared.errors import Deferred, PermanentError
 from shared.storage import Storage, utcnow
-from shared.storage.platform import OutboxRow
+from shared.storage.outbox_repo import OutboxRow
 
 log = logging.getLogger(__name__)
 

@@ -21,8 +21,9 @@ from shared.bot_package import optional, registered_bots
 from shared.bots import BotRuntime
 from shared.config import Settings
 from shared.errors import PermanentError, PlatformError, TransientError
-from shared.inbox import InboxIntake, InboxWorker, chat_key_of
+from shared.inbox import InboxWorker
 from shared.instances import Heartbeat
+from shared.intake import InboxIntake, chat_key_of
 from shared.jobs import register_platform_jobs
 from shared.outbox import OutboxWorker
 from shared.scheduler import Scheduler

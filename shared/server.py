@@ -24,7 +24,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from shared.config import Settings
 from shared.errors import StorageUnavailable
-from shared.inbox import chat_key_of
+from shared.intake import chat_key_of
 from shared.platform import Mode, Platform
 
 log = logging.getLogger(__name__)

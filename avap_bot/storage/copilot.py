@@ -18,8 +18,7 @@ from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from avap_bot.storage import tables as t
-from shared.storage.db import Database, utcnow
-from shared.storage.platform import upsert
+from shared.storage.db import Database, upsert, utcnow
 
 Row = dict[str, Any]
 WORD = re.compile(r"^[^\W_]+$")

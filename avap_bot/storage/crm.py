@@ -6,8 +6,7 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from avap_bot.storage.tables import systeme_webhook_messages
-from shared.storage.db import Database, utcnow
-from shared.storage.platform import upsert
+from shared.storage.db import Database, upsert, utcnow
 
 
 class CrmRepo:

@@ -17,8 +17,8 @@ from avap_bot.storage.common import Row
 from avap_bot.storage.common import one as _one
 from avap_bot.storage.coursework import CourseworkQueries
 from shared.storage import schema
-from shared.storage.db import Database, utcnow
-from shared.storage.platform import OutboxRepo, upsert
+from shared.storage.db import Database, upsert, utcnow
+from shared.storage.outbox_repo import OutboxRepo
 
 # tables mirrored to Google Sheets: each write queues "sheets.upsert" {table, id} in its own
 # transaction when ``AvapRepo.report_to_sheets`` is on (avap_bot/integrations/sheets.py delivers it)

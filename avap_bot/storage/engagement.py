@@ -25,8 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from avap_bot.storage import tables as t
 from shared.storage import schema
-from shared.storage.db import Database, utcnow
-from shared.storage.platform import upsert
+from shared.storage.db import Database, upsert, utcnow
 
 Row = dict[str, Any]
 

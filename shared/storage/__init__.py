@@ -12,17 +12,11 @@ from typing import Any
 
 import shared.storage.sa_asyncio  # noqa: F401 - first: SQLAlchemy's asyncio without its ORM
 from shared.storage.db import Database, utcnow
+from shared.storage.inbox_repo import InboxRepo
 from shared.storage.instances import InstanceRepo
 from shared.storage.migrate import apply_migrations
-from shared.storage.platform import (
-    ChatRepo,
-    CooldownRepo,
-    FlowRepo,
-    InboxRepo,
-    JobRunRepo,
-    LockRepo,
-    OutboxRepo,
-)
+from shared.storage.outbox_repo import OutboxRepo
+from shared.storage.state import ChatRepo, CooldownRepo, FlowRepo, JobRunRepo, LockRepo
 
 __all__ = ["Storage", "bot_repositories", "open_storage", "utcnow"]
 

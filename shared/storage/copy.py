@@ -23,9 +23,8 @@ from shared.errors import CopyFailed, CopyRefused, MigrationError, first_line
 from shared.redact import mask_url
 from shared.storage import Storage, open_storage
 from shared.storage import schema as t
-from shared.storage.db import Database
+from shared.storage.db import Database, upsert
 from shared.storage.migrate import current_version, latest_version
-from shared.storage.platform import upsert
 
 # the target's own (written by its migration), and the running instances of the source (a
 # fact about its processes, not data: shared/instances.py)

@@ -13,8 +13,7 @@ from datetime import datetime
 from sqlalchemy import delete, or_, select, update
 
 from shared.storage import schema as t
-from shared.storage.db import Database, utcnow
-from shared.storage.platform import upsert
+from shared.storage.db import Database, upsert, utcnow
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, insert, literal_column, select
 
-from shared.storage.db import Database
-from shared.storage.platform import upsert
+from shared.storage.db import Database, upsert
 from shopping_bot.storage import tables as t
 
 Row = dict[str, Any]

@@ -16,8 +16,7 @@ from typing import Any
 
 from sqlalchemy import delete, func, insert, or_, select, update
 
-from shared.storage.db import Database, utcnow
-from shared.storage.platform import upsert
+from shared.storage.db import Database, upsert, utcnow
 from shopping_bot.storage import tables as t
 
 Row = dict[str, Any]

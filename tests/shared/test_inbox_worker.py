@@ -17,7 +17,8 @@ from shared.alerts import TELEGRAM_MESSAGE, Alerts
 from shared.bots import BotRuntime, add_handlers, new_application, record_error
 from shared.config import load_settings
 from shared.flows import BotContext
-from shared.inbox import InboxWorker, chat_key_of
+from shared.inbox import InboxWorker
+from shared.intake import chat_key_of
 from shared.outbox import OutboxWorker
 from shared.services import ChatDirectory, Services
 from shared.storage import Storage

@@ -132,8 +132,8 @@ def test_each_rest_class_declares_exactly_the_methods_it_overrides() -> None:
 
 
 def test_an_undeclared_override_is_caught() -> None:
-    from shared.storage.platform import FlowRepo
-    from shared.storage.rest.platform import RestLockRepo
+    from shared.storage.rest.repos import RestLockRepo
+    from shared.storage.state import FlowRepo
 
     class RestFlowRepo(FlowRepo):
         RPC_METHODS = frozenset()

@@ -10,7 +10,7 @@ import pytest
 
 from shared.errors import Deferred
 from shared.outbox import current_row
-from shared.storage.platform import OutboxRow
+from shared.storage.outbox_repo import OutboxRow
 from shared.telegram import SendLimiter
 from shared.telegram_outbox import TelegramDeliveries
 

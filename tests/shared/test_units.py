@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from shared.inbox import chat_key_of, is_transient
+from shared.inbox import is_transient
+from shared.intake import chat_key_of
 from shared.logs import JsonFormatter, MaskingFilter, mask
 from shared.storage.migrate import render, schema_sql, split_statements
 from shared.telegram import split_text

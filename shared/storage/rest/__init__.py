@@ -26,7 +26,7 @@ from shared.storage import Storage
 from shared.storage.migrate import latest_version
 from shared.storage.rest.client import RestClient, RestError, RestUnavailable
 from shared.storage.rest.db import RestDatabase
-from shared.storage.rest.platform import (
+from shared.storage.rest.repos import (
     RestCooldownRepo,
     RestInboxRepo,
     RestLockRepo,

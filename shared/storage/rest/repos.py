@@ -10,16 +10,10 @@ from uuid import uuid4
 
 from shared.storage import schema as t
 from shared.storage.db import utcnow
-from shared.storage.platform import (
-    ClaimSpec,
-    CooldownRepo,
-    InboxRepo,
-    InboxRow,
-    LockRepo,
-    OutboxRepo,
-    OutboxRow,
-)
+from shared.storage.inbox_repo import ClaimSpec, InboxRepo, InboxRow
+from shared.storage.outbox_repo import OutboxRepo, OutboxRow
 from shared.storage.rest.db import RestDatabase, decode_rows
+from shared.storage.state import CooldownRepo, LockRepo
 
 
 class RestInboxRepo(InboxRepo):
