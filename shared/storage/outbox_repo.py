@@ -1,10 +1,8 @@
 """The outbox's rows: side effects queued with the change that causes them, claimed and
 delivered by ``shared.outbox``.
 
-Every method that changes data takes an optional ``conn``: given, it joins the caller's
-transaction (so that an outbox row commits with the change that caused it); omitted, it runs
-in a transaction of its own. Every check-and-change is one SQL statement, never a read followed
-by a write, so that two instances cannot both win.
+``enqueue`` takes the caller's ``conn``, so that a row commits with the change that caused it
+(the conventions of every repository: ``shared/storage/state.py``).
 """
 
 from __future__ import annotations

@@ -14,13 +14,7 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import (
-    BigInteger,
-    bindparam,
-    delete,
-    select,
-    update,
-)
+from sqlalchemy import BigInteger, bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.storage import schema as t
