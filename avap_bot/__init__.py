@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
     from shared.cli.check_report import BotChecks
     from shared.config import Settings
+    from shared.sandbox.parts import SandboxPart
     from shared.scheduler import Scheduler
     from shared.services import Services
 
@@ -115,3 +116,10 @@ def operator_checks() -> BotChecks:
     from avap_bot.checks import CHECKS
 
     return CHECKS
+
+
+def sandbox() -> SandboxPart:
+    """This bot in the sandbox (``python -m shared sandbox``): its chats, people and demo data."""
+    from avap_bot.sandbox import PART
+
+    return PART

@@ -36,7 +36,8 @@ def create_api(platform: Platform) -> FastAPI:
 
     @api.get("/", include_in_schema=False)
     async def root(request: Request) -> dict[str, str]:
-        return {"service": "avap-support-and-timetoshopping", "version": __version__}
+        return {"service": " + ".join(bot.TITLE for bot in registered_bots().values()),
+                "version": __version__}
 
     from shared import admin_routes
 

@@ -54,7 +54,7 @@ def parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     named = set(sys.argv[1:] if argv is None else argv) | {DEFAULT}
     p = argparse.ArgumentParser(
         prog="python -m shared",
-        description="AVAP support bot and TimeToShopping bot: one server for both.",
+        description="One server for the bots listed in pyproject.toml ([tool.bots]).",
     )
     sub = p.add_subparsers(dest="command")
     for command in COMMANDS:

@@ -20,9 +20,11 @@ if TYPE_CHECKING:
 
 def refusal(settings: Settings) -> str | None:
     """Why the sandbox must not start with these settings (a real deployment), or None."""
-    for bot, variable in (("avap", "AVAP_BOT_TOKEN"), ("shopping", "SHOPPING_BOT_TOKEN")):
-        if settings.bot_token(bot) is not None:
-            return f"{variable} is set"
+    from shared.bot_package import registered_bots
+
+    for name, bot in registered_bots().items():
+        if settings.bot_token(name) is not None:
+            return f"{bot.TOKEN_VARIABLE} is set"
     if settings.public_url:
         return "PUBLIC_URL is set"
     if settings.render:

@@ -19,6 +19,8 @@ from shared.sandbox.inspector import INBOX_LOGGER, Inspector
 from shared.sandbox.transport import InProcessRequest
 from shared.sandbox.world import (
     FIRST_ADDED_ID,
+    JOBS,
+    PARTS,
     PEOPLE,
     TOKENS,
     Person,
@@ -31,11 +33,6 @@ from shared.sandbox.world import (
 from shared.server import Service
 
 log = logging.getLogger(__name__)
-
-# the clock panel's jobs: (scheduler job id, label)
-JOBS = {"tip": ("avap-daily-tip", "Daily tip"), "digest": ("avap-digest", "Admins' digest"),
-        "due": ("shopping-publisher", "Due posts"),
-        "fold": ("shopping.fold_analytics", "Analytics fold")}
 
 
 class SandboxPlatform(Platform):
@@ -231,12 +228,11 @@ class Sandbox:
 
     async def next_post_in(self) -> float | None:
         """Seconds until the soonest scheduled post, or None."""
-        rows = await self.platform.storage.shopping.list_posts(["scheduled"], limit=1)
-        if not rows or rows[0]["publish_at"] is None:
+        due = [at for part in PARTS.values() if part.next_due is not None
+               if (at := await part.next_due(self.platform.storage)) is not None]
+        if not due:
             return None
-        at = rows[0]["publish_at"]
-        at = at if at.tzinfo else at.replace(tzinfo=UTC)
-        return max(1.0, (at - self.now()).total_seconds() + 1)
+        return max(1.0, (min(due) - self.now()).total_seconds() + 1)
 
     def _stop_clock(self) -> None:
         if self._travel is not None:

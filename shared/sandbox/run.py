@@ -23,6 +23,7 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int | None = None) 
         return 2
     import uvicorn
 
+    from shared.bot_package import registered_bots
     from shared.logs import setup_logging
     from shared.sandbox.control import Sandbox
     from shared.sandbox.world import database_path
@@ -32,9 +33,9 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int | None = None) 
     port = port or settings.port
     shown = "127.0.0.1" if host in ("127.0.0.1", "0.0.0.0", "localhost") else host
     url = f"http://{shown}:{port}/"
+    variables = " / ".join(bot.TOKEN_VARIABLE for bot in registered_bots().values())
     log.warning("SANDBOX: both bots run against a Telegram emulator in this process: open %s "
-                "(no bot token is set; set AVAP_BOT_TOKEN / SHOPPING_BOT_TOKEN for real bots)",
-                url)
+                "(no bot token is set; set %s for real bots)", url, variables)
     log.warning("sandbox database: %s (fresh at each start; never the real one)",
                 database_path(settings))
     sandbox = Sandbox(settings, url.rstrip("/"))

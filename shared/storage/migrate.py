@@ -124,7 +124,7 @@ def split_statements(sql: str) -> list[str]:
 
 def schema_sql(dialect: str = "postgresql") -> str:
     """The whole schema as one script (for Supabase's SQL editor); safe to run twice."""
-    parts = ["-- Schema of the AVAP support bot and the TimeToShopping bot.",
+    parts = ["-- Schema of the service (its platform and every bot).",
              "-- Paste into Supabase's SQL editor and run; running it again changes nothing.",
              "BEGIN;", render(_VERSION_TABLE, dialect) + ";"]
     for m in load_migrations():

@@ -102,3 +102,28 @@ def test_each_bot_owns_its_settings() -> None:
     settings = Settings(_env_file=None, AVAP_BOT_TOKEN="1:a", SUPPORT_GROUP_ID="-100")
     assert settings.bot_token("avap") == "1:a" and settings.bot_token("shopping") is None
     assert settings.group_settings() == {"SUPPORT_GROUP_ID": -100}
+
+
+def _strings(path: Path) -> list[tuple[int, str]]:
+    """(line, value) of every string literal in ``path`` that is not a docstring."""
+    tree = ast.parse(path.read_text(), str(path))
+    docstrings = {id(node.body[0].value) for node in ast.walk(tree)
+                  if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef
+                                | ast.AsyncFunctionDef)
+                  and node.body and isinstance(node.body[0], ast.Expr)
+                  and isinstance(node.body[0].value, ast.Constant)}
+    return [(node.lineno, node.value) for node in ast.walk(tree)
+            if isinstance(node, ast.Constant) and isinstance(node.value, str)
+            and id(node) not in docstrings]
+
+
+def test_nothing_under_shared_names_a_bot() -> None:
+    """No bot's name, package or token variable in the platform's code (its settings, chats,
+    tables and texts are the bot's own): the sandbox, the CLI and the API ask the registry."""
+    words = {w.lower() for bot in registered_bots().values()
+             for w in (bot.NAME, bot.TOKEN_VARIABLE)} | set(registered_packages())
+    offenders = [f"{path.relative_to(ROOT)}:{line} {value[:60]!r}"
+                 for path in sorted(SHARED.rglob("*.py"))
+                 for line, value in _strings(path)
+                 if any(word in value.lower() for word in words)]
+    assert offenders == []
