@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
@@ -83,6 +84,21 @@ async def open_supabase_storage(fake: FakePostgrest) -> Storage:
     st = await open_storage(normalise_database_url(fake.database_url))
     await st.close()
     return await open_rest_storage(fake.url, FakePostgrest.SERVICE_KEY)
+
+
+@pytest.fixture
+async def both(postgres: PostgresServer, supabase: FakePostgrest,
+               ) -> AsyncIterator[tuple[Storage, Storage]]:
+    """(PostgreSQL storage, REST storage), each on a fresh database of its own: the same
+    scenario on both must give the same results (tests/shared/test_rest_*.py)."""
+    url = await asyncio.to_thread(postgres.create_database)
+    sql = await open_storage(normalise_database_url(url))
+    rest = await open_supabase_storage(supabase)
+    try:
+        yield sql, rest
+    finally:
+        await sql.close()
+        await rest.close()
 
 
 @pytest.fixture(params=["sqlite", "postgresql", "supabase"])

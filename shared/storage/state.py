@@ -171,31 +171,26 @@ class CooldownRepo:
             row = (await conn.execute(select(c.c.cooldown_until).where(c.c.key == key))).first()
         return row is not None and row[0] > utcnow()
 
-    async def start(self, key: str, seconds: float) -> None:
+    def _started(self, key: str, seconds: float, only_if_over: bool) -> Any:
+        """The upsert that starts a cooldown (when ``only_if_over``: unless one is active)."""
         now = utcnow()
         stmt = upsert(self.db, t.cooldown_states).values(
             key=key, cooldown_until=now + timedelta(seconds=seconds), created_at=now,
             updated_at=now,
         )
-        stmt = stmt.on_conflict_do_update(
+        return stmt.on_conflict_do_update(
             index_elements=["key"],
             set_={"cooldown_until": stmt.excluded.cooldown_until, "updated_at": now},
+            where=t.cooldown_states.c.cooldown_until <= now if only_if_over else None,
         )
+
+    async def start(self, key: str, seconds: float) -> None:
         async with self.db.write() as conn:
-            await conn.execute(stmt)
+            await conn.execute(self._started(key, seconds, only_if_over=False))
 
     async def start_if_inactive(self, key: str, seconds: float) -> bool:
         """Atomically start a cooldown unless one is active; True when this call started it."""
-        now = utcnow()
-        stmt = upsert(self.db, t.cooldown_states).values(
-            key=key, cooldown_until=now + timedelta(seconds=seconds), created_at=now,
-            updated_at=now,
-        )
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["key"],
-            set_={"cooldown_until": stmt.excluded.cooldown_until, "updated_at": now},
-            where=t.cooldown_states.c.cooldown_until <= now,
-        ).returning(t.cooldown_states.c.key)
+        stmt = self._started(key, seconds, only_if_over=True).returning(t.cooldown_states.c.key)
         async with self.db.write() as conn:
             row = (await conn.execute(stmt)).first()
         return row is not None

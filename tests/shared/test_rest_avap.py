@@ -16,7 +16,7 @@ cap are complete, and concurrent check-and-change calls from two REST storages h
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -26,33 +26,17 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.exc import NoResultFound
 
 from avap_bot.storage import tables as avap_tables
-from shared.config import normalise_database_url
-from shared.storage import Storage, open_storage
+from shared.storage import Storage
 from shared.storage import schema as t
 from shared.storage.rest.client import RestError
 from shared.storage.rest.db import RestDatabase
 from tests.conftest import open_supabase_storage
 from tests.fakes.postgrest import FakePostgrest
-from tests.pg import PostgresServer
 
 pytestmark = pytest.mark.postgres
 
 NOW = datetime(2026, 11, 20, 21, 30, 15, 250_000, tzinfo=UTC)
 Scenario = Callable[[Storage, Any], Awaitable[list[Any]]]
-
-
-@pytest.fixture
-async def both(postgres: PostgresServer, supabase: FakePostgrest,
-               ) -> AsyncIterator[tuple[Storage, Storage]]:
-    """(PostgreSQL storage, REST storage), each on a fresh database of its own."""
-    url = await asyncio.to_thread(postgres.create_database)
-    sql = await open_storage(normalise_database_url(url))
-    rest = await open_supabase_storage(supabase)
-    try:
-        yield sql, rest
-    finally:
-        await sql.close()
-        await rest.close()
 
 
 async def transcripts(both: tuple[Storage, Storage], scenario: Scenario) -> list[Any]:

@@ -9,7 +9,7 @@ two folds race."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -18,35 +18,20 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
-from shared.config import normalise_database_url
-from shared.storage import Storage, open_storage
+from shared.storage import Storage
 from shared.storage.rest.db import RestDatabase
 from shopping_bot.storage import tables as shop_tables
 from shopping_bot.storage.analytics import Click
 from shopping_bot.storage.posts import FAILED, MISSED, PUBLISHED, PUBLISHING
-from tests.conftest import open_supabase_storage
+from tests.conftest import instances, open_supabase_storage
 from tests.fakes.postgrest import FakePostgrest
-from tests.pg import PostgresServer
+from tests.shared.test_shopping_repo import check_racing_folds
 
 pytestmark = pytest.mark.postgres
 
 NOW = datetime(2026, 11, 20, 21, 30, 15, 250_000, tzinfo=UTC)
 KOLKATA = ZoneInfo("Asia/Kolkata")  # +05:30: local days do not start on a UTC hour
 Scenario = Callable[[Storage, Any], Awaitable[Any]]
-
-
-@pytest.fixture
-async def both(postgres: PostgresServer, supabase: FakePostgrest,
-               ) -> AsyncIterator[tuple[Storage, Storage]]:
-    """(PostgreSQL storage, REST storage), each on a fresh database of its own."""
-    url = await asyncio.to_thread(postgres.create_database)
-    sql = await open_storage(normalise_database_url(url))
-    rest = await open_supabase_storage(supabase)
-    try:
-        yield sql, rest
-    finally:
-        await sql.close()
-        await rest.close()
 
 
 async def transcripts(both: tuple[Storage, Storage], scenario: Scenario) -> Any:
@@ -351,20 +336,5 @@ async def test_two_rest_storages_one_winner(supabase: FakePostgrest) -> None:
 
 
 async def test_racing_folds_of_one_day_fold_each_event_once(supabase: FakePostgrest) -> None:
-    a = await open_supabase_storage(supabase)
-    b = await open_supabase_storage(supabase)
-    try:
-        pid = await a.shopping.create_post(created_by=7, post_format="sale", text="s")
-        link = (await a.shopping.replace_links(pid, [{"label": "x", "url": "https://x.ex"}]))[0]
-        at = datetime(2026, 11, 10, 12, tzinfo=UTC)
-        await a.analytics.record_clicks([Click(pid, link["id"], f"v{i % 3}",
-                                               at + timedelta(seconds=i)) for i in range(300)])
-        day = date(2026, 11, 10)
-        got = await asyncio.gather(*[s.analytics.fold_day(day, KOLKATA)
-                                     for s in (a, b, a, b)])
-        assert sum(got) == 300
-        assert await b.analytics.daily_totals(day, day) == [(day, pid, link["id"], 300)]
-        assert await a.analytics.post_clicks(pid) == {link["id"]: 300}
-    finally:
-        await a.close()
-        await b.close()
+    async with instances(lambda: open_supabase_storage(supabase)) as (a, b):
+        await check_racing_folds(a, b, KOLKATA)
