@@ -77,7 +77,8 @@ def _default(args: argparse.Namespace) -> str:
     from shared.cli.common import settings_or_exit
     from shared.sandbox import should_start
 
-    if should_start(settings_or_exit()):
+    args.settings = settings_or_exit()  # read once: the command that runs uses them too
+    if should_start(args.settings):
         if args.host is None:
             args.host = "127.0.0.1"
         return "sandbox"

@@ -3,6 +3,7 @@ Bot for one command, and the operator's words for an error."""
 
 from __future__ import annotations
 
+import argparse
 import sys
 from typing import TYPE_CHECKING
 
@@ -21,8 +22,12 @@ __all__ = ["first_line", "settings_or_exit", "settings_secrets", "telegram_bot",
            "telegram_failure"]
 
 
-def settings_or_exit() -> Settings:
-    """The settings; a configuration error is printed one line per problem and exits with 2."""
+def settings_or_exit(args: argparse.Namespace | None = None) -> Settings:
+    """The settings (those ``args`` already carries, when the default command was chosen from
+    them); a configuration error is printed one line per problem and exits with 2."""
+    loaded = getattr(args, "settings", None)
+    if loaded is not None:
+        return loaded  # type: ignore[no-any-return]
     try:
         return load_settings()
     except SettingsError as exc:

@@ -20,4 +20,4 @@ def main(args: argparse.Namespace) -> int:
     from shared.cli.common import settings_or_exit
     from shared.sandbox.run import main as run
 
-    return run(args, settings_or_exit())
+    return run(args, settings_or_exit(args))

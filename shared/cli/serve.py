@@ -32,7 +32,7 @@ def main(args: argparse.Namespace) -> int:
     from shared.serve import LeanServer
     from shared.server import create_app
 
-    settings = settings_or_exit()
+    settings = settings_or_exit(args)
     setup_logging(settings.log_level, settings.effective_log_format)
     mode = resolve_mode(settings, args.mode)
     port = args.port or settings.port

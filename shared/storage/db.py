@@ -21,6 +21,9 @@ from sqlalchemy.sql import Insert
 from shared.errors import StorageUnavailable
 from shared.storage.sqlite_inline import Prepared, inline_url
 
+# every SQLite connection's settings (the engine's and the direct ones of ``rows``/``run_write``)
+_SQLITE_PRAGMAS = ("synchronous=NORMAL", "busy_timeout=30000", "foreign_keys=ON")
+
 _ON_COMMIT = "app_on_commit"  # key of a connection's ``info``: callbacks for its commit
 
 
@@ -46,6 +49,12 @@ def _asyncpg_url_and_args(url: str) -> tuple[str, dict[str, Any]]:
         args["ssl"] = "require" if sslmode in ("require", "prefer", "allow") else sslmode
     clean = urlunsplit(parts._replace(query=urlencode(query)))
     return clean, args
+
+
+def _sqlite_file(url: str) -> str:
+    """The file of an SQLite URL ('' for an in-memory database)."""
+    path = url.split(":///", 1)[1] if ":///" in url else ""
+    return "" if path == ":memory:" else path
 
 
 def upsert(db: Any, table: Any) -> Insert:
@@ -80,9 +89,8 @@ class Database:
         self.engine: AsyncEngine = self._create_engine(url)
         # SQLite on a file: single-statement reads on a connection of their own, below
         # SQLAlchemy's execution layer (``first``, ``rows``)
-        path = url.split(":///", 1)[1] if ":///" in url else ""
-        self._file = path if self.dialect == "sqlite" and path and path != ":memory:" \
-            and "?" not in path else None
+        path = _sqlite_file(url) if self.dialect == "sqlite" else ""
+        self._file = path if path and "?" not in path else None
         self._reader: sqlite3.Connection | None = None
         self._writer: sqlite3.Connection | None = None
         self._prepared: dict[int, tuple[Any, Prepared]] = {}
@@ -94,8 +102,8 @@ class Database:
 
     def _create_engine(self, url: str) -> AsyncEngine:
         if self.dialect == "sqlite":
-            path = url.split(":///", 1)[1] if ":///" in url else ""
-            if path and path != ":memory:":
+            path = _sqlite_file(url)
+            if path:
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
             # statements run on the loop's thread (shared.storage.sqlite_inline: no thread hops)
             engine = create_async_engine(inline_url(url), connect_args={"timeout": 30})
@@ -103,8 +111,7 @@ class Database:
             @event.listens_for(engine.sync_engine, "connect")
             def _on_connect(dbapi_conn: Any, _record: Any) -> None:
                 # the driver is in autocommit (SQLAlchemy's "begin" event sends BEGIN)
-                for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=30000",
-                               "foreign_keys=ON"):
+                for pragma in ("journal_mode=WAL", *_SQLITE_PRAGMAS):
                     dbapi_conn.execute(f"PRAGMA {pragma}")
 
             @event.listens_for(engine.sync_engine, "begin")
@@ -240,7 +247,8 @@ class Database:
         # used on the event loop's thread only; autocommit (BEGIN is sent where one is meant)
         conn = sqlite3.connect(self._file, timeout=30, isolation_level=None,
                                check_same_thread=False)
-        for pragma in ("synchronous=NORMAL", "busy_timeout=30000", "foreign_keys=ON"):
+        # WAL is the file's own mode, set by the engine's connections; these are per connection
+        for pragma in _SQLITE_PRAGMAS:
             conn.execute(f"PRAGMA {pragma}")
         return conn
 
