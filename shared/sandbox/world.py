@@ -6,7 +6,7 @@ fresh sandbox database."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 from pydantic import SecretStr
 
@@ -50,9 +50,8 @@ def sandbox_settings(base: Settings, url: str | None = None) -> Settings:
         bots[f"{name}_bot_token"] = SecretStr(TOKENS[name])
         bots.update(part.settings)
     # every secret setting off (a bot's outside services, the admin tokens) but OpenAI's
-    secrets = {field: None for field in type(base).model_fields
-               if field.endswith(("_key", "_secret", "_token", "_json"))
-               and not field.startswith("openai") and not field.endswith("_bot_token")}
+    secrets = {name: None for name, field in type(base).model_fields.items()
+               if SecretStr in get_args(field.annotation) and name != "openai_api_key"}
     return load_settings(**{
         **secrets, **bots,
         "telegram_api_url": "http://emulator.sandbox", "public_url": url, "render": False,
