@@ -66,6 +66,7 @@ def _split(url: str) -> tuple[Key, str, str]:
 
 @cache
 def _default_tls() -> ssl.SSLContext:
+    """The process's one TLS context, built on the first https connection (certifi's CAs)."""
     import certifi  # httpx's default too (a dependency of httpx)
 
     return ssl.create_default_context(cafile=certifi.where())
