@@ -1,6 +1,6 @@
-"""OpenAI's SDK client as the features that write with it (the copilot, the shopping bot's writer)
-hold it: made at the first request, so that the ``openai`` package is imported only by a
-process that asks; closed at shutdown; ``enabled`` when OPENAI_API_KEY is set."""
+"""OpenAI's SDK client as a bot's feature that writes with it holds it (subclass it): made at the
+first request, so that the ``openai`` package is imported only by a process that asks; closed at
+shutdown; ``enabled`` when OPENAI_API_KEY is set."""
 
 from __future__ import annotations
 
