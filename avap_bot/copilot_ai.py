@@ -10,14 +10,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from shared.config import Settings
+from shared.openai_client import OpenAIClient
 
-if TYPE_CHECKING:
-    from openai import AsyncOpenAI
-
-DEFAULT_BASE_URL = "https://api.openai.com/v1"
 NOT_COVERED = "NOT COVERED"
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 PHONE = re.compile(r"(?<![\w+])\+?\d[\d\s().-]{6,}\d(?!\w)")
@@ -65,28 +62,11 @@ class Written:
     tokens: int
 
 
-class CopilotAI:
+class CopilotAI(OpenAIClient):
     """One lazily made OpenAI client; ``enabled`` when OPENAI_API_KEY is set."""
 
     def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self._client: AsyncOpenAI | None = None
-
-    @property
-    def enabled(self) -> bool:
-        key = self.settings.openai_api_key
-        return key is not None and bool(key.get_secret_value().strip())
-
-    def _api(self) -> AsyncOpenAI:
-        if self._client is None:
-            import openai  # lazily: most processes never ask
-
-            key = self.settings.openai_api_key
-            self._client = openai.AsyncOpenAI(
-                api_key=key.get_secret_value().strip() if key else None,
-                base_url=self.settings.openai_base_url or DEFAULT_BASE_URL,
-                max_retries=1, timeout=self.settings.copilot_seconds)
-        return self._client
+        super().__init__(settings, max_retries=1, timeout=settings.copilot_seconds)
 
     async def answer(self, question: str, sources: list[tuple[str, str]]) -> Written:
         """The model's answer from ``sources`` (already redacted) and the tokens it cost."""
@@ -112,11 +92,6 @@ class CopilotAI:
         except openai.OpenAIError as exc:
             raise AIFailed(type(exc).__name__) from exc
         return Written((getattr(response, "text", "") or "").strip(), _tokens(response))
-
-    async def close(self) -> None:
-        client, self._client = self._client, None
-        if client is not None:
-            await client.close()
 
 
 def _tokens(response: Any) -> int:

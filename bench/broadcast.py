@@ -32,11 +32,9 @@ import argparse
 import contextlib
 import json
 import os
-import platform
 import sqlite3
 import statistics
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -46,26 +44,18 @@ from typing import Any
 
 import httpx
 import psutil
-
-REPO = Path(__file__).resolve().parents[1]
-BENCH = REPO / "bench"
-RESULTS = BENCH / "results"
-sys.path[:0] = [str(REPO), str(BENCH)]
-
-from ingest import (  # noqa: E402 - the shared helpers of bench/ingest.py
-    _SERVICE_VARS,
-    AVAP_TOKEN,
-    SHOP_TOKEN,
+from common import (
     WEBHOOK_SECRET,
-    _cpu_model,
+    Fake,
     free_port,
     our_secret,
     production_python,
     stop,
-    wait_port,
+    write_results,
 )
 
-from tests.fakes import updates  # noqa: E402
+from tests.fakes import updates
+from tests.service_env import service_env
 
 ADMIN_ID = 9001
 FIRST_STUDENT = 100_000
@@ -74,39 +64,13 @@ BUSY_USERS = 3_000_000  # probe senders during the broadcast
 LIMIT = 30  # messages per second the fake enforces, as Telegram does
 
 
-class Fake:
-    def __init__(self, workdir: Path, rate: int) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = open(workdir / "fake.log", "w")  # noqa: SIM115
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "tests.fakes.telegram_api", "--port", str(self.port),
-             "--rate", str(rate), "--stats"],
-            cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)},
-            stdout=self.log, stderr=subprocess.STDOUT)
-        wait_port(self.port, self.proc)
-
-    def stats(self) -> dict[str, Any]:
-        return httpx.get(f"{self.url}/_stats", timeout=30).json()
-
-    def close(self) -> None:
-        stop(self.proc)
-        self.log.close()
-
-
 class Server:
     def __init__(self, python: str, fake: Fake, workdir: Path) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.db = workdir / "data" / "bot.db"
-        env = {k: v for k, v in os.environ.items() if k not in _SERVICE_VARS}
-        env.update({
-            "PYTHONPATH": str(REPO), "PORT": str(self.port), "TELEGRAM_API_URL": fake.url,
-            "PUBLIC_URL": self.url, "AVAP_BOT_TOKEN": AVAP_TOKEN,
-            "SHOPPING_BOT_TOKEN": SHOP_TOKEN, "WEBHOOK_SECRET": WEBHOOK_SECRET,
-            "ADMIN_USER_IDS": str(ADMIN_ID), "DATA_DIR": str(workdir / "data"),
-            "LOG_FORMAT": "json", "LOG_LEVEL": "WARNING",
-        })
+        env = service_env(self.port, fake.url, workdir / "data", WEBHOOK_SECRET=WEBHOOK_SECRET,
+                          ADMIN_USER_IDS=str(ADMIN_ID), LOG_LEVEL="WARNING")
         self.log_path = workdir / "server.log"
         self.log = open(self.log_path, "w")  # noqa: SIM115
         self.proc = subprocess.Popen([python, "-m", "shared"], cwd=workdir, env=env,
@@ -415,21 +379,15 @@ def main() -> int:
     if raw["server_errors"]:
         print(f"  server errors in its log: {len(raw['server_errors'])} (first: "
               f"{raw['server_errors'][0][:200]})")
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    out = {
-        "command": "python " + " ".join([str(Path(sys.argv[0])), *sys.argv[1:]]),
-        "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
-                    "python": platform.python_version(), "cpu": _cpu_model()},
-        "settings": vars(args),
-        "figures": f, "verdict": verdict,
-        "raw": {k: v for k, v in raw.items() if k not in ("stats", "stats_before")},
-        "fake_stats": {"rate_refusals": raw["stats"]["rate_refusals"],
-                       "methods": {m: {k: v for k, v in d.items() if k != "per_second"}
-                                   for m, d in raw["stats"]["methods"].items()}},
-    }
-    (RESULTS / "broadcast.json").write_text(json.dumps(out, indent=2))
-    print(f"\nwrote {RESULTS / 'broadcast.json'}")
+    write_results(
+        "broadcast.json",
+        settings=vars(args),
+        figures=f, verdict=verdict,
+        raw={k: v for k, v in raw.items() if k not in ("stats", "stats_before")},
+        fake_stats={"rate_refusals": raw["stats"]["rate_refusals"],
+                    "methods": {m: {k: v for k, v in d.items() if k != "per_second"}
+                                for m, d in raw["stats"]["methods"].items()}},
+    )
     return 0 if all(verdict.values()) else 1
 
 

@@ -24,10 +24,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import os
-import platform
 import shutil
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -39,82 +36,23 @@ from typing import Any
 
 import httpx
 import psutil
+from common import (
+    BENCH,
+    PEER_SECRET,
+    PEER_TOKEN,
+    WEBHOOK_SECRET,
+    Fake,
+    free_port,
+    our_secret,
+    production_python,
+    stop,
+    wait_port,
+    write_results,
+)
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+from tests.service_env import AVAP_TOKEN, SHOP_TOKEN, service_env
 
-from tests.service_env import AVAP_TOKEN, SERVICE_VARS, SHOP_TOKEN, service_env  # noqa: E402
-
-BENCH = REPO / "bench"
-RESULTS = BENCH / "results"
 LUA = BENCH / "wrk_unique.lua"
-
-PEER_TOKEN = "333333:CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC"
-WEBHOOK_SECRET = "bench-webhook-secret"
-PEER_SECRET = "bench-peer-secret"
-
-# the service's own variables, which must not leak from the caller's shell into a server that a
-# benchmark starts (bench/broadcast.py and bench/lean.py import this name)
-_SERVICE_VARS = SERVICE_VARS
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_port(port: int, proc: subprocess.Popen, timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"process exited early with {proc.returncode}")
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
-            return
-        time.sleep(0.01)
-    raise RuntimeError(f"port {port} not open in {timeout}s")
-
-
-def stop(proc: subprocess.Popen | None) -> None:
-    if proc is None or proc.poll() is not None:
-        return
-    proc.terminate()
-    try:
-        proc.wait(20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(5)
-
-
-def our_secret() -> str:
-    """The secret the server registers for the avap bot, computed the way it does."""
-    from shared.config import Settings
-
-    settings = Settings(AVAP_BOT_TOKEN=AVAP_TOKEN, SHOPPING_BOT_TOKEN=SHOP_TOKEN,
-                        WEBHOOK_SECRET=WEBHOOK_SECRET)  # type: ignore[call-arg]
-    return settings.secret_for("avap")
-
-
-class Fake:
-    """The fake Bot API (tests/fakes/telegram_api.py) as a process of its own."""
-
-    def __init__(self, workdir: Path) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = open(workdir / "fake.log", "w")  # noqa: SIM115
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "tests.fakes.telegram_api", "--port", str(self.port)],
-            cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)},
-            stdout=self.log, stderr=subprocess.STDOUT)
-        wait_port(self.port, self.proc)
-
-    def webhook_url(self, token: str) -> str:
-        r = httpx.post(f"{self.url}/bot{token}/getWebhookInfo", timeout=5)
-        return r.json()["result"]["url"]
-
-    def close(self) -> None:
-        stop(self.proc)
-        self.log.close()
 
 
 def run_wrk(url: str, secret: str, first_id: int, duration: str, connections: int,
@@ -133,27 +71,6 @@ def run_wrk(url: str, secret: str, first_id: int, duration: str, connections: in
 # --- the interpreter both servers run on ------------------------------------------------------
 PYTHON = sys.executable       # our server
 PEER_PYTHON = sys.executable  # the peer
-
-
-def production_python(name: str, extras: list[str]) -> str:
-    """A virtualenv with exactly requirements.txt (plus ``extras``), as a deployment installs
-    it: packages a development machine happens to have (trio, uvicorn's reload watcher, PTB's
-    webhook server...) would otherwise be imported and counted in start-up and memory."""
-    venv = BENCH / name
-    python = venv / "bin" / "python"
-    stamp = venv / "requirements.txt"
-    wanted = (REPO / "requirements.txt").read_text() + "\n".join(extras)
-    if not python.exists() or not stamp.exists() or stamp.read_text() != wanted:
-        print(f"creating bench/{name} from requirements.txt ...", flush=True)
-        subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True)
-        subprocess.run([str(python), "-m", "pip", "install", "-q", "-r",
-                        str(REPO / "requirements.txt"), *extras], check=True)
-        stamp.write_text(wanted)
-    # our modules' bytecode, as the Dockerfile and render.yaml's build compile it (a deployment
-    # with PYTHONDONTWRITEBYTECODE would otherwise compile them at every start)
-    subprocess.run([str(python), "-m", "compileall", "-q", "avap_bot", "shopping_bot", "shared"],
-                   cwd=REPO, check=True, stdout=subprocess.DEVNULL)
-    return str(python)
 
 
 # --- our server ---------------------------------------------------------------------------------
@@ -366,31 +283,16 @@ def main() -> int:
     for k, v in verdict.items():
         print(f"  {k}: {v:.2f}" if isinstance(v, float) else f"  {k}: {'PASS' if v else 'FAIL'}")
 
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    out = {
-        "command": "python " + " ".join([str(Path(sys.argv[0])), *sys.argv[1:]]),
-        "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
-                    "python": platform.python_version(),
-                    "cpu": _cpu_model()},
-        "settings": {"rounds": args.rounds, "duration": args.duration, "warmup": args.warmup,
-                     "connections": args.connections, "threads": 1, "idle_s": args.idle,
-                     "storage": "sqlite", "log_level": args.log_level},
-        "summary": {"ours": s_ours, "peer": s_peer},
-        "verdict": verdict,
-        "rounds": {"ours": ours, "peer": peer},
-    }
-    (RESULTS / "latest.json").write_text(json.dumps(out, indent=2))
-    print(f"\nwrote {RESULTS / 'latest.json'}")
+    write_results(
+        "latest.json",
+        settings={"rounds": args.rounds, "duration": args.duration, "warmup": args.warmup,
+                  "connections": args.connections, "threads": 1, "idle_s": args.idle,
+                  "storage": "sqlite", "log_level": args.log_level},
+        summary={"ours": s_ours, "peer": s_peer},
+        verdict=verdict,
+        rounds={"ours": ours, "peer": peer},
+    )
     return 0
-
-
-def _cpu_model() -> str:
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    return platform.processor()
 
 
 if __name__ == "__main__":

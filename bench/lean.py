@@ -24,44 +24,37 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
 import os
-import platform
 import shutil
 import sqlite3
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
 import psutil
-
-REPO = Path(__file__).resolve().parents[1]
-BENCH = REPO / "bench"
-RESULTS = BENCH / "results"
-sys.path[:0] = [str(REPO), str(BENCH)]
-
-from broadcast import ADMIN_ID, LIMIT, Fake, Webhook, add_students, broadcast_row  # noqa: E402
-from ingest import (  # noqa: E402
-    _SERVICE_VARS,
-    AVAP_TOKEN,
+from broadcast import ADMIN_ID, LIMIT, Webhook, add_students, broadcast_row
+from common import (  # puts the repository on sys.path
+    BENCH,
     PEER_SECRET,
     PEER_TOKEN,
-    SHOP_TOKEN,
     WEBHOOK_SECRET,
-    _cpu_model,
+    Fake,
     free_port,
+    machine,
     our_secret,
     production_python,
     stop,
+    write_results,
 )
 
-from tests.fakes import updates  # noqa: E402
+from tests.fakes import updates
+from tests.service_env import service_env
 
 PEER_REPLY = "Welcome! Send the email address or phone number you used when you bought the course."
 QUOTA = 0.1  # of one CPU
@@ -140,11 +133,6 @@ class Server:
         self.log.close()
 
 
-def webhook_of(fake: Fake, token: str) -> str:
-    r = httpx.post(f"{fake.url}/bot{token}/getWebhookInfo", timeout=5)
-    return str(r.json()["result"]["url"])
-
-
 def sends(fake: Fake, method: str = "sendMessage") -> int:
     """Successful calls of ``method`` the fake received so far."""
     return int(fake.stats()["methods"].get(method, {}).get("count", 0))
@@ -163,11 +151,9 @@ def start_ours(python: str, fake: Fake, workdir: Path, limit: CpuLimit | None) -
     """``python -m shared`` as a new user runs it; times to /health and to /ready (polled every
     10 ms, 50 ms at 0.1 CPU so that the polling does not eat the quota)."""
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if k not in _SERVICE_VARS}
-    env.update({"PYTHONPATH": str(REPO), "PORT": str(port), "TELEGRAM_API_URL": fake.url,
-                "PUBLIC_URL": f"http://127.0.0.1:{port}", "AVAP_BOT_TOKEN": AVAP_TOKEN,
-                "SHOPPING_BOT_TOKEN": SHOP_TOKEN, "WEBHOOK_SECRET": WEBHOOK_SECRET,
-                "DATA_DIR": str(workdir / "data"), "ADMIN_USER_IDS": str(ADMIN_ID)})
+    # LOG_FORMAT: the default off Render, as a new user runs it (service_env would set JSON)
+    env = service_env(port, fake.url, workdir / "data", WEBHOOK_SECRET=WEBHOOK_SECRET,
+                      ADMIN_USER_IDS=str(ADMIN_ID), LOG_FORMAT="text")
     proc, log, t0 = spawn([python, "-m", "shared"], env, workdir, "ours", limit)
     url = f"http://127.0.0.1:{port}"
     srv = Server(proc, url, f"{url}/webhook/avap", our_secret(), workdir / "data" / "bot.db", log)
@@ -198,7 +184,7 @@ def start_peer(python: str, fake: Fake, workdir: Path, limit: CpuLimit | None) -
     url = f"http://127.0.0.1:{port}"
     srv = Server(proc, url, f"{url}/webhook", PEER_SECRET, workdir / "none.db", log)
     deadline = time.monotonic() + 120
-    while webhook_of(fake, PEER_TOKEN) != srv.webhook:
+    while fake.webhook_url(PEER_TOKEN) != srv.webhook:
         if proc.poll() is not None or time.monotonic() > deadline:
             srv.close()
             raise RuntimeError(f"peer did not start:\n{(workdir / 'peer.log').read_text()}")
@@ -364,19 +350,34 @@ def broadcast_run(srv: Server, fake: Fake, students: int) -> dict[str, Any]:
             "refusals_429": stats["rate_refusals"]}
 
 
+@contextlib.contextmanager
+def running(side: str, python: str, workdir: Path,
+            cgroup: str | None = None) -> Iterator[tuple[Server, Fake, CpuLimit | None]]:
+    """A fresh fake Bot API and ``side``'s server ("ours" or "peer") on it, in a cgroup of that
+    name limited to QUOTA when ``cgroup`` is given; all of them closed on the way out."""
+    fake = Fake(workdir, LIMIT)
+    limit = CpuLimit(cgroup) if cgroup else None
+    srv = None
+    try:
+        srv = (start_ours if side == "ours" else start_peer)(python, fake, workdir, limit)
+        yield srv, fake, limit
+    finally:
+        if srv is not None:
+            srv.close()
+        if limit is not None:
+            limit.close()
+        fake.close()
+
+
 def run_side(side: str, args: argparse.Namespace, python: str, tmp: Path) -> dict[str, Any]:
     """Both instances of one side (full CPU, then 0.1 CPU) with a fresh fake each."""
-    start = start_ours if side == "ours" else start_peer
     out: dict[str, Any] = {}
     ids = Ids()
     for phase in ("full", "limited"):
         workdir = tmp / f"{side}-{phase}"
         workdir.mkdir()
-        fake = Fake(workdir, LIMIT)
-        limit = CpuLimit(f"lean-bench-{os.getpid()}-{side}") if phase == "limited" else None
-        srv = None
-        try:
-            srv = start(python, fake, workdir, limit)
+        cgroup = f"lean-bench-{os.getpid()}-{side}" if phase == "limited" else None
+        with running(side, python, workdir, cgroup) as (srv, fake, limit):
             r: dict[str, Any] = {**srv.times}
             print(f"{side} {phase}: ready in {r['ready_s']:.2f} s", flush=True)
             if phase == "full":
@@ -401,12 +402,6 @@ def run_side(side: str, args: argparse.Namespace, python: str, tmp: Path) -> dic
             if limit:
                 r["cgroup_stat"] = limit.stat()
             out[phase] = r
-        finally:
-            if srv is not None:
-                srv.close()
-            if limit is not None:
-                limit.close()
-            fake.close()
     return out
 
 
@@ -491,15 +486,9 @@ def main() -> int:
     print()
     for r in rows:
         print(f"  {r[0]:<{width[0]}}  {r[1]:>{width[1]}}  {r[2]:>{width[2]}}  {r[3]}")
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    out = {"command": "python " + " ".join([str(Path(sys.argv[0])), *sys.argv[1:]]),
-           "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-           "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
-                       "python": platform.python_version(), "cpu": _cpu_model(),
-                       "loadavg_before": load, "loadavg_after": os.getloadavg()},
-           "settings": vars(args), "table": rows, "results": res}
-    (RESULTS / "lean.json").write_text(json.dumps(out, indent=2))
-    print(f"\nwrote {RESULTS / 'lean.json'}")
+    write_results("lean.json", machine={**machine(), "loadavg_before": load,
+                                        "loadavg_after": os.getloadavg()},
+                  settings=vars(args), table=rows, results=res)
     return 0
 
 

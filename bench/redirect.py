@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import statistics
 import subprocess
 import sys
@@ -27,15 +26,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from broadcast import Server
+from common import BENCH, Fake, production_python, write_results
 
-REPO = Path(__file__).resolve().parents[1]
-BENCH = REPO / "bench"
-RESULTS = BENCH / "results"
 LUA = BENCH / "wrk_redirect.lua"
-sys.path[:0] = [str(REPO), str(BENCH)]
-
-from broadcast import Fake, Server  # noqa: E402 - the bench's process helpers
-from ingest import _cpu_model, production_python  # noqa: E402
 
 CODE = "BenchCta1"
 TARGET = "https://shop.example/product/42?utm_source=telegram"
@@ -107,11 +101,8 @@ def main() -> int:
     summary["every_click_stored"] = all(r["every_click_stored"] for r in rounds)
     summary["errors"] = sum(r["non_2xx_3xx"] + r["connect_errors"] + r["read_errors"] +
                             r["timeouts"] for r in rounds)
-    out = {"summary": summary, "rounds": rounds, "connections": args.connections,
-           "duration": args.duration, "machine": {"cpu": _cpu_model(),
-                                                   "python": platform.python_version()}}
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "redirect.json").write_text(json.dumps(out, indent=2))
+    write_results("redirect.json", summary=summary, rounds=rounds,
+                  connections=args.connections, duration=args.duration)
     print(f"redirects/s {summary['rps']:.0f}  p50 {summary['p50_ms']:.1f} ms  "
           f"p99 {summary['p99_ms']:.1f} ms  max {summary['max_ms']:.1f} ms  "
           f"errors {summary['errors']}  every click stored: {summary['every_click_stored']}")

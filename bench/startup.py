@@ -32,15 +32,8 @@ from pathlib import Path
 from typing import Any
 
 import psutil
-
-BENCH = Path(__file__).resolve().parent
-sys.path.insert(0, str(BENCH))
-
-from broadcast import LIMIT, Fake  # noqa: E402
-from ingest import production_python  # noqa: E402
-from lean import CpuLimit, Server, broadcast_run, interpreter, start_ours, start_peer  # noqa: E402
-
-RESULTS = BENCH / "results"
+from common import RESULTS, production_python
+from lean import broadcast_run, interpreter, running
 
 
 def high_water_mb(pid: int) -> float:
@@ -55,40 +48,28 @@ def one_start(side: str, python: str, tmp: Path, n: int, limited: bool,
               idle: float) -> dict[str, Any]:
     workdir = tmp / f"{side}-{'limited' if limited else 'full'}-{n}"
     workdir.mkdir()
-    fake = Fake(workdir, LIMIT)
-    limit = CpuLimit(f"startup-bench-{os.getpid()}-{side}-{n}") if limited else None
-    srv: Server | None = None
-    try:
-        srv = (start_ours if side == "ours" else start_peer)(python, fake, workdir, limit)
+    cgroup = f"startup-bench-{os.getpid()}-{side}-{n}" if limited else None
+    with running(side, python, workdir, cgroup) as (srv, _, _):
         r: dict[str, Any] = {**srv.times, "cpu_to_ready_s": srv.cpu_s()}
         if not limited:
             time.sleep(idle)
             r["rss_idle_mb"] = srv.rss_mb()
             r["hwm_mb"] = high_water_mb(srv.proc.pid)
         return r
-    finally:
-        if srv is not None:
-            srv.close()
-        if limit is not None:
-            limit.close()
-        fake.close()
 
 
 def broadcast_peak(python: str, tmp: Path, students: int) -> dict[str, Any]:
     """One broadcast to ``students`` at full CPU; RSS sampled while it runs, then VmHWM."""
     workdir = tmp / "ours-broadcast"
     workdir.mkdir()
-    fake = Fake(workdir, LIMIT)
-    srv: Server | None = None
-    try:
-        srv = start_ours(python, fake, workdir, None)
+    with running("ours", python, workdir) as (srv, fake, _):
         time.sleep(2.0)
         before = srv.rss_mb()
         samples: list[float] = []
         done = threading.Event()
 
         def sample() -> None:
-            proc = psutil.Process(srv.proc.pid)  # type: ignore[union-attr]
+            proc = psutil.Process(srv.proc.pid)
             while not done.wait(0.25):
                 try:
                     samples.append(proc.memory_info().rss / 2**20)
@@ -104,10 +85,6 @@ def broadcast_peak(python: str, tmp: Path, students: int) -> dict[str, Any]:
             sampler.join()
         return {**b, "rss_before_mb": before, "rss_sampled_max_mb": max(samples, default=0.0),
                 "rss_after_mb": srv.rss_mb(), "hwm_mb": high_water_mb(srv.proc.pid)}
-    finally:
-        if srv is not None:
-            srv.close()
-        fake.close()
 
 
 def summary(runs: list[dict[str, Any]], key: str) -> dict[str, float] | None:

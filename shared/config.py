@@ -15,6 +15,13 @@ from shared.bot_package import registered_bots
 from shared.settings_types import HttpUrl, IdList, OptionalHttpUrl
 
 
+def secret_value(secret: SecretStr | None) -> str | None:
+    """A secret setting's value without surrounding white space; None when it is unset or
+    blank (the feature it enables is then off)."""
+    value = secret.get_secret_value().strip() if secret is not None else ""
+    return value or None
+
+
 class PlatformSettings(BaseSettings):
     """The platform's own settings (each bot's are in ``<bot>/settings.py``)."""
 
@@ -96,10 +103,7 @@ class PlatformSettings(BaseSettings):
     def bot_token(self, bot: str) -> str | None:
         """The token of ``bot`` (its setting ``<NAME>_bot_token``), or None when that bot is
         disabled."""
-        secret: SecretStr | None = getattr(self, f"{bot}_bot_token", None)
-        if secret is None or not secret.get_secret_value().strip():
-            return None
-        return secret.get_secret_value().strip()
+        return secret_value(getattr(self, f"{bot}_bot_token", None))
 
     def secret_for(self, bot: str) -> str:
         """The webhook secret of ``bot``: the setting, or a stable value derived from its token."""

@@ -72,7 +72,6 @@ class OutboxWorker:
         self.instance = instance
         self.retry_base = retry_base
         self.alert_after = alert_after
-        self.concurrency = concurrency
         self.lease_seconds = lease_seconds
         self._deliver: dict[str, Deliver] = {}
         self._service_kinds: set[str] = set()

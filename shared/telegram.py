@@ -323,34 +323,28 @@ class SplittingBot(ExtBot):
         return message
 
 
-# --- Telegram errors recognised by their text: one function each ---------------------------
+# --- Telegram errors recognised by their text: one test each -------------------------------
 
-def is_message_not_modified(exc: TelegramError) -> bool:
-    """Editing a message to the text it already has (a double click on a button)."""
-    return isinstance(exc, BadRequest) and "message is not modified" in exc.message.lower()
+def _bad_request_saying(text: str) -> Callable[[TelegramError], bool]:
+    """A test of a Telegram error: a ``BadRequest`` whose message contains ``text`` (in any
+    case); Telegram tells these apart by their text only."""
 
+    def test(exc: TelegramError) -> bool:
+        return isinstance(exc, BadRequest) and text in exc.message.lower()
 
-def is_cant_parse_entities(exc: TelegramError) -> bool:
-    """A text whose HTML/Markdown Telegram cannot parse (unbalanced tags, say)."""
-    return isinstance(exc, BadRequest) and "can't parse entities" in exc.message.lower()
-
-
-def is_message_cant_be_deleted(exc: TelegramError) -> bool:
-    """deleteMessage of a message Telegram no longer lets the bot delete (older than 48 h)."""
-    return isinstance(exc, BadRequest) and "message can't be deleted" in exc.message.lower()
+    return test
 
 
-def is_message_to_delete_not_found(exc: TelegramError) -> bool:
-    return isinstance(exc, BadRequest) and "message to delete not found" in exc.message.lower()
-
-
-def is_chat_not_found(exc: TelegramError) -> bool:
-    return isinstance(exc, BadRequest) and "chat not found" in exc.message.lower()
-
-
-def is_query_too_old(exc: TelegramError) -> bool:
-    """answerCallbackQuery after Telegram's deadline (a button pressed while we were asleep)."""
-    return isinstance(exc, BadRequest) and "query is too old" in exc.message.lower()
+# editing a message to the text it already has (a double click on a button)
+is_message_not_modified = _bad_request_saying("message is not modified")
+# a text whose HTML/Markdown Telegram cannot parse (unbalanced tags, say)
+is_cant_parse_entities = _bad_request_saying("can't parse entities")
+# deleteMessage of a message Telegram no longer lets the bot delete (older than 48 h)
+is_message_cant_be_deleted = _bad_request_saying("message can't be deleted")
+is_message_to_delete_not_found = _bad_request_saying("message to delete not found")
+is_chat_not_found = _bad_request_saying("chat not found")
+# answerCallbackQuery after Telegram's deadline (a button pressed while we were asleep)
+is_query_too_old = _bad_request_saying("query is too old")
 
 
 def is_group_upgraded(exc: TelegramError) -> int | None:

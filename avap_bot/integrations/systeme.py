@@ -20,7 +20,7 @@ from typing import Any
 
 import httpx
 
-from shared.config import Settings
+from shared.config import Settings, secret_value
 from shared.errors import PermanentError, TransientError
 from shared.outbox import SERVICES
 from shared.services import Services
@@ -37,10 +37,7 @@ TIMEOUT = httpx.Timeout(15.0, connect=5.0)
 
 def api_key(settings: Settings) -> str | None:
     """The configured key, or None (the integration is then off)."""
-    key = settings.systeme_api_key
-    if key is None or not key.get_secret_value().strip():
-        return None
-    return key.get_secret_value().strip()
+    return secret_value(settings.systeme_api_key)
 
 
 class SystemeClient:

@@ -9,7 +9,7 @@ from typing import Any, Literal
 from sqlalchemy import BigInteger, bindparam, insert, select, update
 
 from avap_bot.storage import tables as t
-from avap_bot.storage.common import Row
+from avap_bot.storage.common import Row, by_source, find
 from avap_bot.storage.common import one as _one
 from shared.storage.db import Database, utcnow
 
@@ -32,10 +32,7 @@ class BroadcastQueries:
             return int(res.scalar_one())
 
     async def get_broadcast(self, broadcast_id: int) -> Row | None:
-        b = t.broadcasts
-        async with self.db.read() as c:
-            row = (await c.execute(select(b).where(b.c.id == broadcast_id))).mappings().first()
-        return _one(row)
+        return await find(self.db, t.broadcasts, t.broadcasts.c.id == broadcast_id)
 
     async def start_broadcast(self, broadcast_id: int, recipients: list[int],
                               progress_chat_id: int, progress_message_id: int) -> bool:
@@ -131,8 +128,4 @@ class BroadcastQueries:
 
     async def broadcast_by_source(self, chat_id: int, message_id: int) -> Row | None:
         """The broadcast made from the admin's message (chat, id): a retried update finds it."""
-        b = t.broadcasts
-        async with self.db.read() as c:
-            return _one((await c.execute(select(b).where(
-                b.c.source_chat_id == chat_id, b.c.source_message_id == message_id)
-                .order_by(b.c.id).limit(1))).mappings().first())
+        return await by_source(self.db, t.broadcasts, chat_id, message_id)

@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from avap_bot.storage import tables as t
-from avap_bot.storage.common import Row
+from avap_bot.storage.common import Row, by_card, by_source, find, set_card
 from avap_bot.storage.common import one as _one
 from shared.storage import schema
 from shared.storage.db import Database, utcnow
@@ -38,37 +39,19 @@ class CourseworkQueries:
         return dict(row)
 
     async def set_submission_card(self, submission_id: int, chat_id: int, message_id: int) -> None:
-        s = t.submissions
-        async with self.db.write() as c:
-            await c.execute(update(s).where(s.c.id == submission_id).values(
-                card_chat_id=chat_id, card_message_id=message_id))
+        await set_card(self.db, t.submissions, submission_id, chat_id, message_id)
 
     async def get_submission(self, submission_id: int) -> Row | None:
-        s = t.submissions
-        async with self.db.read() as c:
-            return _one((await c.execute(select(s).where(s.c.id == submission_id))
-                         ).mappings().first())
+        return await find(self.db, t.submissions, t.submissions.c.id == submission_id)
 
     async def submission_by_card(self, chat_id: int, message_id: int) -> Row | None:
-        s = t.submissions
-        async with self.db.read() as c:
-            row = (await c.execute(select(s).where(
-                s.c.card_chat_id == chat_id, s.c.card_message_id == message_id))).mappings().first()
-        return _one(row)
+        return await by_card(self.db, t.submissions, chat_id, message_id)
 
     async def ungraded(self, limit: int = 30) -> list[Row]:
-        s, v = t.submissions, t.verified_users
-        q = (select(s, v.c.name).select_from(s.outerjoin(v, v.c.telegram_id == s.c.telegram_id))
-             .where(s.c.status == "submitted").order_by(s.c.created_at, s.c.id).limit(limit))
-        async with self.db.read() as c:
-            return [dict(r) for r in (await c.execute(q)).mappings()]
+        return await self._waiting(t.submissions, t.submissions.c.status == "submitted", limit)
 
     async def submissions_of(self, telegram_id: int) -> list[Row]:
-        s = t.submissions
-        async with self.db.read() as c:
-            rows = await c.execute(select(s).where(s.c.telegram_id == telegram_id)
-                                   .order_by(s.c.created_at, s.c.id))
-            return [dict(r) for r in rows.mappings()]
+        return await self._of(t.submissions, telegram_id)
 
     # --- questions ------------------------------------------------------------------------------
     async def create_question(self, *, telegram_id: int, kind: str, content: str | None,
@@ -85,46 +68,42 @@ class CourseworkQueries:
         return dict(row)
 
     async def set_question_card(self, question_id: int, chat_id: int, message_id: int) -> None:
-        q = t.questions
-        async with self.db.write() as c:
-            await c.execute(update(q).where(q.c.id == question_id).values(
-                card_chat_id=chat_id, card_message_id=message_id))
+        await set_card(self.db, t.questions, question_id, chat_id, message_id)
 
     async def get_question(self, question_id: int) -> Row | None:
-        q = t.questions
-        async with self.db.read() as c:
-            row = (await c.execute(select(q).where(q.c.id == question_id))).mappings().first()
-        return _one(row)
+        return await find(self.db, t.questions, t.questions.c.id == question_id)
 
     async def question_by_card(self, chat_id: int, message_id: int) -> Row | None:
-        q = t.questions
-        async with self.db.read() as c:
-            row = (await c.execute(select(q).where(
-                q.c.card_chat_id == chat_id, q.c.card_message_id == message_id))).mappings().first()
-        return _one(row)
+        return await by_card(self.db, t.questions, chat_id, message_id)
 
     async def unanswered(self, limit: int = 30) -> list[Row]:
-        q, v = t.questions, t.verified_users
-        stmt = (select(q, v.c.name).select_from(q.outerjoin(v, v.c.telegram_id == q.c.telegram_id))
-                .where(q.c.answered.is_(False)).order_by(q.c.created_at, q.c.id).limit(limit))
+        return await self._waiting(t.questions, t.questions.c.answered.is_(False), limit)
+
+    async def questions_of(self, telegram_id: int) -> list[Row]:
+        return await self._of(t.questions, telegram_id)
+
+    # --- submissions and questions alike ----------------------------------------------------------
+    async def _waiting(self, table: Table, waiting: Any, limit: int) -> list[Row]:
+        """The oldest ``limit`` rows of ``table`` that are ``waiting`` for an admin, each with
+        the student's name."""
+        v = t.verified_users
+        stmt = (select(table, v.c.name)
+                .select_from(table.outerjoin(v, v.c.telegram_id == table.c.telegram_id))
+                .where(waiting).order_by(table.c.created_at, table.c.id).limit(limit))
         async with self.db.read() as c:
             return [dict(r) for r in (await c.execute(stmt)).mappings()]
 
-    async def questions_of(self, telegram_id: int) -> list[Row]:
-        q = t.questions
+    async def _of(self, table: Table, telegram_id: int) -> list[Row]:
+        """The student's rows of ``table``, oldest first."""
         async with self.db.read() as c:
-            rows = await c.execute(select(q).where(q.c.telegram_id == telegram_id)
-                                   .order_by(q.c.created_at))
+            rows = await c.execute(select(table).where(table.c.telegram_id == telegram_id)
+                                   .order_by(table.c.created_at, table.c.id))
             return [dict(r) for r in rows.mappings()]
 
     # --- questions and wins: retry-safe intake, answers in the caller's transaction -----------
     async def question_by_source(self, chat_id: int, message_id: int) -> Row | None:
         """The question made from the student's message (chat, id): a retried update finds it."""
-        q = t.questions
-        async with self.db.read() as c:
-            return _one((await c.execute(select(q).where(
-                q.c.source_chat_id == chat_id, q.c.source_message_id == message_id)
-                .order_by(q.c.id).limit(1))).mappings().first())
+        return await by_source(self.db, t.questions, chat_id, message_id)
 
     async def record_answer(self, question_id: int, answer: str, by: int,
                             conn: AsyncConnection | None = None) -> tuple[Row | None, bool]:
@@ -169,11 +148,7 @@ class CourseworkQueries:
     # --- assignments and grading: retry-safe intake, grades in the caller's transaction -------
     async def submission_by_source(self, chat_id: int, message_id: int) -> Row | None:
         """The submission made from the student's message (chat, id): a retried update finds it."""
-        s = t.submissions
-        async with self.db.read() as c:
-            return _one((await c.execute(select(s).where(
-                s.c.source_chat_id == chat_id, s.c.source_message_id == message_id)
-                .order_by(s.c.id).limit(1))).mappings().first())
+        return await by_source(self.db, t.submissions, chat_id, message_id)
 
     async def record_grade(self, submission_id: int, score: int, comment: str | None, by: int,
                            *, replace: bool = False,

@@ -17,7 +17,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, ClassVar, Literal
 
-from sqlalchemy import Column
+from sqlalchemy import Column, Table
 from sqlalchemy.exc import NoResultFound
 
 from avap_bot.storage import tables as t
@@ -74,6 +74,12 @@ class RestAvapRepo(AvapRepo):
         """Whether a change queues its Sheets mirror (``AvapRepo._report``'s condition)."""
         return self.report_to_sheets and self.outbox is not None
 
+    async def _change(self, function: str, args: dict[str, Any], conn: Any = None) -> Any:
+        """``function`` (a change, not safe to call twice) with ``args``, the time and whether
+        to queue the change's Sheets report in its transaction (``p_report``)."""
+        return await (conn or self.db).rpc(function, {
+            **args, "p_now": utcnow(), "p_report": self._reporting}, safe=False)
+
     async def report_rows(self, table: str, ids: list[int] | None = None) -> list[Row]:
         """``app_avap_report_rows`` (paged by id) for the tables joined with the student's name;
         verified_users is one table and goes through the translator."""
@@ -123,9 +129,8 @@ class RestAvapRepo(AvapRepo):
 
     async def _revoke(self, telegram_id: int, reset: bool, conn: Any = None) -> Row | None:
         v = t.verified_users
-        found = await (conn or self.db).rpc("app_avap_revoke_student", {
-            "p_telegram_id": telegram_id, "p_now": utcnow(), "p_report": self._reporting,
-            "p_reset": reset}, safe=False)
+        found = await self._change("app_avap_revoke_student", {
+            "p_telegram_id": telegram_id, "p_reset": reset}, conn)
         return first([v.c.id, v.c.buyer_id, v.c.name, v.c.email], found)
 
     async def revoke_student(self, telegram_id: int, conn: Any = None) -> Row | None:
@@ -156,36 +161,35 @@ class RestAvapRepo(AvapRepo):
                                 content: str | None, file_id: str | None, source_chat_id: int,
                                 source_message_id: int) -> Row:
         """``app_avap_create_submission``: numbered, stored and reported in one transaction."""
-        found = await self.db.rpc("app_avap_create_submission", {
+        found = await self._change("app_avap_create_submission", {
             "p_telegram_id": telegram_id, "p_module": module, "p_kind": kind,
             "p_content": content, "p_file_id": file_id, "p_source_chat_id": source_chat_id,
-            "p_source_message_id": source_message_id, "p_now": utcnow(),
-            "p_report": self._reporting}, safe=False)
+            "p_source_message_id": source_message_id})
         return shaped(list(t.submissions.c), found)[0]
 
     async def ungraded(self, limit: int = 30) -> list[Row]:
         """``app_avap_ungraded``: waiting submissions with the student's name."""
-        s, v = t.submissions, t.verified_users
-        found = await self.db.rpc("app_avap_ungraded", {"p_limit": limit})
-        return shaped([*s.c, v.c.name], found)
+        return await self._waiting("app_avap_ungraded", t.submissions, limit)
 
     # --- questions --------------------------------------------------------------------------
     async def create_question(self, *, telegram_id: int, kind: str, content: str | None,
                               file_id: str | None, source_chat_id: int,
                               source_message_id: int) -> Row:
         """``app_avap_create_question``: stored and reported in one transaction."""
-        found = await self.db.rpc("app_avap_create_question", {
+        found = await self._change("app_avap_create_question", {
             "p_telegram_id": telegram_id, "p_kind": kind, "p_content": content,
             "p_file_id": file_id, "p_source_chat_id": source_chat_id,
-            "p_source_message_id": source_message_id, "p_now": utcnow(),
-            "p_report": self._reporting}, safe=False)
+            "p_source_message_id": source_message_id})
         return shaped(list(t.questions.c), found)[0]
 
     async def unanswered(self, limit: int = 30) -> list[Row]:
         """``app_avap_unanswered``: open questions with the student's name."""
-        q, v = t.questions, t.verified_users
-        found = await self.db.rpc("app_avap_unanswered", {"p_limit": limit})
-        return shaped([*q.c, v.c.name], found)
+        return await self._waiting("app_avap_unanswered", t.questions, limit)
+
+    async def _waiting(self, function: str, table: Table, limit: int) -> list[Row]:
+        """The rows of ``table`` waiting for an admin, with the student's name."""
+        found = await self.db.rpc(function, {"p_limit": limit})
+        return shaped([*table.c, t.verified_users.c.name], found)
 
     # --- broadcasts -------------------------------------------------------------------------
     async def start_broadcast(self, broadcast_id: int, recipients: list[int],
@@ -236,9 +240,8 @@ class RestAvapRepo(AvapRepo):
                             conn: Any = None) -> tuple[Row | None, bool]:
         """``app_avap_record_answer``: (row, True) for the first answer, (row, False) for a
         follow-up, (None, False) when there is no such question."""
-        found = await (conn or self.db).rpc("app_avap_record_answer", {
-            "p_question_id": question_id, "p_answer": answer, "p_by": by, "p_now": utcnow(),
-            "p_report": self._reporting}, safe=False)
+        found = await self._change("app_avap_record_answer", {
+            "p_question_id": question_id, "p_answer": answer, "p_by": by}, conn)
         row = found.get("row")
         return (first(list(t.questions.c), [row] if row is not None else []),
                 bool(found.get("first")))
@@ -247,27 +250,24 @@ class RestAvapRepo(AvapRepo):
                         file_id: str | None, source_chat_id: int, source_message_id: int,
                         conn: Any = None) -> Row | None:
         """``app_avap_share_win``: stored once per source message; None for a retry."""
-        found = await (conn or self.db).rpc("app_avap_share_win", {
+        found = await self._change("app_avap_share_win", {
             "p_telegram_id": telegram_id, "p_kind": kind, "p_content": content,
             "p_file_id": file_id, "p_source_chat_id": source_chat_id,
-            "p_source_message_id": source_message_id, "p_now": utcnow(),
-            "p_report": self._reporting}, safe=False)
+            "p_source_message_id": source_message_id}, conn)
         return first(list(t.wins.c), found)
 
     # --- grading ----------------------------------------------------------------------------
     async def record_grade(self, submission_id: int, score: int, comment: str | None, by: int,
                            *, replace: bool = False, conn: Any = None) -> Row | None:
         """``app_avap_record_grade``: graded and reported in one transaction."""
-        found = await (conn or self.db).rpc("app_avap_record_grade", {
+        found = await self._change("app_avap_record_grade", {
             "p_submission_id": submission_id, "p_score": score, "p_comment": comment,
-            "p_by": by, "p_replace": replace, "p_now": utcnow(),
-            "p_report": self._reporting}, safe=False)
+            "p_by": by, "p_replace": replace}, conn)
         return first(list(t.submissions.c), found)
 
     async def record_revision(self, submission_id: int, comment: str, by: int,
                               conn: Any = None) -> Row | None:
         """``app_avap_record_revision``: a revision asked once, reported in one transaction."""
-        found = await (conn or self.db).rpc("app_avap_record_revision", {
-            "p_submission_id": submission_id, "p_comment": comment, "p_by": by,
-            "p_now": utcnow(), "p_report": self._reporting}, safe=False)
+        found = await self._change("app_avap_record_revision", {
+            "p_submission_id": submission_id, "p_comment": comment, "p_by": by}, conn)
         return first(list(t.submissions.c), found)

@@ -51,16 +51,19 @@ class RestEngagementRepo(EngagementRepo):
 
     async def waiting_submissions(self, before: datetime, limit: int = 30) -> list[Row]:
         """``app_digest_submissions``."""
-        s, v = t.submissions, t.verified_users
-        found = await self.db.rpc("app_digest_submissions", {"p_before": before,
-                                                             "p_limit": limit})
-        return shaped([s.c.id, s.c.telegram_id, s.c.module, s.c.attempt, s.c.created_at,
-                       v.c.name], found)
+        s = t.submissions
+        return await self._waiting("app_digest_submissions", before, limit,
+                                   [s.c.id, s.c.telegram_id, s.c.module, s.c.attempt,
+                                    s.c.created_at])
 
     async def waiting_questions(self, before: datetime, limit: int = 30) -> list[Row]:
         """``app_digest_questions``."""
-        q, v = t.questions, t.verified_users
-        found = await self.db.rpc("app_digest_questions", {"p_before": before,
-                                                           "p_limit": limit})
-        return shaped([q.c.id, q.c.telegram_id, q.c.type, q.c.content, q.c.created_at,
-                       v.c.name], found)
+        q = t.questions
+        return await self._waiting("app_digest_questions", before, limit,
+                                   [q.c.id, q.c.telegram_id, q.c.type, q.c.content, q.c.created_at])
+
+    async def _waiting(self, function: str, before: datetime, limit: int,
+                       columns: list[Any]) -> list[Row]:
+        """A digest's rows waiting since before ``before``: ``columns`` and the student's name."""
+        found = await self.db.rpc(function, {"p_before": before, "p_limit": limit})
+        return shaped([*columns, t.verified_users.c.name], found)

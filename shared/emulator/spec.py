@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -88,19 +89,28 @@ def check_call(method: str, params: dict[str, Any]) -> Checked:
 def _coerce(value: Any, types: list[str], where: str, ignored: list[str]) -> Any:
     """``value`` as the first of ``types`` it fits best (fewest ignored fields); ``_Invalid``
     when it fits none."""
+    return _best_fit(types, lambda name, extra: _as_type(value, name, where, extra), ignored,
+                     lambda: f"expected {' or '.join(types)}")
+
+
+def _best_fit(candidates: list[str], convert: Callable[[str, list[str]], Any],
+              ignored: list[str], none_fits: Callable[[], str]) -> Any:
+    """``convert(candidate, extra)`` of the first candidate that leaves the fewest fields
+    ignored (those it appends to ``extra``), which are then added to ``ignored``; ``_Invalid``
+    with ``none_fits()`` when every candidate raises it."""
     best: tuple[list[str], Any] | None = None
-    for name in types:
+    for candidate in candidates:
         extra: list[str] = []
         try:
-            out = _as_type(value, name, where, extra)
+            out = convert(candidate, extra)
         except _Invalid:
             continue
         if best is None or len(extra) < len(best[0]):
             best = (extra, out)
         if not extra:
-            break
+            break  # nothing ignored: no later candidate fits better
     if best is None:
-        raise _Invalid(f"expected {' or '.join(types)}")
+        raise _Invalid(none_fits())
     ignored.extend(best[0])
     return best[1]
 
@@ -206,20 +216,9 @@ def _as_object(value: Any, name: str, where: str, ignored: list[str]) -> dict[st
 
 def _as_subtype(obj: dict[str, Any], subtypes: list[str], where: str,
                 ignored: list[str]) -> dict[str, Any]:
-    """The subtype that fits ``obj`` with the fewest ignored fields."""
-    best: tuple[int, dict[str, Any], list[str]] | None = None
-    for sub in subtypes:
-        extra: list[str] = []
-        try:
-            out = _as_object(obj, sub, where, extra)
-        except _Invalid:
-            continue
-        if best is None or len(extra) < best[0]:
-            best = (len(extra), out, extra)
-    if best is None:
-        raise _Invalid(f"none of {', '.join(subtypes)}")
-    ignored.extend(best[2])
-    return best[1]
+    """The subtype that fits ``obj`` with the fewest ignored fields (the first of those)."""
+    return _best_fit(subtypes, lambda sub, extra: _as_object(obj, sub, where, extra), ignored,
+                     lambda: f"none of {', '.join(subtypes)}")
 
 
 def _discriminator_fits(obj: dict[str, Any], sub: str) -> bool:

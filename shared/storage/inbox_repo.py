@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.storage import schema as t
 from shared.storage.db import Database, upsert, utcnow
+from shared.storage.leases import lease, release_failed, requeue
 
 
 @dataclass(frozen=True)
@@ -128,21 +129,9 @@ class InboxRepo:
         if bots is not None:
             candidates = candidates.where(i.c.bot.in_([bindparam(f"bot{k}")
                                                        for k in range(bots)]))
-        if self.db.dialect == "postgresql":
-            # a CTE, evaluated once: as a sub-query in IN (...), PostgreSQL may run it again for
-            # each row (a generic plan of the prepared statement), and with SKIP LOCKED each
-            # run skips the rows this statement just updated: more than ``lim`` rows claimed
-            picked = candidates.with_for_update(skip_locked=True).cte("picked")
-            chosen = i.c.id == picked.c.id
-        else:
-            chosen = i.c.id.in_(candidates.scalar_subquery())
-        return (
-            update(i)
-            .where(chosen, i.c.status == _PENDING, free)
-            .values(lease_owner=bindparam("owner"), lease_until=bindparam("until"),
-                    attempts=i.c.attempts + 1)
-            .returning(i.c.id, i.c.bot, i.c.update_id, i.c.chat_key, i.c.payload, i.c.attempts)
-        )
+        return (lease(self.db, i, candidates, i.c.status == _PENDING, free,
+                      owner=bindparam("owner"), until=bindparam("until"))
+                .returning(i.c.id, i.c.bot, i.c.update_id, i.c.chat_key, i.c.payload, i.c.attempts))
 
     @staticmethod
     def _sqlite_claim(bots: int | None) -> Any:
@@ -210,18 +199,7 @@ class InboxRepo:
     async def mark_failed(self, row_id: int, owner: str, error: str,
                           retry_at: datetime | None) -> None:
         """Schedule a retry at ``retry_at``, or keep the row as dead when it is None."""
-        values: dict[str, Any] = {"last_error": error[:2000], "lease_owner": None,
-                                  "lease_until": None}
-        if retry_at is None:
-            values["status"] = "dead"
-        else:
-            values["next_attempt_at"] = retry_at
-        async with self.db.write() as conn:
-            await conn.execute(
-                update(t.inbox)
-                .where(t.inbox.c.id == row_id, t.inbox.c.lease_owner == owner)
-                .values(**values)
-            )
+        await release_failed(self.db, t.inbox, row_id, owner, error, retry_at, "dead")
 
     async def counts(self) -> dict[str, int]:
         """Pending and dead rows, for /health."""
@@ -260,9 +238,4 @@ class InboxRepo:
 
     async def retry_dead(self) -> int:
         """Put every dead row back in the queue, due now, with a fresh attempt count."""
-        async with self.db.write() as conn:
-            res = await conn.execute(
-                update(t.inbox).where(t.inbox.c.status == "dead")
-                .values(status="pending", attempts=0, next_attempt_at=utcnow(),
-                        lease_owner=None, lease_until=None))
-        return res.rowcount or 0
+        return await requeue(self.db, t.inbox, "dead")

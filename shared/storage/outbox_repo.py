@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.storage import schema as t
 from shared.storage.db import Database, upsert, utcnow
+from shared.storage.leases import lease, release_failed, requeue
 
 
 @dataclass(frozen=True)
@@ -70,18 +71,9 @@ class OutboxRepo:
             due = due.where(o.c.kind.not_in(list(kinds)) if exclude
                             else o.c.kind.in_(list(kinds)))
         candidates = due.order_by(o.c.next_attempt_at, o.c.id).limit(limit)
-        if self.db.dialect == "postgresql":  # evaluated once (see InboxRepo._claim_statement)
-            picked = candidates.with_for_update(skip_locked=True).cte("picked")
-            chosen = o.c.id == picked.c.id
-        else:
-            chosen = o.c.id.in_(candidates.scalar_subquery())
-        stmt = (
-            update(o)
-            .where(chosen, o.c.status == "pending", free)
-            .values(lease_owner=owner, lease_until=now + timedelta(seconds=lease_seconds),
-                    attempts=o.c.attempts + 1)
-            .returning(o.c.id, o.c.kind, o.c.payload, o.c.attempts, o.c.dedupe_key)
-        )
+        stmt = (lease(self.db, o, candidates, o.c.status == "pending", free, owner=owner,
+                      until=now + timedelta(seconds=lease_seconds))
+                .returning(o.c.id, o.c.kind, o.c.payload, o.c.attempts, o.c.dedupe_key))
         async with self.db.write() as conn:
             rows = (await conn.execute(stmt)).all()
         return sorted((OutboxRow(*r) for r in rows), key=lambda r: r.id)
@@ -106,17 +98,7 @@ class OutboxRepo:
     async def mark_failed(self, row_id: int, owner: str, error: str, retry_at: datetime | None,
                           ) -> None:
         """Retry at ``retry_at``; None means a permanent failure, kept as status 'failed'."""
-        values: dict[str, Any] = {"last_error": error[:2000], "lease_owner": None,
-                                  "lease_until": None}
-        if retry_at is None:
-            values["status"] = "failed"
-        else:
-            values["next_attempt_at"] = retry_at
-        async with self.db.write() as conn:
-            await conn.execute(
-                update(t.outbox).where(t.outbox.c.id == row_id, t.outbox.c.lease_owner == owner)
-                .values(**values)
-            )
+        await release_failed(self.db, t.outbox, row_id, owner, error, retry_at, "failed")
 
     async def flag_alerted(self, row_id: int) -> bool:
         """Mark a stuck row as reported; True only for the caller that flipped the flag."""
@@ -160,9 +142,4 @@ class OutboxRepo:
 
     async def retry_failed(self) -> int:
         """Put every permanently failed row back in the queue, due now."""
-        async with self.db.write() as conn:
-            res = await conn.execute(
-                update(t.outbox).where(t.outbox.c.status == "failed")
-                .values(status="pending", attempts=0, next_attempt_at=utcnow(),
-                        lease_owner=None, lease_until=None, alerted=False))
-        return res.rowcount or 0
+        return await requeue(self.db, t.outbox, "failed", alerted=False)

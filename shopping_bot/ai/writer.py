@@ -25,19 +25,17 @@ import time
 from typing import TYPE_CHECKING, TypeVar
 
 from shared.config import Settings
+from shared.openai_client import OpenAIClient
 from shopping_bot import texts
 from shopping_bot.ai import prompts
 from shopping_bot.ai.answers import Check, Draft, Review, check_post, check_review
 from shopping_bot.render import TEXT_LIMIT
 
 if TYPE_CHECKING:
-    from openai import AsyncOpenAI
-
     from shared.services import Services
 
 log = logging.getLogger(__name__)
 
-DEFAULT_BASE_URL = "https://api.openai.com/v1"
 MAX_RETRIES = 2
 TEMPERATURE = {"generate": 0.8, "improve": 0.6, "shorten": 0.4, "translate": 0.2, "review": 0.2}
 
@@ -58,24 +56,12 @@ class _Failed(Exception):
 
 
 # --- the writer ---------------------------------------------------------------------------------
-def api_key(settings: Settings) -> str | None:
-    key = settings.openai_api_key
-    if key is None or not key.get_secret_value().strip():
-        return None
-    return key.get_secret_value().strip()
-
-
-class Writer:
+class Writer(OpenAIClient):
     """One OpenAI client (created on first use, closed at shutdown) and the five actions."""
 
     def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self._client: AsyncOpenAI | None = None
-
-    @property
-    def enabled(self) -> bool:
-        """Whether OPENAI_API_KEY is set."""
-        return api_key(self.settings) is not None
+        super().__init__(settings, max_retries=MAX_RETRIES,
+                         timeout=settings.openai_timeout_seconds)
 
     async def generate(self, post_format: str, keywords: str) -> Draft:
         """A new post of ``post_format`` from the editor's keywords."""
@@ -109,29 +95,7 @@ class Writer:
         return await self._run("review", prompts.review_messages(text, post_format),
                                check_review)
 
-    async def close(self) -> None:
-        """Close the HTTP client (at shutdown)."""
-        client, self._client = self._client, None
-        if client is not None:
-            try:
-                await client.close()
-            except Exception as exc:  # noqa: BLE001 - shutdown goes on whatever the SDK raises
-                log.warning("ai: closing the client failed", extra={"error": type(exc).__name__})
-
     # --- internals ----------------------------------------------------------------------------
-    def _api(self) -> AsyncOpenAI:
-        if self._client is None:
-            import openai  # lazily: most processes never draft a post
-
-            _quiet_sdk_logs()
-            self._client = openai.AsyncOpenAI(
-                api_key=api_key(self.settings),
-                base_url=self.settings.openai_base_url or DEFAULT_BASE_URL,
-                max_retries=MAX_RETRIES,
-                timeout=self.settings.openai_timeout_seconds,
-            )
-        return self._client
-
     async def _ask(self, action: str, messages: list[dict[str, str]]) -> str | None:
         """One chat completion (the SDK retries 429/5xx); its content."""
         import openai
@@ -199,15 +163,6 @@ class Writer:
                 "action": action, "model": self.settings.openai_model, "outcome": outcome,
                 "attempts": attempts,
                 "duration_ms": round((time.perf_counter() - started) * 1000, 1)})
-
-
-def _quiet_sdk_logs() -> None:
-    """The SDK logs request bodies (prompts, texts) at DEBUG, and httpx2 every request URL at
-    INFO: keep the first at INFO at most (its retry lines stay), the second at WARNING."""
-    for name, least in (("openai", logging.INFO), ("httpx2", logging.WARNING)):
-        logger = logging.getLogger(name)
-        if logger.getEffectiveLevel() < least:
-            logger.setLevel(least)
 
 
 def template_draft(post_format: str, keywords: str) -> Draft:

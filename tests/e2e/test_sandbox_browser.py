@@ -104,6 +104,25 @@ class Person:
         button.wait_for(timeout=WAIT_MS)
         button.click()
 
+    def draft_from_template(self, post: int, post_format: str, keywords: str,
+                            button: str | None) -> None:
+        """As the editor: /new, a post of ``post_format`` from ``keywords``, the template's text
+        as it is (no OpenAI key), no media, one ``button`` ("Label - URL") or none, the title
+        offered; post number ``post`` then waits to be published or scheduled."""
+        self.act_as(EDITOR, f"pshopping:{EDITOR}")
+        self.say("/new")
+        self.press(scb.ComposeFormat(0, post_format).pack())
+        self.say(keywords)
+        self.press(scb.ComposeText(post, "tpl").pack())
+        self.press(scb.ComposeText(post, "ok").pack())
+        self.press(scb.ComposeMedia(post, "none").pack())
+        if button is None:
+            self.press(scb.ComposeButtons(post, "none").pack())
+        else:
+            self.say(button)
+            self.press(scb.ComposeButtons(post, "done").pack())
+        self.press(scb.ComposeTitle(post).pack())
+
     def shot(self, name: str) -> None:
         self.shots += 1
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -164,16 +183,8 @@ def test_the_avap_and_shop_walk_in_a_browser(browser: Any, sandbox: ServerProces
     me.shot("student-gets-the-grade")
 
     # 5. the editor drafts a post from the template (no OpenAI key) and publishes it
-    me.act_as(EDITOR, f"pshopping:{EDITOR}")
-    me.say("/new")
-    me.press(scb.ComposeFormat(0, "product").pack())
-    me.say("Nike Air Max 90, 45000 AMD, Yerevan Mall")
-    me.press(scb.ComposeText(1, "tpl").pack())
-    me.press(scb.ComposeText(1, "ok").pack())
-    me.press(scb.ComposeMedia(1, "none").pack())
-    me.say("Buy - https://shop.example/item")
-    me.press(scb.ComposeButtons(1, "done").pack())
-    me.press(scb.ComposeTitle(1).pack())
+    me.draft_from_template(1, "product", "Nike Air Max 90, 45000 AMD, Yerevan Mall",
+                           "Buy - https://shop.example/item")
     me.press(scb.PublishNow(1).pack())
     me.shot("editor-publishes-a-post")
     me.act_as(EDITOR, CHANNEL)
@@ -183,15 +194,7 @@ def test_the_avap_and_shop_walk_in_a_browser(browser: Any, sandbox: ServerProces
     me.shot("the-post-in-the-channel-with-its-button")
 
     # 6. a second post, scheduled with the calendar; the clock panel publishes it
-    me.act_as(EDITOR, f"pshopping:{EDITOR}")
-    me.say("/new")
-    me.press(scb.ComposeFormat(0, "sale").pack())
-    me.say("Winter sale: 30% off all jackets")
-    me.press(scb.ComposeText(2, "tpl").pack())
-    me.press(scb.ComposeText(2, "ok").pack())
-    me.press(scb.ComposeMedia(2, "none").pack())
-    me.press(scb.ComposeButtons(2, "none").pack())
-    me.press(scb.ComposeTitle(2).pack())
+    me.draft_from_template(2, "sale", "Winter sale: 30% off all jackets", None)
     me.press(scb.SchedulePost(2).pack())
     page.locator("#messages .inline-btn[data-data^='sd:2:']").first.click()
     page.locator("#messages .inline-btn[data-data^='sh:2:']").last.click()

@@ -87,15 +87,11 @@ def run_sql(url: str, *scripts: str) -> list[asyncpg.Record]:
 
 
 @pytest.fixture
-def db(postgres: PostgresServer) -> str:
+def fake(postgres: PostgresServer) -> Iterator[FakePostgrest]:
+    """The fake over a fresh database (``fake.database_url``) with SETUP's tables and ROWS."""
     url = postgres.create_database()
     run_sql(url, SETUP, ROWS)
-    return url
-
-
-@pytest.fixture
-def fake(db: str) -> Iterator[FakePostgrest]:
-    with FakePostgrest(db) as server:
+    with FakePostgrest(url) as server:
         yield server
 
 
@@ -259,8 +255,8 @@ def test_ordering_with_nulls(api: httpx.Client) -> None:
 
 
 def test_2500_rows_page_with_range_through_the_1000_row_limit(
-        db: str, api: httpx.Client, fake: FakePostgrest) -> None:
-    run_sql(db, "DELETE FROM items",
+        api: httpx.Client, fake: FakePostgrest) -> None:
+    run_sql(fake.database_url, "DELETE FROM items",
             "INSERT INTO items (id, name, n) "
             "SELECT g, 'row' || g, g FROM generate_series(1, 2500) g")
     seen: list[int] = []
@@ -296,8 +292,9 @@ def test_2500_rows_page_with_range_through_the_1000_row_limit(
     error(api.get("/items", headers={"Range": "5-2"}), 416, "PGRST103")
 
 
-def test_max_rows_truncates_silently(db: str, fake: FakePostgrest) -> None:
-    run_sql(db, "INSERT INTO items (name) SELECT 'r' || g FROM generate_series(1, 1200) g")
+def test_max_rows_truncates_silently(fake: FakePostgrest) -> None:
+    run_sql(fake.database_url,
+            "INSERT INTO items (name) SELECT 'r' || g FROM generate_series(1, 1200) g")
     with httpx.Client(base_url=f"{fake.url}/rest/v1", headers=SERVICE) as api:
         everything = api.get("/items", params={"select": "id"})
         assert everything.status_code == 200 and len(everything.json()) == 1000
@@ -305,7 +302,7 @@ def test_max_rows_truncates_silently(db: str, fake: FakePostgrest) -> None:
         asked = api.get("/items", params={"select": "id", "limit": "5000"}, headers=COUNT)
         assert asked.status_code == 206 and len(asked.json()) == 1000
         assert asked.headers["content-range"] == "0-999/1204"
-    small = FakePostgrest(db, max_rows=3).start()
+    small = FakePostgrest(fake.database_url, max_rows=3).start()
     try:
         with httpx.Client(base_url=f"{small.url}/rest/v1", headers=SERVICE) as api:
             page = api.get("/items", params={"offset": "2", "limit": "10"})

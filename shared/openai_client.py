@@ -1,0 +1,62 @@
+"""OpenAI's SDK client as a bot's feature that writes with it holds it (subclass it): made at the
+first request, so that the ``openai`` package is imported only by a process that asks; closed at
+shutdown; ``enabled`` when OPENAI_API_KEY is set."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from shared.config import Settings, secret_value
+
+if TYPE_CHECKING:
+    from openai import AsyncOpenAI
+
+log = logging.getLogger(__name__)
+
+DEFAULT_BASE_URL = "https://api.openai.com/v1"
+
+
+class OpenAIClient:
+    """One lazily made ``AsyncOpenAI``: the SDK retries 429 and 5xx ``max_retries`` times (with
+    backoff, honouring ``retry-after``); each request may take ``timeout`` seconds."""
+
+    def __init__(self, settings: Settings, *, max_retries: int, timeout: float) -> None:
+        self.settings = settings
+        self.max_retries = max_retries
+        self.timeout = timeout
+        self._client: AsyncOpenAI | None = None
+
+    @property
+    def enabled(self) -> bool:
+        """Whether OPENAI_API_KEY is set."""
+        return secret_value(self.settings.openai_api_key) is not None
+
+    def _api(self) -> AsyncOpenAI:
+        if self._client is None:
+            import openai  # lazily: most processes never ask
+
+            _quiet_sdk_logs()
+            self._client = openai.AsyncOpenAI(
+                api_key=secret_value(self.settings.openai_api_key),
+                base_url=self.settings.openai_base_url or DEFAULT_BASE_URL,
+                max_retries=self.max_retries, timeout=self.timeout)
+        return self._client
+
+    async def close(self) -> None:
+        """Close the HTTP client (at shutdown)."""
+        client, self._client = self._client, None
+        if client is not None:
+            try:
+                await client.close()
+            except Exception as exc:  # noqa: BLE001 - shutdown goes on whatever the SDK raises
+                log.warning("ai: closing the client failed", extra={"error": type(exc).__name__})
+
+
+def _quiet_sdk_logs() -> None:
+    """The SDK logs request bodies (prompts, texts) at DEBUG, and httpx2 every request URL at
+    INFO: keep the first at INFO at most (its retry lines stay), the second at WARNING."""
+    for name, least in (("openai", logging.INFO), ("httpx2", logging.WARNING)):
+        logger = logging.getLogger(name)
+        if logger.getEffectiveLevel() < least:
+            logger.setLevel(least)
