@@ -1,157 +1,132 @@
-"""Typed callback data of the support bot: one short prefix per action, at most 64 bytes.
-
-A keyboard builds its buttons with ``Action(...).pack()``; a handler is registered with
-``Action.pattern()`` and reads its fields with ``Action.parse(query.data)``. Nothing else knows
-the strings. Data that does not parse (a stale or forged button) goes to the stale-button handler.
+"""Typed callback data of the support bot: one short prefix per action, at most 64 bytes (see
+``shared.callbacks``; a prefix taken twice in the bot fails at import). Features with a callback
+of their own define it in their module (``PartnerModule``, ``DigestOpen``).
 """
 
 from __future__ import annotations
 
-from typing import ClassVar
-
-from shared.callbacks import CallbackData, callback
-
-__all__ = ["CallbackData"]
+from shared.callbacks import CallbackData
 
 
 # --- verification (cards in the verification group) -------------------------------------------
-@callback
-class Approve(CallbackData):
-    prefix: ClassVar[str] = "va"
+class Approve(CallbackData, prefix="va"):
+    """Approve a verification request: the student is verified."""
+
     request_id: int
 
 
-@callback
-class Reject(CallbackData):
-    prefix: ClassVar[str] = "vr"
+class Reject(CallbackData, prefix="vr"):
+    """Reject a verification request: the student is told."""
+
     request_id: int
 
 
-@callback
-class MoveBuyer(CallbackData):
+class MoveBuyer(CallbackData, prefix="vm"):
     """A second account claimed a buyer: give the buyer to the new account."""
 
-    prefix: ClassVar[str] = "vm"
     request_id: int
 
 
-@callback
-class ManualReview(CallbackData):
+class ManualReview(CallbackData, prefix="vq"):
     """A student whose email/phone was not found asks an admin to look."""
 
-    prefix: ClassVar[str] = "vq"
     nonce: int = 0
 
 
 # --- assignments ------------------------------------------------------------------------------
-@callback
-class PickModule(CallbackData):
-    prefix: ClassVar[str] = "sm"
+class PickModule(CallbackData, prefix="sm"):
+    """The module of a submission (index in AVAP_MODULES)."""
+
     index: int
 
 
-@callback
-class PickKind(CallbackData):
-    prefix: ClassVar[str] = "sk"
+class PickKind(CallbackData, prefix="sk"):
+    """The kind of a submission: text, voice, video, document or photo."""
+
     kind: str
 
 
-@callback
-class ConfirmSubmission(CallbackData):
-    prefix: ClassVar[str] = "sc"
+class ConfirmSubmission(CallbackData, prefix="sc"):
+    """Send the submission summarised (1) or drop it (0)."""
+
     yes: int
 
 
-@callback
-class Grade(CallbackData):
-    prefix: ClassVar[str] = "gr"
+class Grade(CallbackData, prefix="gr"):
+    """A submission card's Grade: ask the admin for a score."""
+
     submission_id: int
 
 
-@callback
-class Revision(CallbackData):
-    prefix: ClassVar[str] = "rv"
+class Revision(CallbackData, prefix="rv"):
+    """A submission card's Request revision: ask the admin what to change."""
+
     submission_id: int
 
 
-@callback
-class ConfirmRegrade(CallbackData):
-    prefix: ClassVar[str] = "gc"
+class ConfirmRegrade(CallbackData, prefix="gc"):
+    """Replace a submission's grade with the pending one (1) or keep it (0)."""
+
     submission_id: int
     yes: int
 
 
 # --- questions --------------------------------------------------------------------------------
-@callback
-class AnswerQuestion(CallbackData):
-    prefix: ClassVar[str] = "qa"
+class AnswerQuestion(CallbackData, prefix="qa"):
+    """A question card's Answer: ask the admin for the answer."""
+
     question_id: int
 
 
 # --- broadcasts -------------------------------------------------------------------------------
-@callback
-class BroadcastAudience(CallbackData):
+class BroadcastAudience(CallbackData, prefix="ba"):
     """Audience of a broadcast: index -1 for everyone, else the module's index."""
 
-    prefix: ClassVar[str] = "ba"
     broadcast_id: int
     module_index: int
 
 
-@callback
-class BroadcastModules(CallbackData):
+class BroadcastModules(CallbackData, prefix="bm"):
     """Show the module picker for a broadcast."""
 
-    prefix: ClassVar[str] = "bm"
     broadcast_id: int
 
 
-@callback
-class BroadcastSend(CallbackData):
-    prefix: ClassVar[str] = "bs"
+class BroadcastSend(CallbackData, prefix="bs"):
+    """Start sending the broadcast (1) or cancel the draft (0)."""
+
     broadcast_id: int
     yes: int
 
 
 # --- admins -----------------------------------------------------------------------------------
-@callback
-class RemoveAdmin(CallbackData):
-    prefix: ClassVar[str] = "ar"
+class RemoveAdmin(CallbackData, prefix="ar"):
+    """An owner takes the admin right away from a user (/admins)."""
+
     telegram_id: int
 
 
-ALL: tuple[type[CallbackData], ...] = (
-    Approve, Reject, MoveBuyer, ManualReview, PickModule, PickKind, ConfirmSubmission, Grade,
-    Revision, ConfirmRegrade, AnswerQuestion, BroadcastAudience, BroadcastModules, BroadcastSend,
-    RemoveAdmin,
-)
-assert len({c.prefix for c in ALL}) == len(ALL), "two callbacks share a prefix"
-
-
 # --- the copilot and the FAQ ----------------------------------------------------------------
-@callback
-class SendSuggestion(CallbackData):
-    prefix: ClassVar[str] = "cs"
+class SendSuggestion(CallbackData, prefix="cs"):
+    """Send the copilot's suggested answer to the student as it is."""
+
     suggestion_id: int
 
 
-@callback
-class EditSuggestion(CallbackData):
-    prefix: ClassVar[str] = "ce"
+class EditSuggestion(CallbackData, prefix="ce"):
+    """Edit the copilot's suggested answer before it is sent."""
+
     suggestion_id: int
 
 
-@callback
-class DismissSuggestion(CallbackData):
-    prefix: ClassVar[str] = "cd"
+class DismissSuggestion(CallbackData, prefix="cd"):
+    """Dismiss the copilot's suggestion: the question waits for an admin."""
+
     suggestion_id: int
 
 
-@callback
-class RemoveFaq(CallbackData):
-    prefix: ClassVar[str] = "fr"
+class RemoveFaq(CallbackData, prefix="fr"):
+    """Remove an entry of the FAQ the copilot answers from (/faq)."""
+
     faq_id: int
 
-
-ALL = (*ALL, SendSuggestion, EditSuggestion, DismissSuggestion, RemoveFaq)
-assert len({c.prefix for c in ALL}) == len(ALL), "two callbacks share a prefix"

@@ -13,9 +13,8 @@ from __future__ import annotations
 
 import html
 import logging
-from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
@@ -42,16 +41,11 @@ PER_ROW = 4
 SNIPPET = 50
 
 
-@dataclass(frozen=True)
-class DigestOpen(cb.CallbackData):
+class DigestOpen(cb.CallbackData, prefix="do"):
     """Show one digest item: kind "s" (submission) or "q" (question)."""
 
-    prefix: ClassVar[str] = "do"
     kind: str
     item_id: int
-
-
-assert DigestOpen.prefix not in {c.prefix for c in cb.ALL}, "callback prefix taken"
 
 
 def _age(created: Any) -> str:

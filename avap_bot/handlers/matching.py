@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import html
 import logging
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update, User
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler
@@ -37,15 +36,10 @@ STEP_HELLO = "matching.hello"
 ANY = -1
 
 
-@dataclass(frozen=True)
-class PartnerModule(cb.CallbackData):
+class PartnerModule(cb.CallbackData, prefix="pm"):
     """The module a student wants a partner for (index in AVAP_MODULES, -1: any)."""
 
-    prefix: ClassVar[str] = "pm"
     index: int
-
-
-assert PartnerModule.prefix not in {c.prefix for c in cb.ALL}, "callback prefix taken"
 
 
 def module_keyboard(modules: list[str], per_row: int = 4) -> InlineKeyboardMarkup:
@@ -92,6 +86,7 @@ def introduction(pair: dict, to: dict, partner: dict) -> tuple[str, InlineKeyboa
 
 async def _join(update: Update, context: BotContext, module: str | None) -> None:
     """Pair the student now, or put them in the pool."""
+
     user: User = update.effective_user
     services = context.services
     storage = services.storage
