@@ -5,128 +5,168 @@ of their own define it in their module (``PartnerModule``, ``DigestOpen``).
 
 from __future__ import annotations
 
-from shared.callbacks import CallbackData
+from typing import ClassVar
+
+from shared.callbacks import CallbackData, callback
 
 
 # --- verification (cards in the verification group) -------------------------------------------
-class Approve(CallbackData, prefix="va"):
+@callback
+class Approve(CallbackData):
     """Approve a verification request: the student is verified."""
 
+    prefix: ClassVar[str] = "va"
     request_id: int
 
 
-class Reject(CallbackData, prefix="vr"):
+@callback
+class Reject(CallbackData):
     """Reject a verification request: the student is told."""
 
+    prefix: ClassVar[str] = "vr"
     request_id: int
 
 
-class MoveBuyer(CallbackData, prefix="vm"):
+@callback
+class MoveBuyer(CallbackData):
     """A second account claimed a buyer: give the buyer to the new account."""
 
+    prefix: ClassVar[str] = "vm"
     request_id: int
 
 
-class ManualReview(CallbackData, prefix="vq"):
+@callback
+class ManualReview(CallbackData):
     """A student whose email/phone was not found asks an admin to look."""
 
+    prefix: ClassVar[str] = "vq"
     nonce: int = 0
 
 
 # --- assignments ------------------------------------------------------------------------------
-class PickModule(CallbackData, prefix="sm"):
+@callback
+class PickModule(CallbackData):
     """The module of a submission (index in AVAP_MODULES)."""
 
+    prefix: ClassVar[str] = "sm"
     index: int
 
 
-class PickKind(CallbackData, prefix="sk"):
+@callback
+class PickKind(CallbackData):
     """The kind of a submission: text, voice, video, document or photo."""
 
+    prefix: ClassVar[str] = "sk"
     kind: str
 
 
-class ConfirmSubmission(CallbackData, prefix="sc"):
+@callback
+class ConfirmSubmission(CallbackData):
     """Send the submission summarised (1) or drop it (0)."""
 
+    prefix: ClassVar[str] = "sc"
     yes: int
 
 
-class Grade(CallbackData, prefix="gr"):
+@callback
+class Grade(CallbackData):
     """A submission card's Grade: ask the admin for a score."""
 
+    prefix: ClassVar[str] = "gr"
     submission_id: int
 
 
-class Revision(CallbackData, prefix="rv"):
+@callback
+class Revision(CallbackData):
     """A submission card's Request revision: ask the admin what to change."""
 
+    prefix: ClassVar[str] = "rv"
     submission_id: int
 
 
-class ConfirmRegrade(CallbackData, prefix="gc"):
+@callback
+class ConfirmRegrade(CallbackData):
     """Replace a submission's grade with the pending one (1) or keep it (0)."""
 
+    prefix: ClassVar[str] = "gc"
     submission_id: int
     yes: int
 
 
 # --- questions --------------------------------------------------------------------------------
-class AnswerQuestion(CallbackData, prefix="qa"):
+@callback
+class AnswerQuestion(CallbackData):
     """A question card's Answer: ask the admin for the answer."""
 
+    prefix: ClassVar[str] = "qa"
     question_id: int
 
 
 # --- broadcasts -------------------------------------------------------------------------------
-class BroadcastAudience(CallbackData, prefix="ba"):
+@callback
+class BroadcastAudience(CallbackData):
     """Audience of a broadcast: index -1 for everyone, else the module's index."""
 
+    prefix: ClassVar[str] = "ba"
     broadcast_id: int
     module_index: int
 
 
-class BroadcastModules(CallbackData, prefix="bm"):
+@callback
+class BroadcastModules(CallbackData):
     """Show the module picker for a broadcast."""
 
+    prefix: ClassVar[str] = "bm"
     broadcast_id: int
 
 
-class BroadcastSend(CallbackData, prefix="bs"):
+@callback
+class BroadcastSend(CallbackData):
     """Start sending the broadcast (1) or cancel the draft (0)."""
 
+    prefix: ClassVar[str] = "bs"
     broadcast_id: int
     yes: int
 
 
 # --- admins -----------------------------------------------------------------------------------
-class RemoveAdmin(CallbackData, prefix="ar"):
+@callback
+class RemoveAdmin(CallbackData):
     """An owner takes the admin right away from a user (/admins)."""
 
+    prefix: ClassVar[str] = "ar"
     telegram_id: int
 
 
 # --- the copilot and the FAQ ----------------------------------------------------------------
-class SendSuggestion(CallbackData, prefix="cs"):
+@callback
+class SendSuggestion(CallbackData):
     """Send the copilot's suggested answer to the student as it is."""
 
+    prefix: ClassVar[str] = "cs"
     suggestion_id: int
 
 
-class EditSuggestion(CallbackData, prefix="ce"):
+@callback
+class EditSuggestion(CallbackData):
     """Edit the copilot's suggested answer before it is sent."""
 
+    prefix: ClassVar[str] = "ce"
     suggestion_id: int
 
 
-class DismissSuggestion(CallbackData, prefix="cd"):
+@callback
+class DismissSuggestion(CallbackData):
     """Dismiss the copilot's suggestion: the question waits for an admin."""
 
+    prefix: ClassVar[str] = "cd"
     suggestion_id: int
 
 
-class RemoveFaq(CallbackData, prefix="fr"):
+@callback
+class RemoveFaq(CallbackData):
     """Remove an entry of the FAQ the copilot answers from (/faq)."""
 
+    prefix: ClassVar[str] = "fr"
     faq_id: int
 

@@ -55,17 +55,19 @@ async def settle(update: Update, work: Callable[[], Awaitable[Any]]) -> None:
         await refuse(update, no.text, alert=no.alert)
 
 
-def loads(load: Callable[[Update, BotContext], Awaitable[R]],
+def loads(load: Callable[[Update, BotContext], Awaitable[R | None]],
           ) -> Callable[[Callable[[Update, BotContext, R], Awaitable[Any]]], Handler]:
     """A decorator: ``load`` what the handler works on (the row of an argument, say), then run
-    the handler with it as a third argument. When ``load`` or the handler raises ``Refused``,
-    the user hears why, and nothing else happens."""
+    the handler with it as a third argument (None: the handler does not run, ``load`` has told
+    the user why). When ``load`` or the handler raises ``Refused``, the user hears why, and
+    nothing else happens."""
 
     def decorate(step: Callable[[Update, BotContext, R], Awaitable[Any]]) -> Handler:
         @functools.wraps(step)
         async def handler(update: Update, context: BotContext) -> None:
             async def work() -> None:
-                await step(update, context, await load(update, context))
+                if (row := await load(update, context)) is not None:
+                    await step(update, context, row)
 
             await settle(update, work)
 

@@ -8,212 +8,278 @@ import.
 
 from __future__ import annotations
 
-from shared.callbacks import CallbackData
+from typing import ClassVar
+
+from shared.callbacks import CallbackData, callback
 
 
 # --- post actions handled by handlers/compose.py ----------------------------------------------
-class EditPost(CallbackData, prefix="pe"):
+@callback
+class EditPost(CallbackData):
     """Open the edit menu of a post (back to any step)."""
 
+    prefix: ClassVar[str] = "pe"
     post_id: int
 
 
-class PreviewPost(CallbackData, prefix="pv"):
+@callback
+class PreviewPost(CallbackData):
     """Show the post exactly as it will appear, with its actions."""
 
+    prefix: ClassVar[str] = "pv"
     post_id: int
 
 
-class SaveDraft(CallbackData, prefix="pd"):
+@callback
+class SaveDraft(CallbackData):
     """Leave composing; the post stays where it is (a draft: in /drafts)."""
 
+    prefix: ClassVar[str] = "pd"
     post_id: int
 
 
-class DiscardPost(CallbackData, prefix="px"):
+@callback
+class DiscardPost(CallbackData):
     """Cancel composing: a post that never left the drafts is deleted."""
 
+    prefix: ClassVar[str] = "px"
     post_id: int
 
 
 # --- post actions handled by handlers/publishing.py and handlers/schedule.py ------------------
-class PublishNow(CallbackData, prefix="pn"):
+@callback
+class PublishNow(CallbackData):
     """Send a draft, scheduled, failed or missed post to the channel now."""
 
+    prefix: ClassVar[str] = "pn"
     post_id: int
 
 
-class SchedulePost(CallbackData, prefix="ps"):
+@callback
+class SchedulePost(CallbackData):
     """Open the calendar to (re)schedule a post."""
 
+    prefix: ClassVar[str] = "ps"
     post_id: int
 
 
-class Unschedule(CallbackData, prefix="pu"):
+@callback
+class Unschedule(CallbackData):
     """A scheduled (or failed, or missed) post goes back to the drafts."""
 
+    prefix: ClassVar[str] = "pu"
     post_id: int
 
 
-class RetryPost(CallbackData, prefix="pr"):
+@callback
+class RetryPost(CallbackData):
     """Publish a failed or missed post now."""
 
+    prefix: ClassVar[str] = "pr"
     post_id: int
 
 
-class UpdatePublished(CallbackData, prefix="pc"):
+@callback
+class UpdatePublished(CallbackData):
     """Apply the edited text/buttons of a published post to the channel."""
 
+    prefix: ClassVar[str] = "pc"
     post_id: int
 
 
-class DeletePost(CallbackData, prefix="pk"):
+@callback
+class DeletePost(CallbackData):
     """Delete a published post from the channel (asks for a confirmation first)."""
 
+    prefix: ClassVar[str] = "pk"
     post_id: int
 
 
 # --- editors (handlers/editors.py) ------------------------------------------------------------
-class RemoveEditor(CallbackData, prefix="er"):
+@callback
+class RemoveEditor(CallbackData):
     """An owner takes the editor right away from a user added from the bot (/editors)."""
 
+    prefix: ClassVar[str] = "er"
     telegram_id: int
 
 
 # --- compose (handlers/compose.py): the steps of writing a post -------------------------------
-class ComposeFormat(CallbackData, prefix="cf"):
+@callback
+class ComposeFormat(CallbackData):
     """The format picked (``post_id`` 0 for a new post, else the post whose format changes)."""
 
+    prefix: ClassVar[str] = "cf"
     post_id: int
     post_format: str
 
 
-class ComposeText(CallbackData, prefix="ct"):
+@callback
+class ComposeText(CallbackData):
     """A choice of the text round: ok, regen, improve, own, tpl, review, or a language."""
 
+    prefix: ClassVar[str] = "ct"
     post_id: int
     action: str
 
 
-class ComposeMedia(CallbackData, prefix="cm"):
+@callback
+class ComposeMedia(CallbackData):
     """The kind of media: photo, video, animation or none."""
 
+    prefix: ClassVar[str] = "cm"
     post_id: int
     kind: str
 
 
-class ComposeFit(CallbackData, prefix="cl"):
+@callback
+class ComposeFit(CallbackData):
     """A caption too long for its media: shorten, separate or own."""
 
+    prefix: ClassVar[str] = "cl"
     post_id: int
     choice: str
 
 
-class ComposeButtons(CallbackData, prefix="cb"):
+@callback
+class ComposeButtons(CallbackData):
     """The CTA step: suggested, none, done or clear."""
 
+    prefix: ClassVar[str] = "cb"
     post_id: int
     choice: str
 
 
-class ComposeTitle(CallbackData, prefix="cn"):
+@callback
+class ComposeTitle(CallbackData):
     """Use the title made from the first line of the text."""
 
+    prefix: ClassVar[str] = "cn"
     post_id: int
 
 
-class ComposeEdit(CallbackData, prefix="ce"):
+@callback
+class ComposeEdit(CallbackData):
     """The edit menu: go back to one step (format, keywords, text, media, buttons, title)."""
 
+    prefix: ClassVar[str] = "ce"
     post_id: int
     field: str
 
 
 # --- schedule / publishing / manage (handlers/schedule.py, handlers/publishing.py) ------------
-class ScheduleMonth(CallbackData, prefix="sm"):
+@callback
+class ScheduleMonth(CallbackData):
     """Show the calendar of a month (``month`` is YYYYMM)."""
 
+    prefix: ClassVar[str] = "sm"
     post_id: int
     month: str
 
 
-class ScheduleDay(CallbackData, prefix="sd"):
+@callback
+class ScheduleDay(CallbackData):
     """A day picked in the calendar (``day`` is YYYYMMDD): show the hours."""
 
+    prefix: ClassVar[str] = "sd"
     post_id: int
     day: str
 
 
-class ScheduleHour(CallbackData, prefix="sh"):
+@callback
+class ScheduleHour(CallbackData):
     """An hour picked: show the minutes (steps of 5)."""
 
+    prefix: ClassVar[str] = "sh"
     post_id: int
     day: str
     hour: int
 
 
-class ScheduleAt(CallbackData, prefix="st"):
+@callback
+class ScheduleAt(CallbackData):
     """The publication time picked (``at`` is YYYYMMDDHHMM in CHANNEL_TIMEZONE)."""
 
+    prefix: ClassVar[str] = "st"
     post_id: int
     at: str
 
 
-class ScheduleNoop(CallbackData, prefix="sx"):
+@callback
+class ScheduleNoop(CallbackData):
     """A calendar cell that does nothing (a past day, a weekday name, the month's title)."""
 
+    prefix: ClassVar[str] = "sx"
 
-class SchedulerCleanup(CallbackData, prefix="sc"):
+@callback
+class SchedulerCleanup(CallbackData):
     """/scheduler's "clean up": failed posts go back to the drafts."""
 
+    prefix: ClassVar[str] = "sc"
 
-class ManagePost(CallbackData, prefix="mp"):
+@callback
+class ManagePost(CallbackData):
     """A post's card from a list: its summary and every action."""
 
+    prefix: ClassVar[str] = "mp"
     post_id: int
 
 
-class ConfirmDelete(CallbackData, prefix="md"):
+@callback
+class ConfirmDelete(CallbackData):
     """The confirmation of DeletePost: delete every message of the post in the channel."""
 
+    prefix: ClassVar[str] = "md"
     post_id: int
 
 
-class KeepPost(CallbackData, prefix="mk"):
+@callback
+class KeepPost(CallbackData):
     """The "no" of the delete confirmation."""
 
+    prefix: ClassVar[str] = "mk"
     post_id: int
 
 
 # --- analytics (handlers/analytics.py): prefixes starting with a ---------------------------
-class StatsPeriod(CallbackData, prefix="ap"):
+@callback
+class StatsPeriod(CallbackData):
     """Show the dashboard of a period (today, 7d, 30d)."""
 
+    prefix: ClassVar[str] = "ap"
     key: str
 
 
-class StatsChart(CallbackData, prefix="ac"):
+@callback
+class StatsChart(CallbackData):
     """The chart of the dashboard's period."""
 
+    prefix: ClassVar[str] = "ac"
     key: str
 
 
-class ExportKind(CallbackData, prefix="ak"):
+@callback
+class ExportKind(CallbackData):
     """What to export: posts, events or the summary."""
 
+    prefix: ClassVar[str] = "ak"
     kind: str
 
 
-class ExportPeriod(CallbackData, prefix="aq"):
+@callback
+class ExportPeriod(CallbackData):
     """The period of an export of ``kind``."""
 
+    prefix: ClassVar[str] = "aq"
     kind: str
     key: str
 
 
-class ExportFile(CallbackData, prefix="af"):
+@callback
+class ExportFile(CallbackData):
     """The file of an export: CSV or JSON."""
 
+    prefix: ClassVar[str] = "af"
     kind: str
     key: str
     fmt: str

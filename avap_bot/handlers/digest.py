@@ -14,7 +14,7 @@ from __future__ import annotations
 import html
 import logging
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
@@ -23,6 +23,7 @@ from telegram.ext import Application, CallbackQueryHandler
 from avap_bot import callbacks as cb
 from avap_bot import keyboards, texts
 from avap_bot.access import admin_only
+from shared.callbacks import callback
 from shared.flows import BotContext
 from shared.storage import utcnow
 from shared.telegram_outbox import send_later
@@ -41,9 +42,11 @@ PER_ROW = 4
 SNIPPET = 50
 
 
-class DigestOpen(cb.CallbackData, prefix="do"):
+@callback
+class DigestOpen(cb.CallbackData):
     """Show one digest item: kind "s" (submission) or "q" (question)."""
 
+    prefix: ClassVar[str] = "do"
     kind: str
     item_id: int
 

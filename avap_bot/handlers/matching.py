@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import html
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update, User
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler
@@ -23,6 +23,7 @@ from avap_bot import callbacks as cb
 from avap_bot import keyboards, texts
 from avap_bot.access import student_only
 from avap_bot.filters import PRIVATE, STEP_INPUT, menu_button
+from shared.callbacks import callback
 from shared.flows import BotContext, in_step
 from shared.telegram_outbox import send_later
 
@@ -36,9 +37,11 @@ STEP_HELLO = "matching.hello"
 ANY = -1
 
 
-class PartnerModule(cb.CallbackData, prefix="pm"):
+@callback
+class PartnerModule(cb.CallbackData):
     """The module a student wants a partner for (index in AVAP_MODULES, -1: any)."""
 
+    prefix: ClassVar[str] = "pm"
     index: int
 
 
