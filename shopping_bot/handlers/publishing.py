@@ -41,6 +41,8 @@ log = logging.getLogger(__name__)
 LIST_LIMIT = 20
 DELETABLE_FOR = timedelta(hours=48)  # Telegram: a bot deletes only messages younger than this
 BUTTON_TITLE = 28
+# why a post cannot be published now, by the status that stops it
+_NOT_NOW = {PUBLISHING: texts.PUBLISH_BUSY, PUBLISHED: texts.ALREADY_PUBLISHED}
 
 
 def _button(label: str, data: cb.CallbackData) -> InlineKeyboardButton:
@@ -61,8 +63,8 @@ async def _publish(update: Update, context: BotContext, data: cb.PublishNow | cb
     if services.settings.shopping_channel_id is None:
         raise Refused(texts.NO_CHANNEL)
     if post["status"] not in statuses:
-        raise Refused({PUBLISHING: texts.PUBLISH_BUSY, PUBLISHED: texts.ALREADY_PUBLISHED}.get(
-            post["status"], texts.PUBLISH_NOT_ALLOWED.format(status=status_of(post))))
+        raise Refused(_NOT_NOW.get(post["status"],
+                                   texts.PUBLISH_NOT_ALLOWED.format(status=status_of(post))))
     await update.callback_query.answer(texts.PUBLISHING_ANSWER)
     outcome = await publisher.publish_now(context.bot, services, data.post_id,
                                           update.effective_user.id, statuses)
@@ -79,9 +81,7 @@ async def _publish(update: Update, context: BotContext, data: cb.PublishNow | cb
         await _say(update, context, texts.NO_CHANNEL)
     else:  # someone else claimed it between our read and our claim
         status = fresh["status"] if outcome.post else None
-        await _say(update, context, {PUBLISHING: texts.PUBLISH_BUSY,
-                                     PUBLISHED: texts.ALREADY_PUBLISHED}.get(
-            status, texts.STALE_BUTTON))
+        await _say(update, context, _NOT_NOW.get(status, texts.STALE_BUTTON))
 
 
 @on_button(cb.PublishNow)
