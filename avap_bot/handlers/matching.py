@@ -17,13 +17,14 @@ import logging
 from typing import TYPE_CHECKING, ClassVar
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update, User
-from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler
+from telegram.ext import CommandHandler, MessageHandler
 
 from avap_bot import callbacks as cb
 from avap_bot import keyboards, texts
 from avap_bot.access import student_only
 from avap_bot.filters import PRIVATE, STEP_INPUT, menu_button
-from shared.callbacks import callback
+from shared.access import Refused
+from shared.callbacks import button_handlers, callback, on_button
 from shared.flows import BotContext, in_step
 from shared.telegram_outbox import send_later
 
@@ -139,15 +140,13 @@ async def find_partner(update: Update, context: BotContext) -> None:
 
 
 @student_only
-async def module_chosen(update: Update, context: BotContext) -> None:
+@on_button(PartnerModule)
+async def module_chosen(update: Update, context: BotContext, data: PartnerModule) -> None:
     """A module button (or "any") of the partner search."""
-    query = update.callback_query
-    data = PartnerModule.parse(query.data)
     modules = context.services.settings.avap_modules
-    if data is None or data.index >= len(modules) or data.index < ANY:
-        await query.answer(texts.STALE_BUTTON)
-        return
-    await query.answer()
+    if data.index >= len(modules) or data.index < ANY:
+        raise Refused(texts.STALE_BUTTON, alert=False)
+    await update.callback_query.answer()
     await _join(update, context, None if data.index == ANY else modules[data.index])
 
 
@@ -192,7 +191,7 @@ async def pool_size(services: Services) -> int:
 
 HANDLERS = [
     MessageHandler(menu_button(texts.MENU_PARTNER), find_partner),
-    CallbackQueryHandler(module_chosen, pattern=PartnerModule.pattern()),
+    *button_handlers(module_chosen),
     CommandHandler("unmatch", unmatch, filters=PRIVATE),
     MessageHandler(STEP_INPUT & in_step(STEP_HELLO), hello_received),
 ]
