@@ -148,26 +148,27 @@ async def export(update: Update, context: BotContext) -> None:
                                               reply_markup=InlineKeyboardMarkup(rows))
 
 
+async def _ask_next(update: Update, data: CallbackData, question: str,
+                    choices: list[tuple[str, CallbackData]]) -> None:
+    """The next question of /export in the same message, its choices one row of buttons."""
+    await _answer_offered(update, data)
+    row = [InlineKeyboardButton(label, callback_data=choice.pack()) for label, choice in choices]
+    await update.callback_query.edit_message_text(question,
+                                                  reply_markup=InlineKeyboardMarkup([row]))
+
+
 @on_button(ExportKind)
 async def export_kind(update: Update, context: BotContext, data: ExportKind) -> None:
     """What was chosen: ask for the period."""
-    await _answer_offered(update, data)
-    row = [InlineKeyboardButton(texts.BTN_PERIOD[k], callback_data=ExportPeriod(data.kind,
-                                                                                k).pack())
-           for k in PERIODS]
-    await update.callback_query.edit_message_text(texts.EXPORT_CHOOSE_PERIOD,
-                                                  reply_markup=InlineKeyboardMarkup([row]))
+    await _ask_next(update, data, texts.EXPORT_CHOOSE_PERIOD,
+                    [(texts.BTN_PERIOD[k], ExportPeriod(data.kind, k)) for k in PERIODS])
 
 
 @on_button(ExportPeriod)
 async def export_period(update: Update, context: BotContext, data: ExportPeriod) -> None:
     """The period was chosen: ask for the file format."""
-    await _answer_offered(update, data)
-    row = [InlineKeyboardButton(fmt.upper(), callback_data=ExportFile(data.kind, data.key,
-                                                                      fmt).pack())
-           for fmt in FORMATS]
-    await update.callback_query.edit_message_text(texts.EXPORT_CHOOSE_FORMAT,
-                                                  reply_markup=InlineKeyboardMarkup([row]))
+    await _ask_next(update, data, texts.EXPORT_CHOOSE_FORMAT,
+                    [(fmt.upper(), ExportFile(data.kind, data.key, fmt)) for fmt in FORMATS])
 
 
 @on_button(ExportFile)
