@@ -1,22 +1,38 @@
 """Typed callback data: one short prefix per action, at most 64 bytes (shared by both bots).
 
-A keyboard builds its buttons with ``Action(...).pack()``; a handler is registered with
-``Action.pattern()`` and reads its fields with ``Action.parse(query.data)``. Nothing else knows
-the strings. Data that does not parse (a stale or forged button) goes to a stale-button handler.
+A callback is a class decorated with ``@callback``, its ``prefix`` and its fields; a keyboard
+builds its buttons with ``Action(...).pack()``. Its handler is written as a step decorated with
+``on_button(Action, load)`` and registered with ``button_handlers``: it gets the parsed data and
+what ``load`` found, or the user hears why not. Nothing else knows the strings. Data that does
+not parse (a stale or forged button) matches no pattern and goes to the bot's stale-button
+handler.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
-from typing import Any, ClassVar, Self, TypeVar, dataclass_transform, get_type_hints
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar, dataclass_transform
 
+if TYPE_CHECKING:
+    from telegram import Update
+    from telegram.ext import CallbackQueryHandler
+
+    from shared.flows import BotContext
+
+_INT = r"-?\d{1,19}"
+_TEXT = r"[^:]{1,40}"
+# the prefixes taken in each bot package: a second callback with one is a mistake
+_PREFIXES: dict[str, dict[str, str]] = {}
 _C = TypeVar("_C", bound=type)
 
 
 @dataclass_transform(frozen_default=True)
 def callback(cls: _C) -> _C:
-    """``@dataclass(frozen=True)`` for callback data, at a fifth of its start-up cost.
+    """``@dataclass(frozen=True)`` for callback data, at a fifth of its start-up cost; and its
+    prefix checked: one taken by another callback of the same bot package fails at import.
 
     A frozen dataclass compiles six methods per class (``__init__``, ``__eq__``, ``__hash__``,
     ``__repr__``, ``__setattr__``, ``__delattr__``): ~0.45 ms each class, ~23 ms of CPU for the
@@ -24,6 +40,9 @@ def callback(cls: _C) -> _C:
     provides the other five once, with the same behaviour (equal when the class and the fields
     are; a field cannot be changed once set).
     """
+    taken = _PREFIXES.setdefault(cls.__module__.partition(".")[0], {})
+    if taken.setdefault(cls.prefix, cls.__qualname__) != cls.__qualname__:
+        raise ValueError(f"callback prefix {cls.prefix!r} taken by {taken[cls.prefix]}")
     return dataclasses.dataclass(eq=False, repr=False)(cls)
 
 
@@ -64,26 +83,59 @@ class CallbackData:
         return data
 
     @classmethod
+    def _ints(cls) -> tuple[bool, ...]:
+        """Which fields are ints (the annotations are strings: ``from __future__``)."""
+        return tuple(f.type in (int, "int") for f in dataclasses.fields(cls))  # type: ignore[arg-type]
+
+    @classmethod
     def pattern(cls) -> re.Pattern[str]:
-        n = len(dataclasses.fields(cls))  # type: ignore[arg-type]
-        fields = "".join(r":([^:]{1,40})" for _ in range(n))
+        """What ``parse`` accepts: a handler registered with it gets only data that parses."""
+        fields = "".join(f":({_INT if is_int else _TEXT})" for is_int in cls._ints())
         return re.compile(rf"^{re.escape(cls.prefix)}{fields}$")
 
     @classmethod
     def parse(cls, data: str | None) -> Self | None:
         """The callback, or None when ``data`` is not one of ours or is malformed."""
-        if not data:
-            return None
-        m = cls.pattern().match(data)
+        m = cls.pattern().match(data or "")
         if not m:
             return None
-        hints = get_type_hints(cls)
-        values = []
-        for f, raw in zip(dataclasses.fields(cls), m.groups(), strict=True):  # type: ignore[arg-type]
-            if hints[f.name] is int:
-                if not re.fullmatch(r"-?\d{1,19}", raw):
-                    return None
-                values.append(int(raw))
-            else:
-                values.append(raw)
-        return cls(*values)
+        return cls(*(int(raw) if is_int else raw
+                     for is_int, raw in zip(cls._ints(), m.groups(), strict=True)))
+
+
+def on_button(action: type[CallbackData],
+              load: Callable[[Update, BotContext, Any], Awaitable[Any]] | None = None,
+              ) -> Callable[[Callable[..., Awaitable[Any]]], Callable[..., Awaitable[None]]]:
+    """A decorator for the handler of ``action``'s buttons, written as a step that gets the
+    parsed data: ``step(update, context, data)``, or with ``load``
+    ``step(update, context, data, row)`` where ``row = await load(update, context, data)``
+    (the post, the submission... the button points at; None: the step does not run, ``load``
+    has told the user why). When ``load`` or the step raises ``shared.access.Refused``, the
+    button is answered with why, and nothing else happens."""
+    from shared.access import settle
+
+    def decorate(step: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[None]]:
+        @functools.wraps(step)
+        async def handler(update: Update, context: BotContext) -> None:
+            data = action.parse(update.callback_query.data)
+
+            async def work() -> None:
+                if load is None:
+                    await step(update, context, data)
+                elif (row := await load(update, context, data)) is not None:
+                    await step(update, context, data, row)
+
+            await settle(update, work)
+
+        handler.button = action  # type: ignore[attr-defined]
+        return handler
+
+    return decorate
+
+
+def button_handlers(*handlers: Callable[..., Awaitable[Any]]) -> list[CallbackQueryHandler]:
+    """PTB's handler of each ``on_button`` handler, for its action's buttons."""
+    from telegram.ext import CallbackQueryHandler
+
+    return [CallbackQueryHandler(h, pattern=h.button.pattern())  # type: ignore[attr-defined]
+            for h in handlers]

@@ -2,7 +2,8 @@
 
 Prefixes: the post actions shared by several features are defined here, with the module that
 handles them; each feature adds its own below with its own first letter (compose: ``c``,
-schedule/publishing/manage: ``s`` and ``m``, editors: ``e``). A test checks they are unique.
+schedule/publishing/manage: ``s`` and ``m``, editors: ``e``); a prefix taken twice fails at
+import.
 """
 
 from __future__ import annotations
@@ -10,8 +11,6 @@ from __future__ import annotations
 from typing import ClassVar
 
 from shared.callbacks import CallbackData, callback
-
-__all__ = ["CallbackData"]
 
 
 # --- post actions handled by handlers/compose.py ----------------------------------------------
@@ -33,6 +32,8 @@ class PreviewPost(CallbackData):
 
 @callback
 class SaveDraft(CallbackData):
+    """Leave composing; the post stays where it is (a draft: in /drafts)."""
+
     prefix: ClassVar[str] = "pd"
     post_id: int
 
@@ -48,6 +49,8 @@ class DiscardPost(CallbackData):
 # --- post actions handled by handlers/publishing.py and handlers/schedule.py ------------------
 @callback
 class PublishNow(CallbackData):
+    """Send a draft, scheduled, failed or missed post to the channel now."""
+
     prefix: ClassVar[str] = "pn"
     post_id: int
 
@@ -208,13 +211,11 @@ class ScheduleNoop(CallbackData):
 
     prefix: ClassVar[str] = "sx"
 
-
 @callback
 class SchedulerCleanup(CallbackData):
     """/scheduler's "clean up": failed posts go back to the drafts."""
 
     prefix: ClassVar[str] = "sc"
-
 
 @callback
 class ManagePost(CallbackData):
@@ -251,18 +252,24 @@ class StatsPeriod(CallbackData):
 
 @callback
 class StatsChart(CallbackData):
+    """The chart of the dashboard's period."""
+
     prefix: ClassVar[str] = "ac"
     key: str
 
 
 @callback
 class ExportKind(CallbackData):
+    """What to export: posts, events or the summary."""
+
     prefix: ClassVar[str] = "ak"
     kind: str
 
 
 @callback
 class ExportPeriod(CallbackData):
+    """The period of an export of ``kind``."""
+
     prefix: ClassVar[str] = "aq"
     kind: str
     key: str
@@ -270,6 +277,8 @@ class ExportPeriod(CallbackData):
 
 @callback
 class ExportFile(CallbackData):
+    """The file of an export: CSV or JSON."""
+
     prefix: ClassVar[str] = "af"
     kind: str
     key: str

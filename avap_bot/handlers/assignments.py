@@ -12,13 +12,15 @@ from typing import Any
 
 from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
-from telegram.ext import CallbackQueryHandler, MessageHandler
+from telegram.ext import MessageHandler
 
 from avap_bot import callbacks as cb
 from avap_bot import keyboards, texts
 from avap_bot.access import student_only
 from avap_bot.cards import queue_card
 from avap_bot.filters import STEP_INPUT, menu_button
+from shared.access import Refused
+from shared.callbacks import button_handlers, on_button
 from shared.flows import BotContext, in_step
 from shared.storage import utcnow
 from shared.telegram import is_message_not_modified, is_query_too_old
@@ -120,15 +122,14 @@ async def start_submission(update: Update, context: BotContext) -> None:
 
 
 @student_only
-async def module_chosen(update: Update, context: BotContext) -> None:
+@on_button(cb.PickModule)
+async def module_chosen(update: Update, context: BotContext, data: cb.PickModule) -> None:
     """A module picked (in the picker, or a Resubmit button): unless on cooldown, ask the kind."""
     query = update.callback_query
     modules = context.services.settings.avap_modules
-    index = cb.PickModule.parse(query.data).index
-    if not 0 <= index < len(modules):
-        await answer(query, texts.STALE_BUTTON)
-        return
-    module = modules[index]
+    if not 0 <= data.index < len(modules):
+        raise Refused(texts.STALE_BUTTON, alert=False)
+    module = modules[data.index]
     wait = await _cooldown_left(context, update.effective_user.id, module)
     if wait > 0:
         await answer(query)
@@ -144,20 +145,19 @@ async def module_chosen(update: Update, context: BotContext) -> None:
 
 
 @student_only
-async def kind_chosen(update: Update, context: BotContext) -> None:
+@on_button(cb.PickKind)
+async def kind_chosen(update: Update, context: BotContext, data: cb.PickKind) -> None:
     """The kind of work picked: ask for it (a new pick while waiting changes the kind)."""
-    query = update.callback_query
-    kind = cb.PickKind.parse(query.data).kind
+    kind = data.kind
     flow = context.flow
     if flow.step not in (STEP_KIND, STEP_CONTENT, STEP_CONFIRM) or kind not in keyboards.KINDS:
-        await answer(query, texts.STALE_BUTTON)
-        return
+        raise Refused(texts.STALE_BUTTON, alert=False)
     for key in ("message_id", "content", "file_id", "summary"):
         flow.data.pop(key, None)
     await _next_step(update, context, STEP_CONTENT, texts.SUBMIT_SEND_NOW.format(
         module=html.escape(flow.data["module"]), label=keyboards.KINDS[kind],
         what=texts.SUBMIT_WHAT[kind]), kind=kind)
-    await answer(query)
+    await answer(update.callback_query)
 
 
 @student_only
@@ -191,15 +191,15 @@ async def use_the_buttons(update: Update, context: BotContext) -> None:
 
 
 @student_only
-async def confirm(update: Update, context: BotContext) -> None:
+@on_button(cb.ConfirmSubmission)
+async def confirm(update: Update, context: BotContext, data: cb.ConfirmSubmission) -> None:
     """Send or Cancel under the summary: store the submission and post its card, or drop it."""
     query = update.callback_query
     flow = context.flow
     if flow.step != STEP_CONFIRM or query.message is None or \
             query.message.message_id != flow.data.get("summary"):
-        await answer(query, texts.STALE_BUTTON)
-        return
-    if not cb.ConfirmSubmission.parse(query.data).yes:
+        raise Refused(texts.STALE_BUTTON, alert=False)
+    if not data.yes:
         flow.clear()
         await show(query, texts.SUBMIT_CANCELLED)
         await answer(query)
@@ -251,9 +251,7 @@ async def _post_card(context: BotContext, submission: Row) -> None:
 
 HANDLERS = [
     MessageHandler(menu_button(texts.MENU_SUBMIT), start_submission),
-    CallbackQueryHandler(module_chosen, pattern=cb.PickModule.pattern()),
-    CallbackQueryHandler(kind_chosen, pattern=cb.PickKind.pattern()),
-    CallbackQueryHandler(confirm, pattern=cb.ConfirmSubmission.pattern()),
+    *button_handlers(module_chosen, kind_chosen, confirm),
     MessageHandler(STEP_INPUT & in_step(STEP_CONTENT, STEP_CONFIRM), content_received),
     MessageHandler(STEP_INPUT & in_step(STEP_MODULE, STEP_KIND), use_the_buttons),
 ]

@@ -14,14 +14,15 @@ from typing import TYPE_CHECKING, Any
 
 from telegram import Message, Update
 from telegram.error import BadRequest
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler
+from telegram.ext import Application, CommandHandler, MessageHandler
 
 from avap_bot import broadcasting, keyboards, texts
 from avap_bot import callbacks as cb
 from avap_bot.access import admin_only
 from avap_bot.broadcasting import audience_label
 from avap_bot.filters import NEW, STEP_INPUT
-from shared.access import refuse
+from shared.access import Refused, refuse
+from shared.callbacks import button_handlers, on_button
 from shared.flows import BotContext, in_step
 from shared.telegram import is_message_not_modified
 
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 STEP_MESSAGE = "broadcast.message"
+Button = cb.BroadcastModules | cb.BroadcastAudience | cb.BroadcastSend
 
 
 def _kind(message: Message) -> str | None:
@@ -79,12 +81,11 @@ async def message_received(update: Update, context: BotContext) -> None:
                              reply_markup=keyboards.broadcast_audience(broadcast_id, everyone))
 
 
-async def _draft(update: Update, context: BotContext, broadcast_id: int) -> dict | None:
-    """The broadcast if it is still a draft; else the admin is told and None is returned."""
-    broadcast = await context.services.storage.avap.get_broadcast(broadcast_id)
+async def _draft(update: Update, context: BotContext, data: Button) -> dict:
+    """The broadcast of a button while it is still a draft (refused once it is not)."""
+    broadcast = await context.services.storage.avap.get_broadcast(data.broadcast_id)
     if broadcast is None or broadcast["status"] != "draft":
-        await update.callback_query.answer(texts.BROADCAST_NOT_DRAFT, show_alert=True)
-        return None
+        raise Refused(texts.BROADCAST_NOT_DRAFT)
     return broadcast
 
 
@@ -98,29 +99,25 @@ async def _edit(query: Any, text: str, reply_markup: Any = None) -> None:
 
 
 @admin_only
-async def modules_shown(update: Update, context: BotContext) -> None:
+@on_button(cb.BroadcastModules, _draft)
+async def modules_shown(update: Update, context: BotContext, data: cb.BroadcastModules,
+                        broadcast: dict) -> None:
     """The "students of one module" button: show the module picker."""
     query = update.callback_query
-    broadcast_id = cb.BroadcastModules.parse(query.data).broadcast_id
-    if await _draft(update, context, broadcast_id) is None:
-        return
     await _edit(query, texts.BROADCAST_PICK_MODULE, keyboards.broadcast_modules(
-        broadcast_id, context.services.settings.avap_modules))
+        data.broadcast_id, context.services.settings.avap_modules))
     await query.answer()
 
 
 @admin_only
-async def audience_chosen(update: Update, context: BotContext) -> None:
+@on_button(cb.BroadcastAudience, _draft)
+async def audience_chosen(update: Update, context: BotContext, data: cb.BroadcastAudience,
+                          broadcast: dict) -> None:
     """An audience was picked: show the preview and the number of recipients, ask to confirm."""
-    query = update.callback_query
-    data = cb.BroadcastAudience.parse(query.data)
-    broadcast = await _draft(update, context, data.broadcast_id)
-    if broadcast is None:
-        return
     modules = context.services.settings.avap_modules
     if data.module_index >= len(modules) or data.module_index < -1:
-        await query.answer(texts.STALE_BUTTON)
-        return
+        raise Refused(texts.STALE_BUTTON, alert=False)
+    query = update.callback_query
     module = modules[data.module_index] if data.module_index >= 0 else None
     audience = f"module:{module}" if module is not None else "all"
     avap = context.services.storage.avap
@@ -143,27 +140,23 @@ async def audience_chosen(update: Update, context: BotContext) -> None:
 
 
 @admin_only
-async def send_chosen(update: Update, context: BotContext) -> None:
+@on_button(cb.BroadcastSend)
+async def send_chosen(update: Update, context: BotContext, data: cb.BroadcastSend) -> None:
     """Send (start the background sending) or cancel the draft."""
     query = update.callback_query
-    data = cb.BroadcastSend.parse(query.data)
     avap = context.services.storage.avap
     if not data.yes:
         if not await avap.cancel_broadcast(data.broadcast_id):
-            await query.answer(texts.BROADCAST_NOT_DRAFT, show_alert=True)
-            return
+            raise Refused(texts.BROADCAST_NOT_DRAFT)
         await _edit(query, texts.BROADCAST_CANCELLED)
         await query.answer()
         return
-    broadcast = await _draft(update, context, data.broadcast_id)
-    if broadcast is None:
-        return
+    broadcast = await _draft(update, context, data)
     # the audience again, now: whoever blocked the bot since the preview is left out
     recipients = await avap.audience(_module_of(broadcast["audience"]))
     label = audience_label(broadcast["audience"])
     if not recipients:
-        await query.answer(texts.BROADCAST_EMPTY.format(audience=label), show_alert=True)
-        return
+        raise Refused(texts.BROADCAST_EMPTY.format(audience=label))
     progress = texts.BROADCAST_PROGRESS.format(id=data.broadcast_id, audience=label, sent=0,
                                                blocked=0, failed=0, done=0,
                                                total=len(recipients))
@@ -177,8 +170,7 @@ async def send_chosen(update: Update, context: BotContext) -> None:
             sent = await context.bot.send_message(chat_id, progress)
             message_id = sent.message_id
     if not await avap.start_broadcast(data.broadcast_id, recipients, chat_id, message_id):
-        await query.answer(texts.BROADCAST_NOT_DRAFT, show_alert=True)
-        return
+        raise Refused(texts.BROADCAST_NOT_DRAFT)
     log.info("broadcast confirmed", extra={"broadcast_id": data.broadcast_id,
                                            "recipients": len(recipients)})
     broadcasting.launch(context.application, context.services, data.broadcast_id)
@@ -193,7 +185,5 @@ async def on_ready(app: Application, services: Services) -> None:
 HANDLERS = [
     CommandHandler("broadcast", broadcast_command, filters=NEW),
     MessageHandler(STEP_INPUT & in_step(STEP_MESSAGE), message_received),
-    CallbackQueryHandler(modules_shown, pattern=cb.BroadcastModules.pattern()),
-    CallbackQueryHandler(audience_chosen, pattern=cb.BroadcastAudience.pattern()),
-    CallbackQueryHandler(send_chosen, pattern=cb.BroadcastSend.pattern()),
+    *button_handlers(modules_shown, audience_chosen, send_chosen),
 ]

@@ -7,7 +7,7 @@ import html
 import io
 
 from telegram import Update
-from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import CommandHandler, MessageHandler, filters
 
 from avap_bot import callbacks as cb
 from avap_bot import keyboards, texts
@@ -16,6 +16,8 @@ from avap_bot.filters import NEW
 from avap_bot.handlers.desk import named_student
 from avap_bot.integrations.systeme import enqueue_revoked
 from avap_bot.validators import normalise_email, normalise_phone
+from shared.access import Refused
+from shared.callbacks import button_handlers, on_button
 from shared.flows import BotContext
 from shared.storage import utcnow
 from shared.telegram_outbox import send_later
@@ -182,16 +184,14 @@ async def admins(update: Update, context: BotContext) -> None:
             [(a["telegram_id"], a["name"] or str(a["telegram_id"])) for a in listed]))
 
 
-async def remove_admin(update: Update, context: BotContext) -> None:
+@on_button(cb.RemoveAdmin)
+async def remove_admin(update: Update, context: BotContext, data: cb.RemoveAdmin) -> None:
     """The Remove button of /admins (owners only)."""
-    query = update.callback_query
     if not is_owner(context, update.effective_user.id):
-        await query.answer(texts.OWNERS_ONLY, show_alert=True)
-        return
-    tg_id = cb.RemoveAdmin.parse(query.data).telegram_id
-    removed = await context.services.storage.avap.remove_admin(tg_id)
-    await query.answer((texts.ADMIN_REMOVED if removed else texts.ADMIN_NOT_FOUND)
-                       .format(tg_id=tg_id), show_alert=True)
+        raise Refused(texts.OWNERS_ONLY)
+    removed = await context.services.storage.avap.remove_admin(data.telegram_id)
+    await update.callback_query.answer((texts.ADMIN_REMOVED if removed else texts.ADMIN_NOT_FOUND)
+                                       .format(tg_id=data.telegram_id), show_alert=True)
 
 
 
@@ -202,5 +202,5 @@ HANDLERS = [
     CommandHandler("pending", pending, filters=NEW),
     CommandHandler("revoke", revoke, filters=NEW),
     CommandHandler("admins", admins, filters=NEW),
-    CallbackQueryHandler(remove_admin, pattern=cb.RemoveAdmin.pattern()),
+    *button_handlers(remove_admin),
 ]

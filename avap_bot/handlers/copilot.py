@@ -15,7 +15,7 @@ import html
 from typing import Any
 
 from telegram import Update
-from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import CommandHandler, MessageHandler, filters
 
 from avap_bot import callbacks as cb
 from avap_bot import keyboards, texts
@@ -24,6 +24,8 @@ from avap_bot.cards import admin_label
 from avap_bot.copilot import DRAFT_CHARS, suggestion_text
 from avap_bot.filters import ADMIN_STEP, NEW
 from avap_bot.handlers.questions import _deliver_answer
+from shared.access import Refused
+from shared.callbacks import button_handlers, on_button
 from shared.flows import BotContext, in_step
 from shared.telegram_outbox import edit_later
 
@@ -32,28 +34,21 @@ STEP_EDIT = "copilot.edit"
 
 
 async def _ready(update: Update, context: BotContext,
-                 button: type[cb.SendSuggestion | cb.EditSuggestion | cb.DismissSuggestion],
-                 ) -> dict[str, Any] | None:
-    """The suggestion of a ``button`` when it still waits for a decision; else an alert says
-    why."""
-    query = update.callback_query
-    data = button.parse(query.data)
-    suggestion_id = data.suggestion_id if data else None
+                 data: cb.SendSuggestion | cb.EditSuggestion | cb.DismissSuggestion,
+                 ) -> dict[str, Any]:
+    """The suggestion of a button when it still waits for a decision; refused with why
+    otherwise (one whose question was answered meanwhile is closed as superseded)."""
     storage = context.services.storage
-    suggestion = (await storage.copilot.get_suggestion(suggestion_id)
-                  if suggestion_id is not None else None)
+    suggestion = await storage.copilot.get_suggestion(data.suggestion_id)
     if suggestion is None:
-        await query.answer(texts.STALE_BUTTON, show_alert=True)
-        return None
+        raise Refused(texts.STALE_BUTTON)
     if suggestion["status"] != "ready":
-        await query.answer(texts.SUGGESTION_DECIDED, show_alert=True)
-        return None
+        raise Refused(texts.SUGGESTION_DECIDED)
     question = await storage.avap.get_question(suggestion["question_id"])
     if question is None or question["answered"]:
         if await storage.copilot.decide(suggestion["id"], "superseded", None) is not None:
             await _close(context, suggestion, texts.SUGGESTION_SUPERSEDED)
-        await query.answer(texts.SUGGESTION_ALREADY_ANSWERED, show_alert=True)
-        return None
+        raise Refused(texts.SUGGESTION_ALREADY_ANSWERED)
     return suggestion
 
 
@@ -65,25 +60,22 @@ async def _close(context: BotContext, suggestion: dict[str, Any], note: str) -> 
 
 
 @admin_only
-async def send(update: Update, context: BotContext) -> None:
+@on_button(cb.SendSuggestion, _ready)
+async def send(update: Update, context: BotContext, data: cb.SendSuggestion,
+               suggestion: dict[str, Any]) -> None:
     """Send: the draft goes to the student as this admin's answer."""
-    suggestion = await _ready(update, context, cb.SendSuggestion)
-    if suggestion is None:
-        return
     if not suggestion["sendable"]:
-        await update.callback_query.answer(texts.STALE_BUTTON, show_alert=True)
-        return
+        raise Refused(texts.STALE_BUTTON)
     await update.callback_query.answer()
     await _deliver_answer(update, context, suggestion["question_id"], text=suggestion["draft"],
                           suggestion=(suggestion, "sent"))
 
 
 @admin_only
-async def edit(update: Update, context: BotContext) -> None:
+@on_button(cb.EditSuggestion, _ready)
+async def edit(update: Update, context: BotContext, data: cb.EditSuggestion,
+               suggestion: dict[str, Any]) -> None:
     """Edit and send: wait for this admin's corrected text in this chat."""
-    suggestion = await _ready(update, context, cb.EditSuggestion)
-    if suggestion is None:
-        return
     await update.callback_query.answer()
     context.flow.clear()
     context.flow.goto(STEP_EDIT, suggestion_id=suggestion["id"])
@@ -116,25 +108,21 @@ async def cancel_edit(update: Update, context: BotContext) -> None:
 
 
 @admin_only
-async def dismiss(update: Update, context: BotContext) -> None:
+@on_button(cb.DismissSuggestion, _ready)
+async def dismiss(update: Update, context: BotContext, data: cb.DismissSuggestion,
+                  suggestion: dict[str, Any]) -> None:
     """Dismiss: the suggestion is closed; the question stays open."""
-    suggestion = await _ready(update, context, cb.DismissSuggestion)
-    if suggestion is None:
-        return
     admin = update.effective_user
     if await context.services.storage.copilot.decide(suggestion["id"], "dismissed",
                                                      admin.id) is None:
-        await update.callback_query.answer(texts.SUGGESTION_DECIDED, show_alert=True)
-        return
+        raise Refused(texts.SUGGESTION_DECIDED)
     await _close(context, suggestion,
                  texts.SUGGESTION_DISMISSED_BY.format(admin=admin_label(admin)))
     await update.callback_query.answer(texts.SUGGESTION_DISMISSED)
 
 
 HANDLERS = [
-    CallbackQueryHandler(send, pattern=cb.SendSuggestion.pattern()),
-    CallbackQueryHandler(edit, pattern=cb.EditSuggestion.pattern()),
-    CallbackQueryHandler(dismiss, pattern=cb.DismissSuggestion.pattern()),
+    *button_handlers(send, edit, dismiss),
     CommandHandler("cancel", cancel_edit, filters=NEW & in_step(STEP_EDIT)),
     MessageHandler(ADMIN_STEP & in_step(STEP_EDIT) & filters.TEXT & ~filters.COMMAND, edited),
 ]

@@ -13,17 +13,18 @@ from __future__ import annotations
 
 import html
 import logging
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
-from telegram.ext import Application, CallbackQueryHandler
+from telegram.ext import Application
 
 from avap_bot import callbacks as cb
 from avap_bot import keyboards, texts
 from avap_bot.access import admin_only
+from shared.access import Refused
+from shared.callbacks import button_handlers, callback, on_button
 from shared.flows import BotContext
 from shared.storage import utcnow
 from shared.telegram_outbox import send_later
@@ -42,16 +43,13 @@ PER_ROW = 4
 SNIPPET = 50
 
 
-@dataclass(frozen=True)
+@callback
 class DigestOpen(cb.CallbackData):
     """Show one digest item: kind "s" (submission) or "q" (question)."""
 
     prefix: ClassVar[str] = "do"
     kind: str
     item_id: int
-
-
-assert DigestOpen.prefix not in {c.prefix for c in cb.ALL}, "callback prefix taken"
 
 
 def _age(created: Any) -> str:
@@ -127,20 +125,18 @@ def register_jobs(scheduler: Scheduler, app: Application, services: Services) ->
 
 
 @admin_only
-async def open_item(update: Update, context: BotContext) -> None:
+@on_button(DigestOpen)
+async def open_item(update: Update, context: BotContext, data: DigestOpen) -> None:
     """A digest button: the item again, with its Grade / Answer buttons (or "handled")."""
     query = update.callback_query
-    data = DigestOpen.parse(query.data)
     avap = context.services.storage.avap
     chat_id = query.message.chat_id
-    if data is None or data.kind not in ("s", "q"):
-        await query.answer(texts.STALE_BUTTON)
-        return
+    if data.kind not in ("s", "q"):
+        raise Refused(texts.STALE_BUTTON, alert=False)
     if data.kind == "s":
         row = await avap.get_submission(data.item_id)
         if row is None or row["status"] != "submitted":
-            await query.answer(texts.DIGEST_GONE, show_alert=True)
-            return
+            raise Refused(texts.DIGEST_GONE)
         student = await avap.find_student(telegram_id=row["telegram_id"])
         text = texts.DIGEST_OPEN_SUBMISSION.format(
             id=row["id"], student=_student({**row, "name": student and student["name"]}),
@@ -150,8 +146,7 @@ async def open_item(update: Update, context: BotContext) -> None:
     else:
         row = await avap.get_question(data.item_id)
         if row is None or row["answered"]:
-            await query.answer(texts.DIGEST_GONE, show_alert=True)
-            return
+            raise Refused(texts.DIGEST_GONE)
         student = await avap.find_student(telegram_id=row["telegram_id"])
         text = texts.DIGEST_OPEN_QUESTION.format(
             id=row["id"], student=_student({**row, "name": student and student["name"]}),
@@ -168,5 +163,5 @@ async def open_item(update: Update, context: BotContext) -> None:
 
 
 HANDLERS = [
-    CallbackQueryHandler(open_item, pattern=DigestOpen.pattern()),
+    *button_handlers(open_item),
 ]

@@ -14,13 +14,15 @@ import html
 import re
 
 from telegram import Message, Update
-from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import CommandHandler, MessageHandler, filters
 
 from avap_bot import callbacks as cb
 from avap_bot import keyboards, texts
 from avap_bot.access import admin_only
 from avap_bot.faq_import import parse_faq
 from avap_bot.filters import ADMIN_STEP, NEW
+from shared.access import Refused
+from shared.callbacks import button_handlers, on_button
 from shared.flows import BotContext, in_step
 
 STEP_QUESTION = "faq.question"
@@ -142,13 +144,12 @@ async def cancel(update: Update, context: BotContext) -> None:
 
 
 @admin_only
-async def remove(update: Update, context: BotContext) -> None:
+@on_button(cb.RemoveFaq)
+async def remove(update: Update, context: BotContext, data: cb.RemoveFaq) -> None:
     """🗑 under the list: the entry is removed and the list shown again."""
     query = update.callback_query
-    data = cb.RemoveFaq.parse(query.data)
-    if data is None or not await context.services.storage.copilot.remove_faq(data.faq_id):
-        await query.answer(texts.STALE_BUTTON, show_alert=True)
-        return
+    if not await context.services.storage.copilot.remove_faq(data.faq_id):
+        raise Refused(texts.STALE_BUTTON)
     await query.answer(texts.FAQ_REMOVED.format(id=data.faq_id))
     text, ids = await _list_text(context)
     await query.edit_message_text(text, reply_markup=keyboards.faq_remove(ids))
@@ -163,5 +164,5 @@ HANDLERS = [
     MessageHandler(ADMIN_STEP & in_step(STEP_ANSWER) & TEXT, answer_step),
     MessageHandler(ADMIN_STEP & in_step(STEP_IMPORT) & filters.Document.ALL, import_step),
     MessageHandler(ADMIN_STEP & in_step(*STEPS) & ~filters.COMMAND, not_text),
-    CallbackQueryHandler(remove, pattern=cb.RemoveFaq.pattern()),
+    *button_handlers(remove),
 ]

@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 from telegram import ForceReply, Update, User
-from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import CommandHandler, MessageHandler, filters
 
 from avap_bot import callbacks as cb
 from avap_bot import keyboards, texts
@@ -20,6 +20,8 @@ from avap_bot.access import admin_only
 from avap_bot.cards import admin_label
 from avap_bot.filters import ADMIN_STEP, NEW, PRIVATE
 from avap_bot.handlers.assignments import answer, card_text, cooldown_key, show
+from shared.access import Refused
+from shared.callbacks import button_handlers, on_button
 from shared.flows import BotContext, in_step
 from shared.storage import utcnow
 from shared.telegram_outbox import edit_later, send_later
@@ -207,32 +209,27 @@ async def grade_command(update: Update, context: BotContext) -> None:
 
 
 async def _card_submission(update: Update, context: BotContext,
-                           button: type[cb.Grade | cb.Revision]) -> Row | None:
-    """The submission of a card's ``button``, or None (an alert says it is gone)."""
-    query = update.callback_query
-    submission_id = button.parse(query.data).submission_id
-    submission = await context.services.storage.avap.get_submission(submission_id)
+                           data: cb.Grade | cb.Revision) -> Row:
+    """The submission of a card's button (refused when it is gone)."""
+    submission = await context.services.storage.avap.get_submission(data.submission_id)
     if submission is None:
-        await answer(query, texts.GRADE_NOT_FOUND.format(id=submission_id), alert=True)
+        raise Refused(texts.GRADE_NOT_FOUND.format(id=data.submission_id))
     return submission
 
 
 @admin_only
-async def grade_button(update: Update, context: BotContext) -> None:
+@on_button(cb.Grade, _card_submission)
+async def grade_button(update: Update, context: BotContext, data: cb.Grade,
+                       submission: Row) -> None:
     """Grade on a card: ask this admin, in this chat, for the score and a comment."""
-    query = update.callback_query
-    submission = await _card_submission(update, context, cb.Grade)
-    if submission is None:
-        return
-    submission_id = submission["id"]
     context.flow.clear()
-    context.flow.goto(STEP_SCORE, submission_id=submission_id)
-    text = texts.GRADE_ASK.format(admin=_mention(update.effective_user), id=submission_id)
+    context.flow.goto(STEP_SCORE, submission_id=submission["id"])
+    text = texts.GRADE_ASK.format(admin=_mention(update.effective_user), id=submission["id"])
     if submission["status"] == "graded":
         text += texts.GRADE_ASK_GRADED.format(score=submission["grade"])
     await context.bot.send_message(update.effective_chat.id, text,
                                    reply_markup=ForceReply(selective=True))
-    await answer(query)
+    await answer(update.callback_query)
 
 
 @admin_only
@@ -252,14 +249,13 @@ async def score_received(update: Update, context: BotContext) -> None:
 
 
 @admin_only
-async def confirm_regrade(update: Update, context: BotContext) -> None:
+@on_button(cb.ConfirmRegrade)
+async def confirm_regrade(update: Update, context: BotContext, choice: cb.ConfirmRegrade) -> None:
     """Replace the first grade with the pending one, or keep it."""
     query = update.callback_query
-    choice = cb.ConfirmRegrade.parse(query.data)
     flow = context.flow
     if flow.step != STEP_REGRADE or flow.data.get("submission_id") != choice.submission_id:
-        await answer(query, texts.STALE_BUTTON)
-        return
+        raise Refused(texts.STALE_BUTTON, alert=False)
     score, comment = flow.data["score"], flow.data.get("comment")
     flow.clear()
     submission = await context.services.storage.avap.get_submission(choice.submission_id)
@@ -279,23 +275,19 @@ async def confirm_regrade(update: Update, context: BotContext) -> None:
 
 
 @admin_only
-async def revision_button(update: Update, context: BotContext) -> None:
+@on_button(cb.Revision, _card_submission)
+async def revision_button(update: Update, context: BotContext, data: cb.Revision,
+                          submission: Row) -> None:
     """Request revision on a card: ask this admin, in this chat, what to change."""
-    query = update.callback_query
-    submission = await _card_submission(update, context, cb.Revision)
-    if submission is None:
-        return
-    submission_id = submission["id"]
     if submission["status"] == "revision":
-        await answer(query, texts.REVISION_ALREADY.format(id=submission_id), alert=True)
-        return
+        raise Refused(texts.REVISION_ALREADY.format(id=submission["id"]))
     context.flow.clear()
-    context.flow.goto(STEP_REVISION, submission_id=submission_id)
+    context.flow.goto(STEP_REVISION, submission_id=submission["id"])
     await context.bot.send_message(
         update.effective_chat.id,
-        texts.REVISION_ASK.format(admin=_mention(update.effective_user), id=submission_id),
+        texts.REVISION_ASK.format(admin=_mention(update.effective_user), id=submission["id"]),
         reply_markup=ForceReply(selective=True))
-    await answer(query)
+    await answer(update.callback_query)
 
 
 @admin_only
@@ -364,9 +356,7 @@ HANDLERS = [
     CommandHandler("ungraded", ungraded, filters=NEW),
     CommandHandler("cancel", cancel_step, filters=NEW & ~PRIVATE
                    & in_step(STEP_SCORE, STEP_REVISION, STEP_REGRADE)),
-    CallbackQueryHandler(grade_button, pattern=cb.Grade.pattern()),
-    CallbackQueryHandler(revision_button, pattern=cb.Revision.pattern()),
-    CallbackQueryHandler(confirm_regrade, pattern=cb.ConfirmRegrade.pattern()),
+    *button_handlers(grade_button, revision_button, confirm_regrade),
     MessageHandler(STEP_TEXT & in_step(STEP_SCORE), score_received),
     MessageHandler(STEP_TEXT & in_step(STEP_REVISION), revision_comment_received),
     MessageHandler(NEW & ~filters.TEXT & ~filters.StatusUpdate.ALL & PROMPTED, need_text),

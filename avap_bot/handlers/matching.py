@@ -14,16 +14,17 @@ from __future__ import annotations
 
 import html
 import logging
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update, User
-from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler
+from telegram.ext import CommandHandler, MessageHandler
 
 from avap_bot import callbacks as cb
 from avap_bot import keyboards, texts
 from avap_bot.access import student_only
 from avap_bot.filters import PRIVATE, STEP_INPUT, menu_button
+from shared.access import Refused
+from shared.callbacks import button_handlers, callback, on_button
 from shared.flows import BotContext, in_step
 from shared.telegram_outbox import send_later
 
@@ -37,15 +38,12 @@ STEP_HELLO = "matching.hello"
 ANY = -1
 
 
-@dataclass(frozen=True)
+@callback
 class PartnerModule(cb.CallbackData):
     """The module a student wants a partner for (index in AVAP_MODULES, -1: any)."""
 
     prefix: ClassVar[str] = "pm"
     index: int
-
-
-assert PartnerModule.prefix not in {c.prefix for c in cb.ALL}, "callback prefix taken"
 
 
 def module_keyboard(modules: list[str], per_row: int = 4) -> InlineKeyboardMarkup:
@@ -92,6 +90,7 @@ def introduction(pair: dict, to: dict, partner: dict) -> tuple[str, InlineKeyboa
 
 async def _join(update: Update, context: BotContext, module: str | None) -> None:
     """Pair the student now, or put them in the pool."""
+
     user: User = update.effective_user
     services = context.services
     storage = services.storage
@@ -141,15 +140,13 @@ async def find_partner(update: Update, context: BotContext) -> None:
 
 
 @student_only
-async def module_chosen(update: Update, context: BotContext) -> None:
+@on_button(PartnerModule)
+async def module_chosen(update: Update, context: BotContext, data: PartnerModule) -> None:
     """A module button (or "any") of the partner search."""
-    query = update.callback_query
-    data = PartnerModule.parse(query.data)
     modules = context.services.settings.avap_modules
-    if data is None or data.index >= len(modules) or data.index < ANY:
-        await query.answer(texts.STALE_BUTTON)
-        return
-    await query.answer()
+    if data.index >= len(modules) or data.index < ANY:
+        raise Refused(texts.STALE_BUTTON, alert=False)
+    await update.callback_query.answer()
     await _join(update, context, None if data.index == ANY else modules[data.index])
 
 
@@ -194,7 +191,7 @@ async def pool_size(services: Services) -> int:
 
 HANDLERS = [
     MessageHandler(menu_button(texts.MENU_PARTNER), find_partner),
-    CallbackQueryHandler(module_chosen, pattern=PartnerModule.pattern()),
+    *button_handlers(module_chosen),
     CommandHandler("unmatch", unmatch, filters=PRIVATE),
     MessageHandler(STEP_INPUT & in_step(STEP_HELLO), hello_received),
 ]

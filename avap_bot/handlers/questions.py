@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 from telegram import Message, Update
-from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import CommandHandler, MessageHandler, filters
 
 from avap_bot import callbacks as cb
 from avap_bot import keyboards, texts
@@ -24,6 +24,8 @@ from avap_bot.access import admin_only, student_only
 from avap_bot.cards import admin_label, queue_card
 from avap_bot.copilot import suggestion_text, supersede
 from avap_bot.filters import ADMIN_STEP, NEW, OTHER, STEP_INPUT, menu_button
+from shared.access import Refused
+from shared.callbacks import button_handlers, on_button
 from shared.flows import BotContext, in_step
 from shared.storage import utcnow
 from shared.telegram_outbox import copy_later, edit_later, send_later
@@ -287,15 +289,13 @@ async def answer_command(update: Update, context: BotContext) -> None:
 
 
 @admin_only
-async def answer_button(update: Update, context: BotContext) -> None:
+@on_button(cb.AnswerQuestion)
+async def answer_button(update: Update, context: BotContext, data: cb.AnswerQuestion) -> None:
     """The card's Answer button: the admin's next message in this chat is the answer."""
-    query = update.callback_query
-    data = cb.AnswerQuestion.parse(query.data)
     question = await context.services.storage.avap.get_question(data.question_id)
     if question is None:
-        await query.answer(texts.STALE_BUTTON, show_alert=True)
-        return
-    await query.answer()
+        raise Refused(texts.STALE_BUTTON)
+    await update.callback_query.answer()
     context.flow.clear()
     context.flow.goto(STEP_ANSWER, question_id=question["id"])
     prompt = texts.ANSWER_PROMPT.format(admin=update.effective_user.mention_html(),
@@ -355,7 +355,7 @@ HANDLERS = [
     MessageHandler(STEP_INPUT & in_step(STEP_QUESTION), wrong_question_kind),
     CommandHandler("answer", answer_command, filters=NEW),
     CommandHandler("unanswered", unanswered, filters=NEW),
-    CallbackQueryHandler(answer_button, pattern=cb.AnswerQuestion.pattern()),
+    *button_handlers(answer_button),
     MessageHandler(NEW & REPLY_TO_CARD & ANSWER_KINDS, reply_to_card),
     MessageHandler(NEW & REPLY_TO_CARD & OTHER, wrong_answer_kind),
     CommandHandler("cancel", cancel_answer, filters=NEW & in_step(STEP_ANSWER)),

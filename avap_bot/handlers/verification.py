@@ -11,7 +11,7 @@ import html
 from datetime import timedelta
 
 from telegram import Update
-from telegram.ext import CallbackQueryHandler, MessageHandler, filters
+from telegram.ext import MessageHandler, filters
 
 from avap_bot import callbacks as cb
 from avap_bot import keyboards, texts
@@ -20,6 +20,8 @@ from avap_bot.cards import admin_label, queue_card, who
 from avap_bot.filters import STEP_IDENTIFIER, STEP_WAITING, VERIFY_INPUT
 from avap_bot.integrations.systeme import enqueue_verified
 from avap_bot.validators import mask_email, mask_phone, normalise_email, normalise_phone
+from shared.access import Refused
+from shared.callbacks import button_handlers, on_button
 from shared.flows import BotContext, in_step
 from shared.storage import utcnow
 from shared.telegram_outbox import edit_later, send_later
@@ -121,18 +123,17 @@ async def waiting_message(update: Update, context: BotContext) -> None:
     await update.effective_message.reply_text(texts.REVIEW_ALREADY)
 
 
-async def manual_review(update: Update, context: BotContext) -> None:
+@on_button(cb.ManualReview)
+async def manual_review(update: Update, context: BotContext, data: cb.ManualReview) -> None:
     """The newcomer asks an admin to check by hand."""
     query = update.callback_query
     user = update.effective_user
     avap = context.services.storage.avap
     if await avap.verified_student(user.id) is not None:
-        await query.answer(texts.VERIFY_ALREADY, show_alert=True)
-        return
+        raise Refused(texts.VERIFY_ALREADY)
     existing = await avap.open_request_of(user.id)
     if existing is not None and existing["kind"] == "manual":
-        await query.answer(texts.REVIEW_ALREADY, show_alert=True)
-        return
+        raise Refused(texts.REVIEW_ALREADY)
     await query.answer()
     tried = context.flow.data.get("tried")
     async with context.services.storage.db.write() as conn:
@@ -161,17 +162,17 @@ async def _buyer_for_manual(context: BotContext, request: dict) -> dict | None:
 
 
 @admin_only
-async def approve(update: Update, context: BotContext) -> None:
+@on_button(cb.Approve)
+async def approve(update: Update, context: BotContext, data: cb.Approve) -> None:
     """Approve a request: the student gets access and the main menu."""
-    await _decide(update, context, cb.Approve.parse(update.callback_query.data).request_id,
-                  move=False)
+    await _decide(update, context, data.request_id, move=False)
 
 
 @admin_only
-async def move_buyer(update: Update, context: BotContext) -> None:
+@on_button(cb.MoveBuyer)
+async def move_buyer(update: Update, context: BotContext, data: cb.MoveBuyer) -> None:
     """Second claim: move the buyer from the old account to the new one."""
-    await _decide(update, context, cb.MoveBuyer.parse(update.callback_query.data).request_id,
-                  move=True)
+    await _decide(update, context, data.request_id, move=True)
 
 
 async def _decide(update: Update, context: BotContext, request_id: int, *, move: bool) -> None:
@@ -180,19 +181,16 @@ async def _decide(update: Update, context: BotContext, request_id: int, *, move:
     avap = storage.avap
     request = await avap.get_request(request_id)
     if request is None or request["status"] != "open":
-        await query.answer(texts.CARD_DONE_ALREADY, show_alert=True)
-        return
+        raise Refused(texts.CARD_DONE_ALREADY)
     buyer = await avap.get_buyer(request["buyer_id"]) if request["buyer_id"] else \
         await _buyer_for_manual(context, request)
     if buyer is None:
-        await query.answer(texts.CARD_NO_BUYER, show_alert=True)
-        return
+        raise Refused(texts.CARD_NO_BUYER)
     owner = buyer.get("telegram_id")
     claimed_by_other = buyer["status"] == "verified" and owner not in (None,
                                                                       request["telegram_id"])
     if claimed_by_other and not move:
-        await query.answer(texts.VERIFY_CLAIMED, show_alert=True)
-        return
+        raise Refused(texts.VERIFY_CLAIMED)
     admin = update.effective_user
     student_id = request["telegram_id"]
     async with storage.db.write() as conn:
@@ -220,11 +218,12 @@ async def _decide(update: Update, context: BotContext, request_id: int, *, move:
 
 
 @admin_only
-async def reject(update: Update, context: BotContext) -> None:
+@on_button(cb.Reject)
+async def reject(update: Update, context: BotContext, data: cb.Reject) -> None:
     """Reject a request: the student is told politely, with a way to reach support."""
     query = update.callback_query
     storage = context.services.storage
-    request_id = cb.Reject.parse(query.data).request_id
+    request_id = data.request_id
     admin = update.effective_user
     async with storage.db.write() as conn:
         decided = await storage.avap.decide_request(request_id, "rejected", admin.id, conn=conn)
@@ -246,10 +245,7 @@ HANDLERS = [
     MessageHandler(VERIFY_INPUT & filters.TEXT & in_step(STEP_IDENTIFIER), identifier_received),
     MessageHandler(VERIFY_INPUT & (filters.TEXT | filters.CONTACT) & in_step(STEP_WAITING),
                    waiting_message),
-    CallbackQueryHandler(manual_review, pattern=cb.ManualReview.pattern()),
-    CallbackQueryHandler(approve, pattern=cb.Approve.pattern()),
-    CallbackQueryHandler(move_buyer, pattern=cb.MoveBuyer.pattern()),
-    CallbackQueryHandler(reject, pattern=cb.Reject.pattern()),
+    *button_handlers(manual_review, approve, move_buyer, reject),
 ]
 
 __all__ = ["HANDLERS", "STEP_IDENTIFIER", "STEP_WAITING", "who"]

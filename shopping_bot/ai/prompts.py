@@ -152,6 +152,11 @@ def _messages(system: str, user: str) -> list[dict[str, str]]:
     return [{"role": "system", "content": system}, {"role": "user", "content": user}]
 
 
+def _on_post(task: str, text: str) -> str:
+    """The user message of an action on a written post: what to do, then the post."""
+    return f"{task}\n\nԳրառումը՝\n{text}"
+
+
 def generate_messages(post_format: str, keywords: str) -> list[dict[str, str]]:
     """Write a new post of ``post_format`` from the editor's keywords."""
     user = ("Գրիր նոր գրառում այս ձևաչափով։\n"
@@ -161,10 +166,8 @@ def generate_messages(post_format: str, keywords: str) -> list[dict[str, str]]:
 
 def improve_messages(text: str, instruction: str, post_format: str) -> list[dict[str, str]]:
     """Rewrite ``text`` following the editor's own words ("shorter", "add the price", ...)."""
-    user = (f"{IMPROVE_TASK}\n"
-            f"Հրահանգ՝ {instruction.strip()}\n\n"
-            f"Գրառումը՝\n{text}")
-    return _messages(system_prompt(post_format), user)
+    return _messages(system_prompt(post_format),
+                     _on_post(f"{IMPROVE_TASK}\nՀրահանգ՝ {instruction.strip()}", text))
 
 
 def translate_messages(text: str, language: str) -> list[dict[str, str]]:
@@ -172,25 +175,20 @@ def translate_messages(text: str, language: str) -> list[dict[str, str]]:
     name = LANGUAGE_NAMES.get(language, language)
     system = "\n\n".join((TRANSLATE_ROLE, f"Թարգմանության լեզուն՝ {name}։",
                           _rules(language), _post_json(language)))
-    user = (f"Թարգմանության լեզուն՝ {name} ({language})\n\n"
-            f"Գրառումը՝\n{text}")
-    return _messages(system, user)
+    return _messages(system, _on_post(f"Թարգմանության լեզուն՝ {name} ({language})", text))
 
 
 def shorten_messages(text: str, limit: int, post_format: str) -> list[dict[str, str]]:
     """Shorten ``text`` so that its visible length is at most ``limit`` characters."""
-    user = (f"{SHORTEN_TASK}\n"
-            f"Սահմանը՝ {limit} նիշ (ոչ ավելի)\n\n"
-            f"Գրառումը՝\n{text}")
-    return _messages(system_prompt(post_format), user)
+    return _messages(system_prompt(post_format),
+                     _on_post(f"{SHORTEN_TASK}\nՍահմանը՝ {limit} նիշ (ոչ ավելի)", text))
 
 
 def review_messages(text: str, post_format: str) -> list[dict[str, str]]:
     """Ask for a quality review: a score out of 10 and concrete suggestions."""
     system = "\n\n".join((REVIEW_ROLE, "Ձևաչափի պահանջները՝\n" +
                           FORMAT_PROMPTS[_format(post_format)], REVIEW_JSON))
-    user = f"Գնահատիր այս գրառումը։\n\nԳրառումը՝\n{text}"
-    return _messages(system, user)
+    return _messages(system, _on_post("Գնահատիր այս գրառումը։", text))
 
 
 def correction_message(problem: str) -> dict[str, str]:

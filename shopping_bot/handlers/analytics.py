@@ -7,13 +7,18 @@ import asyncio
 import html
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
-from telegram.ext import CallbackQueryHandler, CommandHandler
+from telegram.ext import CommandHandler
 
+from shared.access import Refused
+from shared.callbacks import CallbackData, button_handlers, on_button
 from shared.flows import BotContext
 from shopping_bot import exports, texts
 from shopping_bot.callbacks import ExportFile, ExportKind, ExportPeriod, StatsChart, StatsPeriod
 from shopping_bot.filters import PRIVATE
+from shopping_bot.handlers.post_buttons import status_of
 from shopping_bot.stats import PERIODS, Dashboard, Period, dashboard, period
+
+FORMATS = ("csv", "json")  # the file formats of an export
 
 
 def _period(context: BotContext, key: str) -> Period:
@@ -65,35 +70,32 @@ async def stats(update: Update, context: BotContext) -> None:
                                               reply_markup=dashboard_keyboard("7d"))
 
 
-async def _period_key(update: Update, button: type[StatsPeriod | StatsChart]) -> str | None:
-    """The period of a dashboard ``button``, or None; the button is answered (stale: said so)."""
-    query = update.callback_query
-    data = button.parse(query.data)
-    if data is None or data.key not in PERIODS:
-        await query.answer(texts.STALE_BUTTON)
-        return None
-    await query.answer()
-    return data.key
+async def _answer_offered(update: Update, data: CallbackData) -> None:
+    """Answer the button when every value it carries is one we offer (a period, a kind of
+    export, a file format); refused as stale otherwise (an old keyboard, a forged button)."""
+    offered = {"key": PERIODS, "kind": exports.KINDS, "fmt": FORMATS}
+    if any(getattr(data, name) not in values for name, values in offered.items()
+           if hasattr(data, name)):
+        raise Refused(texts.STALE_BUTTON, alert=False)
+    await update.callback_query.answer()
 
 
-async def stats_period(update: Update, context: BotContext) -> None:
+@on_button(StatsPeriod)
+async def stats_period(update: Update, context: BotContext, data: StatsPeriod) -> None:
     """A period button: the same message shows that period."""
-    key = await _period_key(update, StatsPeriod)
-    if key is None:
-        return
-    board = await dashboard(context.services.storage, _period(context, key))
+    await _answer_offered(update, data)
+    board = await dashboard(context.services.storage, _period(context, data.key))
     await update.callback_query.edit_message_text(dashboard_text(board),
-                                                  reply_markup=dashboard_keyboard(key))
+                                                  reply_markup=dashboard_keyboard(data.key))
 
 
-async def stats_chart(update: Update, context: BotContext) -> None:
+@on_button(StatsChart)
+async def stats_chart(update: Update, context: BotContext, data: StatsChart) -> None:
     """The chart button: clicks and posts per day of the period, as a picture."""
     from shopping_bot.charts import daily_chart  # matplotlib: only when a chart is asked for
 
-    key = await _period_key(update, StatsChart)
-    if key is None:
-        return
-    p = _period(context, key)
+    await _answer_offered(update, data)
+    p = _period(context, data.key)
     board = await dashboard(context.services.storage, p)
     png, _series = await asyncio.to_thread(daily_chart, board)
     await context.bot.send_photo(
@@ -119,7 +121,7 @@ async def post_history(update: Update, context: BotContext) -> None:
     lines = [texts.POST_HISTORY_HEADER.format(
         id=post_id, title=html.escape((post["title"] or "")[:80]),
         format=texts.FORMAT_NAMES.get(post["post_format"] or "", post["post_format"] or "—"),
-        status=texts.STATUS.get(post["status"], post["status"]))]
+        status=status_of(post))]
     for event in await shopping.history(post_id):
         if event["action"] == "click":
             continue
@@ -146,45 +148,33 @@ async def export(update: Update, context: BotContext) -> None:
                                               reply_markup=InlineKeyboardMarkup(rows))
 
 
-async def export_kind(update: Update, context: BotContext) -> None:
+async def _ask_next(update: Update, data: CallbackData, question: str,
+                    choices: list[tuple[str, CallbackData]]) -> None:
+    """The next question of /export in the same message, its choices one row of buttons."""
+    await _answer_offered(update, data)
+    row = [InlineKeyboardButton(label, callback_data=choice.pack()) for label, choice in choices]
+    await update.callback_query.edit_message_text(question,
+                                                  reply_markup=InlineKeyboardMarkup([row]))
+
+
+@on_button(ExportKind)
+async def export_kind(update: Update, context: BotContext, data: ExportKind) -> None:
     """What was chosen: ask for the period."""
-    query = update.callback_query
-    data = ExportKind.parse(query.data)
-    if data is None or data.kind not in exports.KINDS:
-        await query.answer(texts.STALE_BUTTON)
-        return
-    await query.answer()
-    row = [InlineKeyboardButton(texts.BTN_PERIOD[k], callback_data=ExportPeriod(data.kind,
-                                                                                k).pack())
-           for k in PERIODS]
-    await query.edit_message_text(texts.EXPORT_CHOOSE_PERIOD,
-                                  reply_markup=InlineKeyboardMarkup([row]))
+    await _ask_next(update, data, texts.EXPORT_CHOOSE_PERIOD,
+                    [(texts.BTN_PERIOD[k], ExportPeriod(data.kind, k)) for k in PERIODS])
 
 
-async def export_period(update: Update, context: BotContext) -> None:
+@on_button(ExportPeriod)
+async def export_period(update: Update, context: BotContext, data: ExportPeriod) -> None:
     """The period was chosen: ask for the file format."""
-    query = update.callback_query
-    data = ExportPeriod.parse(query.data)
-    if data is None or data.kind not in exports.KINDS or data.key not in PERIODS:
-        await query.answer(texts.STALE_BUTTON)
-        return
-    await query.answer()
-    row = [InlineKeyboardButton(fmt.upper(), callback_data=ExportFile(data.kind, data.key,
-                                                                      fmt).pack())
-           for fmt in ("csv", "json")]
-    await query.edit_message_text(texts.EXPORT_CHOOSE_FORMAT,
-                                  reply_markup=InlineKeyboardMarkup([row]))
+    await _ask_next(update, data, texts.EXPORT_CHOOSE_FORMAT,
+                    [(fmt.upper(), ExportFile(data.kind, data.key, fmt)) for fmt in FORMATS])
 
 
-async def export_file(update: Update, context: BotContext) -> None:
+@on_button(ExportFile)
+async def export_file(update: Update, context: BotContext, data: ExportFile) -> None:
     """Everything chosen: build the file and send it as a document with a descriptive name."""
-    query = update.callback_query
-    data = ExportFile.parse(query.data)
-    if data is None or data.kind not in exports.KINDS or data.key not in PERIODS or \
-            data.fmt not in ("csv", "json"):
-        await query.answer(texts.STALE_BUTTON)
-        return
-    await query.answer()
+    await _answer_offered(update, data)
     p = _period(context, data.key)
     rows = await exports.rows_of(context.services.storage, data.kind, p)
     body = exports.as_csv(data.kind, rows, p) if data.fmt == "csv" else \
@@ -203,9 +193,5 @@ HANDLERS = [
     CommandHandler("stats", stats, filters=PRIVATE),
     CommandHandler("post", post_history, filters=PRIVATE),
     CommandHandler("export", export, filters=PRIVATE),
-    CallbackQueryHandler(stats_period, pattern=StatsPeriod.pattern()),
-    CallbackQueryHandler(stats_chart, pattern=StatsChart.pattern()),
-    CallbackQueryHandler(export_kind, pattern=ExportKind.pattern()),
-    CallbackQueryHandler(export_period, pattern=ExportPeriod.pattern()),
-    CallbackQueryHandler(export_file, pattern=ExportFile.pattern()),
+    *button_handlers(stats_period, stats_chart, export_kind, export_period, export_file),
 ]

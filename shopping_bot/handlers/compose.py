@@ -23,8 +23,10 @@ from __future__ import annotations
 import html
 
 from telegram import Update
-from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import CommandHandler, MessageHandler, filters
 
+from shared.access import Refused
+from shared.callbacks import button_handlers, on_button
 from shared.flows import BotContext, in_step
 from shopping_bot import callbacks as cb
 from shopping_bot import compose_keyboards as ck
@@ -51,13 +53,13 @@ from shopping_bot.handlers.compose_common import (
     URL_LIMIT,
     CTAError,
     Row,
-    _callback_post,
     _current,
     _refusal,
     _repo,
     _send,
     auto_title,
     parse_buttons,
+    post_at,
     valid_button,
     valid_url,
 )
@@ -152,24 +154,21 @@ async def new_post(update: Update, context: BotContext) -> None:
     context.flow.goto(STEP_FORMAT)
 
 
-async def format_chosen(update: Update, context: BotContext) -> None:
+@on_button(cb.ComposeFormat)
+async def format_chosen(update: Update, context: BotContext, data: cb.ComposeFormat) -> None:
     """A format: for a new post, ask for the keywords; for an edited post, save it and preview."""
     query = update.callback_query
-    data = cb.ComposeFormat.parse(query.data)
     flow = context.flow
-    if data is None or data.post_format not in FORMATS or flow.step != STEP_FORMAT or \
+    if data.post_format not in FORMATS or flow.step != STEP_FORMAT or \
             flow.data.get("post_id", 0) != data.post_id:
-        await query.answer(texts.STALE_BUTTON, show_alert=True)
-        return
+        raise Refused(texts.STALE_BUTTON)
     if data.post_id == 0:
         await query.answer()
         flow.goto(STEP_KEYWORDS, post_format=data.post_format)
         await _send(update, context, texts.COMPOSE_ASK_KEYWORDS.format(
             format=texts.FORMAT_NAMES[data.post_format]))
         return
-    post = await _callback_post(update, context, data.post_id, (STEP_FORMAT,), "format")
-    if post is None:
-        return
+    post = await post_at(STEP_FORMAT, field="format")(update, context, data)
     await query.answer()
     await _repo(context).update_post(post["id"], user_id=update.effective_user.id,
                                      post_format=data.post_format)
@@ -217,17 +216,8 @@ TEXT = STEP_INPUT & filters.TEXT
 HANDLERS = [
     CommandHandler("new", new_post, filters=PRIVATE),
     MessageHandler(menu_button(texts.MENU_NEW), new_post),
-    CallbackQueryHandler(format_chosen, pattern=cb.ComposeFormat.pattern()),
-    CallbackQueryHandler(text_action, pattern=cb.ComposeText.pattern()),
-    CallbackQueryHandler(media_chosen, pattern=cb.ComposeMedia.pattern()),
-    CallbackQueryHandler(fit_chosen, pattern=cb.ComposeFit.pattern()),
-    CallbackQueryHandler(buttons_chosen, pattern=cb.ComposeButtons.pattern()),
-    CallbackQueryHandler(title_chosen, pattern=cb.ComposeTitle.pattern()),
-    CallbackQueryHandler(edit_field, pattern=cb.ComposeEdit.pattern()),
-    CallbackQueryHandler(preview_post, pattern=cb.PreviewPost.pattern()),
-    CallbackQueryHandler(edit_post, pattern=cb.EditPost.pattern()),
-    CallbackQueryHandler(save_draft, pattern=cb.SaveDraft.pattern()),
-    CallbackQueryHandler(discard_post, pattern=cb.DiscardPost.pattern()),
+    *button_handlers(format_chosen, text_action, media_chosen, fit_chosen, buttons_chosen,
+                     title_chosen, edit_field, preview_post, edit_post, save_draft, discard_post),
     MessageHandler(TEXT & in_step(STEP_KEYWORDS), keywords_received),
     MessageHandler(STEP_INPUT & in_step(STEP_KEYWORDS), keywords_not_text),
     MessageHandler(TEXT & in_step(STEP_TEXT), own_text_received),

@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlsplit
 
 from telegram import InlineKeyboardMarkup, Message, Update
 
+from shared.access import Refused
 from shared.flows import BotContext
 from shopping_bot import compose_keyboards as ck
 from shopping_bot import render, texts
+from shopping_bot.handlers.post_buttons import Row, status_of
 from shopping_bot.storage.posts import DRAFT, FAILED, MISSED, PUBLISHED, SCHEDULED
 
 STEP_FORMAT = "compose.format"
@@ -39,7 +42,6 @@ EDITABLE_STATUSES = (DRAFT, SCHEDULED, FAILED, MISSED, PUBLISHED)
 LANGUAGES = ("hy", "ru", "en")
 AI_ACTIONS = ("regen", "review", *LANGUAGES)
 
-Row = dict[str, Any]
 
 
 # --- pure helpers -----------------------------------------------------------------------------
@@ -113,7 +115,7 @@ def _refusal(post: Row | None, field: str | None = None) -> str | None:
     if post is None:
         return texts.POST_NOT_FOUND
     if post["status"] not in EDITABLE_STATUSES:
-        return texts.COMPOSE_NOT_EDITABLE.format(status=texts.STATUS.get(post["status"], ""))
+        return texts.COMPOSE_NOT_EDITABLE.format(status=status_of(post))
     if field is not None and field not in ck.edit_fields(post):
         return texts.COMPOSE_FIELD_LOCKED
     return None
@@ -142,23 +144,25 @@ async def _current(update: Update, context: BotContext, field: str | None) -> Ro
     return post
 
 
-async def _callback_post(update: Update, context: BotContext, post_id: int,
-                         steps: tuple[str, ...], field: str | None) -> Row | None:
-    """The post of a button pressed on one of ``steps`` (none: any time), or None (the query
-    answered with the reason)."""
-    query = update.callback_query
-    flow = context.flow
-    if steps and (flow.step not in steps or flow.data.get("post_id") != post_id):
-        await query.answer(texts.STALE_BUTTON, show_alert=True)
-        return None
-    post = await _repo(context).get_post(post_id)
-    refusal = _refusal(post, field)
-    if refusal is not None:
-        if flow.data.get("post_id") == post_id:
-            flow.clear()
-        await query.answer(refusal, show_alert=True)
-        return None
-    return post
+def post_at(*steps: str, field: str | None) -> Callable[[Update, BotContext, Any],
+                                                        Awaitable[Row]]:
+    """A loader for ``on_button``: the post of a button pressed on one of ``steps`` (none: at
+    any time) whose ``field`` (None: any) may be edited now; refused otherwise (a post that
+    cannot be edited also ends the flow on it)."""
+
+    async def load(update: Update, context: BotContext, data: Any) -> Row:
+        flow = context.flow
+        if steps and (flow.step not in steps or flow.data.get("post_id") != data.post_id):
+            raise Refused(texts.STALE_BUTTON)
+        post = await _repo(context).get_post(data.post_id)
+        refusal = _refusal(post, field)
+        if refusal is not None:
+            if flow.data.get("post_id") == data.post_id:
+                flow.clear()
+            raise Refused(refusal)
+        return post
+
+    return load
 
 
 async def _log_ai(context: BotContext, update: Update, post_id: int, action: str,

@@ -38,6 +38,7 @@ from shopping_bot.handlers.compose_common import (
     _suggested,
     auto_title,
 )
+from shopping_bot.handlers.post_buttons import status_of
 from shopping_bot.storage.posts import PUBLISHED
 
 # the flow's log lines keep the name they had before the flow was split into modules
@@ -196,7 +197,7 @@ async def _preview(update: Update, context: BotContext, post: Row) -> None:
     await _send(update, context, texts.COMPOSE_PREVIEW.format(
         id=pid, title=html.escape(post.get("title") or auto_title(post.get("text")) or "—"),
         format=texts.FORMAT_NAMES.get(post.get("post_format") or "", ""),
-        status=texts.STATUS.get(post["status"], post["status"])),
+        status=status_of(post)),
         actions if actions.inline_keyboard else None)
 
 

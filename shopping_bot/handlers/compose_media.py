@@ -8,6 +8,8 @@ import html
 
 from telegram import Message, Update
 
+from shared.access import Refused
+from shared.callbacks import on_button
 from shared.flows import BotContext
 from shopping_bot import callbacks as cb
 from shopping_bot import render, texts
@@ -17,11 +19,10 @@ from shopping_bot.handlers.compose_common import (
     STEP_FIT,
     STEP_MEDIA,
     STEP_MEDIA_FILE,
-    STEP_TEXT,
     STEP_TITLE,
     TITLE_LIMIT,
     CTAError,
-    _callback_post,
+    Row,
     _current,
     _log_ai,
     _repo,
@@ -29,9 +30,10 @@ from shopping_bot.handlers.compose_common import (
     _suggested,
     auto_title,
     parse_buttons,
+    post_at,
 )
 from shopping_bot.handlers.compose_flow import _advance, _ask_buttons, _ask_fit
-from shopping_bot.handlers.compose_text import _apply_draft
+from shopping_bot.handlers.compose_text import _apply_draft, ask_own_text
 from shopping_bot.storage.posts import PUBLISHED
 
 
@@ -48,14 +50,11 @@ def _media_of(message: Message) -> tuple[str, str] | None:
     return None
 
 
-async def media_chosen(update: Update, context: BotContext) -> None:
+@on_button(cb.ComposeMedia, post_at(STEP_MEDIA, STEP_MEDIA_FILE, field="media"))
+async def media_chosen(update: Update, context: BotContext, data: cb.ComposeMedia,
+                       post: Row) -> None:
     """Photo, video, GIF: wait for it; no media: on to the buttons."""
     query = update.callback_query
-    data = cb.ComposeMedia.parse(query.data)
-    post = await _callback_post(update, context, data.post_id, (STEP_MEDIA, STEP_MEDIA_FILE),
-                                "media")
-    if post is None:
-        return
     if data.kind == "none":
         await query.answer()
         await _repo(context).update_post(post["id"], user_id=update.effective_user.id,
@@ -67,7 +66,7 @@ async def media_chosen(update: Update, context: BotContext) -> None:
         context.flow.goto(STEP_MEDIA_FILE, media_kind=data.kind)
         await _send(update, context, texts.COMPOSE_SEND_MEDIA[data.kind])
     else:
-        await query.answer(texts.STALE_BUTTON, show_alert=True)
+        raise Refused(texts.STALE_BUTTON)
 
 
 async def media_received(update: Update, context: BotContext) -> None:
@@ -92,35 +91,35 @@ async def media_received(update: Update, context: BotContext) -> None:
 
 
 # --- a caption too long -----------------------------------------------------------------------
-async def fit_chosen(update: Update, context: BotContext) -> None:
-    """Shorten with the AI, the text as a separate message, or edit the text."""
-    query = update.callback_query
-    data = cb.ComposeFit.parse(query.data)
-    post = await _callback_post(update, context, data.post_id, (STEP_FIT,), "text")
-    if post is None:
+async def _shorten(update: Update, context: BotContext, post: Row) -> None:
+    """The AI shortens the text to fit a caption (or says it cannot: the choice again)."""
+    await update.callback_query.answer(texts.COMPOSE_WRITING)
+    try:
+        draft = await writer_for(context.services).shorten(
+            post["text"] or "", render.CAPTION_LIMIT, post["post_format"])
+    except AIUnavailable as exc:
+        await _log_ai(context, update, int(post["id"]), "shorten", "unavailable")
+        await _ask_fit(update, context, post, texts.COMPOSE_AI_FAILED.format(
+            reason=html.escape(str(exc))) + "\n")
         return
+    await _apply_draft(update, context, post, draft, "shorten")
+
+
+@on_button(cb.ComposeFit, post_at(STEP_FIT, field="text"))
+async def fit_chosen(update: Update, context: BotContext, data: cb.ComposeFit,
+                     post: Row) -> None:
+    """Shorten with the AI, the text as a separate message, or edit the text."""
     if data.choice == "separate" and post["status"] != PUBLISHED:
-        await query.answer()
+        await update.callback_query.answer()
         await _repo(context).update_post(post["id"], user_id=update.effective_user.id,
                                          separate_text=True)
         await _advance(update, context, post["id"], "fit")
     elif data.choice == "own":
-        await query.answer()
-        context.flow.goto(STEP_TEXT)
-        await _send(update, context, texts.COMPOSE_SEND_OWN)
+        await ask_own_text(update, context)
     elif data.choice == "shorten":
-        await query.answer(texts.COMPOSE_WRITING)
-        try:
-            draft = await writer_for(context.services).shorten(
-                post["text"] or "", render.CAPTION_LIMIT, post["post_format"])
-        except AIUnavailable as exc:
-            await _log_ai(context, update, int(post["id"]), "shorten", "unavailable")
-            await _ask_fit(update, context, post, texts.COMPOSE_AI_FAILED.format(
-                reason=html.escape(str(exc))) + "\n")
-            return
-        await _apply_draft(update, context, post, draft, "shorten")
+        await _shorten(update, context, post)
     else:
-        await query.answer(texts.STALE_BUTTON, show_alert=True)
+        raise Refused(texts.STALE_BUTTON)
 
 
 # --- CTA buttons ------------------------------------------------------------------------------
@@ -152,39 +151,29 @@ async def buttons_received(update: Update, context: BotContext) -> None:
                        texts.COMPOSE_CTA_SAVED + "\n\n")
 
 
-async def buttons_chosen(update: Update, context: BotContext) -> None:
+@on_button(cb.ComposeButtons, post_at(STEP_BUTTONS, field="buttons"))
+async def buttons_chosen(update: Update, context: BotContext, data: cb.ComposeButtons,
+                         post: Row) -> None:
     """Use the suggested buttons, no buttons, continue with the current ones, or clear them."""
-    query = update.callback_query
-    data = cb.ComposeButtons.parse(query.data)
-    post = await _callback_post(update, context, data.post_id, (STEP_BUTTONS,), "buttons")
-    if post is None:
-        return
+    if data.choice not in ("suggested", "none", "done", "clear"):
+        raise Refused(texts.STALE_BUTTON)
+    await update.callback_query.answer()
     pid = int(post["id"])
-    if data.choice in ("suggested", "none"):
-        await query.answer()
-        await _save_buttons(update, context, pid,
-                            _suggested(context) if data.choice == "suggested" else [])
-        await _advance(update, context, pid, "buttons")
-    elif data.choice == "done":
-        await query.answer()
-        await _advance(update, context, pid, "buttons")
-    elif data.choice == "clear":
-        await query.answer()
-        await _save_buttons(update, context, pid, [])
-        await _ask_buttons(update, context, {**post, "buttons": []})
+    if data.choice != "done":
+        post = {**post, "buttons": _suggested(context) if data.choice == "suggested" else []}
+        await _save_buttons(update, context, pid, post["buttons"])
+    if data.choice == "clear":
+        await _ask_buttons(update, context, post)
     else:
-        await query.answer(texts.STALE_BUTTON, show_alert=True)
+        await _advance(update, context, pid, "buttons")
 
 
 # --- title ------------------------------------------------------------------------------------
-async def title_chosen(update: Update, context: BotContext) -> None:
+@on_button(cb.ComposeTitle, post_at(STEP_TITLE, field="title"))
+async def title_chosen(update: Update, context: BotContext, data: cb.ComposeTitle,
+                       post: Row) -> None:
     """The suggested title (the text's first line)."""
-    query = update.callback_query
-    data = cb.ComposeTitle.parse(query.data)
-    post = await _callback_post(update, context, data.post_id, (STEP_TITLE,), "title")
-    if post is None:
-        return
-    await query.answer()
+    await update.callback_query.answer()
     title = auto_title(post.get("text")) or post.get("title") or ""
     await _repo(context).update_post(post["id"], user_id=update.effective_user.id, title=title)
     await _advance(update, context, post["id"], "title")

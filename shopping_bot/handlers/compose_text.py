@@ -9,6 +9,8 @@ import html
 
 from telegram import Update
 
+from shared.access import Refused
+from shared.callbacks import on_button
 from shared.flows import BotContext
 from shopping_bot import callbacks as cb
 from shopping_bot import compose_keyboards as ck
@@ -19,11 +21,11 @@ from shopping_bot.handlers.compose_common import (
     STEP_INSTRUCTION,
     STEP_TEXT,
     Row,
-    _callback_post,
     _current,
     _log_ai,
     _repo,
     _send,
+    post_at,
 )
 from shopping_bot.handlers.compose_flow import _advance, _show_text
 
@@ -72,26 +74,27 @@ async def _generate(update: Update, context: BotContext, post_id: int) -> None:
     await _apply_draft(update, context, post, draft, "generate")
 
 
-async def text_action(update: Update, context: BotContext) -> None:
+async def ask_own_text(update: Update, context: BotContext) -> None:
+    """The editor will write the text themselves: ask for it."""
+    await update.callback_query.answer()
+    context.flow.goto(STEP_TEXT)
+    await _send(update, context, texts.COMPOSE_SEND_OWN)
+
+
+@on_button(cb.ComposeText, post_at(STEP_TEXT, STEP_INSTRUCTION, field="text"))
+async def text_action(update: Update, context: BotContext, data: cb.ComposeText,
+                      post: Row) -> None:
     """A choice of the text round: accept, regenerate, improve, own text, template, translate,
     review."""
     query = update.callback_query
-    data = cb.ComposeText.parse(query.data)
-    post = await _callback_post(update, context, data.post_id, (STEP_TEXT, STEP_INSTRUCTION),
-                                "text")
-    if post is None:
-        return
     action, text = data.action, post.get("text") or ""
     if action in ("ok", "improve", "review", "ru", "en", "hy") and not text.strip():
-        await query.answer(texts.COMPOSE_NO_TEXT, show_alert=True)
-        return
+        raise Refused(texts.COMPOSE_NO_TEXT)
     if action == "ok":
         await query.answer()
         await _advance(update, context, post["id"], "text")
     elif action == "own":
-        await query.answer()
-        context.flow.goto(STEP_TEXT)
-        await _send(update, context, texts.COMPOSE_SEND_OWN)
+        await ask_own_text(update, context)
     elif action == "improve":
         await query.answer()
         context.flow.goto(STEP_INSTRUCTION)
@@ -104,7 +107,7 @@ async def text_action(update: Update, context: BotContext) -> None:
         await query.answer(texts.COMPOSE_WRITING)
         await _ai_round(update, context, post, action)
     else:
-        await query.answer(texts.STALE_BUTTON, show_alert=True)
+        raise Refused(texts.STALE_BUTTON)
 
 
 async def _ai_round(update: Update, context: BotContext, post: Row, action: str) -> None:

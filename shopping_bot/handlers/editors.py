@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import logging
 import re
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -25,8 +26,10 @@ from telegram import (
     Update,
 )
 from telegram.error import BadRequest, Forbidden
-from telegram.ext import CallbackQueryHandler, CommandHandler
+from telegram.ext import CommandHandler
 
+from shared.access import Refused, loads
+from shared.callbacks import button_handlers, on_button
 from shared.flows import BotContext
 from shared.telegram import is_message_not_modified
 from shopping_bot import callbacks as cb
@@ -137,55 +140,49 @@ async def list_editors(update: Update, context: BotContext) -> None:
     await update.effective_message.reply_text(text, reply_markup=markup)
 
 
-async def _editor_id(update: Update, context: BotContext, usage: str) -> int | None:
-    """The user id a command names, when it is not an owner's (else the owner is told why)."""
-    user_id = _user_id(context.args)
-    if user_id is None:
-        await update.effective_message.reply_text(usage)
-        return None
-    if is_owner(context, user_id):
-        await update.effective_message.reply_text(texts.EDITOR_IS_OWNER.format(id=user_id))
-        return None
-    return user_id
+def _named_editor(usage: str) -> Callable[[Update, BotContext], Awaitable[int]]:
+    """A loader for ``loads``: the user id the command names, when it is not an owner's
+    (refused with ``usage``, or with why an owner cannot be changed here)."""
+
+    async def load(update: Update, context: BotContext) -> int:
+        user_id = _user_id(context.args)
+        if user_id is None:
+            raise Refused(usage)
+        if is_owner(context, user_id):
+            raise Refused(texts.EDITOR_IS_OWNER.format(id=user_id))
+        return user_id
+
+    return load
 
 
 @owner_only
-async def add_editor(update: Update, context: BotContext) -> None:
+@loads(_named_editor(texts.ADDEDITOR_USAGE))
+async def add_editor(update: Update, context: BotContext, user_id: int) -> None:
     """/addeditor <id>: give the editor right to a Telegram user id."""
-    message = update.effective_message
-    user_id = await _editor_id(update, context, texts.ADDEDITOR_USAGE)
-    if user_id is None:
-        return
     if not await context.services.storage.shopping.set_editor(user_id, True):
-        await message.reply_text(texts.EDITOR_ALREADY.format(id=user_id))
-        return
+        raise Refused(texts.EDITOR_ALREADY.format(id=user_id))
     log.info("editor added", extra={"user_id": user_id, "by": update.effective_user.id})
     done = await install_menu(context.bot, user_id)
-    await message.reply_text((texts.EDITOR_ADDED if done else texts.EDITOR_ADDED_NO_CHAT)
-                             .format(id=user_id))
+    await update.effective_message.reply_text(
+        (texts.EDITOR_ADDED if done else texts.EDITOR_ADDED_NO_CHAT).format(id=user_id))
 
 
 @owner_only
-async def remove_editor(update: Update, context: BotContext) -> None:
+@loads(_named_editor(texts.REMOVEEDITOR_USAGE))
+async def remove_editor(update: Update, context: BotContext, user_id: int) -> None:
     """/removeeditor <id>: take the editor right away (owners are changed in the settings)."""
-    message = update.effective_message
-    user_id = await _editor_id(update, context, texts.REMOVEEDITOR_USAGE)
-    if user_id is None:
-        return
     if not await _take_away(context, user_id, update.effective_user.id):
-        await message.reply_text(texts.EDITOR_NOT_FOUND.format(id=user_id))
-        return
-    await message.reply_text(texts.EDITOR_REMOVED.format(id=user_id))
+        raise Refused(texts.EDITOR_NOT_FOUND.format(id=user_id))
+    await update.effective_message.reply_text(texts.EDITOR_REMOVED.format(id=user_id))
 
 
 @owner_only
-async def remove_button(update: Update, context: BotContext) -> None:
+@on_button(cb.RemoveEditor)
+async def remove_button(update: Update, context: BotContext, data: cb.RemoveEditor) -> None:
     """The remove button of /editors: remove, then show the list as it is now."""
     query = update.callback_query
-    data = cb.RemoveEditor.parse(query.data)
-    if data is None or is_owner(context, data.telegram_id):
-        await query.answer(texts.STALE_BUTTON)
-        return
+    if is_owner(context, data.telegram_id):
+        raise Refused(texts.STALE_BUTTON, alert=False)
     if not await _take_away(context, data.telegram_id, update.effective_user.id):
         await query.answer(texts.STALE_BUTTON)  # removed already (a double click, another owner)
     else:
@@ -202,5 +199,5 @@ HANDLERS = [
     CommandHandler("editors", list_editors, filters=PRIVATE),
     CommandHandler("addeditor", add_editor, filters=PRIVATE),
     CommandHandler("removeeditor", remove_editor, filters=PRIVATE),
-    CallbackQueryHandler(remove_button, pattern=cb.RemoveEditor.pattern()),
+    *button_handlers(remove_button),
 ]

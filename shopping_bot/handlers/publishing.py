@@ -15,14 +15,17 @@ from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
-from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler
+from telegram.ext import CommandHandler, MessageHandler
 
+from shared.access import Refused
+from shared.callbacks import button_handlers, on_button
 from shared.flows import BotContext
 from shared.storage import utcnow
 from shared.telegram import is_message_cant_be_deleted, is_message_to_delete_not_found
 from shopping_bot import calendar, keyboards, publisher, render, texts
 from shopping_bot import callbacks as cb
 from shopping_bot.filters import PRIVATE, menu_button
+from shopping_bot.handlers.post_buttons import Row, answered_post, button_post, status_of
 from shopping_bot.storage.posts import (
     DELETED,
     DRAFT,
@@ -38,22 +41,12 @@ log = logging.getLogger(__name__)
 LIST_LIMIT = 20
 DELETABLE_FOR = timedelta(hours=48)  # Telegram: a bot deletes only messages younger than this
 BUTTON_TITLE = 28
-
-
-def _status(post: dict[str, Any]) -> str:
-    return texts.STATUS.get(post["status"], post["status"])
+# why a post cannot be published now, by the status that stops it
+_NOT_NOW = {PUBLISHING: texts.PUBLISH_BUSY, PUBLISHED: texts.ALREADY_PUBLISHED}
 
 
 def _button(label: str, data: cb.CallbackData) -> InlineKeyboardButton:
     return InlineKeyboardButton(label, callback_data=data.pack())
-
-
-async def _load(update: Update, context: BotContext, post_id: int) -> dict | None:
-    """The post, or None after answering the button with POST_NOT_FOUND."""
-    post = await context.services.storage.shopping.get_post(post_id)
-    if post is None:
-        await update.callback_query.answer(texts.POST_NOT_FOUND, show_alert=True)
-    return post
 
 
 async def _say(update: Update, context: BotContext, text: str,
@@ -63,23 +56,17 @@ async def _say(update: Update, context: BotContext, text: str,
 
 
 # --- publish now / retry -------------------------------------------------------------------------
-async def _publish(update: Update, context: BotContext, post_id: int,
+async def _publish(update: Update, context: BotContext, data: cb.PublishNow | cb.RetryPost,
                    statuses: tuple[str, ...]) -> None:
-    query = update.callback_query
     services = context.services
-    post = await _load(update, context, post_id)
-    if post is None:
-        return
+    post = await button_post(update, context, data)
     if services.settings.shopping_channel_id is None:
-        await query.answer(texts.NO_CHANNEL, show_alert=True)
-        return
+        raise Refused(texts.NO_CHANNEL)
     if post["status"] not in statuses:
-        answer = {PUBLISHING: texts.PUBLISH_BUSY, PUBLISHED: texts.ALREADY_PUBLISHED}.get(
-            post["status"], texts.PUBLISH_NOT_ALLOWED.format(status=_status(post)))
-        await query.answer(answer, show_alert=True)
-        return
-    await query.answer(texts.PUBLISHING_ANSWER)
-    outcome = await publisher.publish_now(context.bot, services, post_id,
+        raise Refused(_NOT_NOW.get(post["status"],
+                                   texts.PUBLISH_NOT_ALLOWED.format(status=status_of(post))))
+    await update.callback_query.answer(texts.PUBLISHING_ANSWER)
+    outcome = await publisher.publish_now(context.bot, services, data.post_id,
                                           update.effective_user.id, statuses)
     fresh = outcome.post or post
     if outcome.status == "published":
@@ -94,47 +81,38 @@ async def _publish(update: Update, context: BotContext, post_id: int,
         await _say(update, context, texts.NO_CHANNEL)
     else:  # someone else claimed it between our read and our claim
         status = fresh["status"] if outcome.post else None
-        await _say(update, context, {PUBLISHING: texts.PUBLISH_BUSY,
-                                     PUBLISHED: texts.ALREADY_PUBLISHED}.get(
-            status, texts.STALE_BUTTON))
+        await _say(update, context, _NOT_NOW.get(status, texts.STALE_BUTTON))
 
 
-async def publish_now(update: Update, context: BotContext) -> None:
+@on_button(cb.PublishNow)
+async def publish_now(update: Update, context: BotContext, data: cb.PublishNow) -> None:
     """``PublishNow``: send a draft, scheduled, failed or missed post to the channel now."""
-    data = cb.PublishNow.parse(update.callback_query.data)
-    await _publish(update, context, data.post_id, publisher.NOW_STATUSES)
+    await _publish(update, context, data, publisher.NOW_STATUSES)
 
 
-async def retry(update: Update, context: BotContext) -> None:
+@on_button(cb.RetryPost)
+async def retry(update: Update, context: BotContext, data: cb.RetryPost) -> None:
     """``RetryPost``: publish a failed or missed post now."""
-    data = cb.RetryPost.parse(update.callback_query.data)
-    await _publish(update, context, data.post_id, (FAILED, MISSED))
+    await _publish(update, context, data, (FAILED, MISSED))
 
 
 # --- a published post ---------------------------------------------------------------------------
-async def _published(update: Update, context: BotContext, post_id: int) -> dict | None:
-    """The published post of a button (answered: with nothing, or with why not)."""
-    post = await _load(update, context, post_id)
-    if post is None:
-        return None
+async def _published(update: Update, context: BotContext, data: Any) -> Row:
+    """The published post of a button, the button answered (refused: gone, not in the channel,
+    or no channel)."""
+    post = await button_post(update, context, data)
     if post["status"] != PUBLISHED:
-        await update.callback_query.answer(texts.NOT_PUBLISHED.format(status=_status(post)),
-                                           show_alert=True)
-        return None
+        raise Refused(texts.NOT_PUBLISHED.format(status=status_of(post)))
     if context.services.settings.shopping_channel_id is None:
-        await update.callback_query.answer(texts.NO_CHANNEL, show_alert=True)
-        return None
+        raise Refused(texts.NO_CHANNEL)
     await update.callback_query.answer()
     return post
 
 
-async def update_published(update: Update, context: BotContext) -> None:
+@on_button(cb.UpdatePublished, _published)
+async def update_published(update: Update, context: BotContext, data: cb.UpdatePublished,
+                           post: Row) -> None:
     """``UpdatePublished``: apply the post's current text and buttons to the channel."""
-    query = update.callback_query
-    data = cb.UpdatePublished.parse(query.data)
-    post = await _published(update, context, data.post_id)
-    if post is None:
-        return
     services = context.services
     repo = services.storage.shopping
     links = await repo.replace_links(data.post_id, publisher.buttons_of(post))
@@ -153,49 +131,43 @@ async def update_published(update: Update, context: BotContext) -> None:
         keyboards.post_actions(post))
 
 
-def _too_old(post: dict[str, Any]) -> bool:
+def _too_old(post: Row) -> bool:
     published_at = post.get("published_at")
     return published_at is not None and utcnow() - published_at > DELETABLE_FOR
 
 
-async def _offer_edit(update: Update, context: BotContext, post: dict[str, Any]) -> None:
+async def _offer_edit(update: Update, context: BotContext, post: Row) -> None:
     await context.services.storage.shopping.log(int(post["id"]), "delete_refused_too_old",
                                                 update.effective_user.id)
     await _say(update, context, texts.DELETE_TOO_OLD.format(title=publisher.title_of(post)),
                InlineKeyboardMarkup([[_button(texts.BTN_EDIT, cb.EditPost(int(post["id"])))]]))
 
 
-async def _deletable(update: Update, context: BotContext, post_id: int) -> dict | None:
+async def _deletable(update: Update, context: BotContext, data: Any) -> Row | None:
     """The published post of a button, when it is young enough to be deleted (else an edit is
-    offered)."""
-    post = await _published(update, context, post_id)
-    if post is not None and _too_old(post):
+    offered, and None returned)."""
+    post = await _published(update, context, data)
+    if _too_old(post):
         await _offer_edit(update, context, post)
         return None
     return post
 
 
-async def delete_post(update: Update, context: BotContext) -> None:
+@on_button(cb.DeletePost, _deletable)
+async def delete_post(update: Update, context: BotContext, data: cb.DeletePost,
+                      post: Row) -> None:
     """``DeletePost``: ask for a confirmation (or, for a post older than 48 h, offer an edit)."""
-    query = update.callback_query
-    data = cb.DeletePost.parse(query.data)
-    post = await _deletable(update, context, data.post_id)
-    if post is None:
-        return
     await _say(update, context, texts.DELETE_CONFIRM.format(
         title=publisher.title_of(post), n=len(render.message_ids(post))),
         InlineKeyboardMarkup([[_button(texts.BTN_DELETE_CONFIRM, cb.ConfirmDelete(data.post_id)),
                                _button(texts.BTN_DELETE_KEEP, cb.KeepPost(data.post_id))]]))
 
 
-async def confirm_delete(update: Update, context: BotContext) -> None:
+@on_button(cb.ConfirmDelete, _deletable)
+async def confirm_delete(update: Update, context: BotContext, data: cb.ConfirmDelete,
+                         post: Row) -> None:
     """``ConfirmDelete``: delete every message of the post in the channel, then mark it
     deleted. A message already gone counts as deleted; "can't be deleted" means too old."""
-    query = update.callback_query
-    data = cb.ConfirmDelete.parse(query.data)
-    post = await _deletable(update, context, data.post_id)
-    if post is None:
-        return
     channel = context.services.settings.shopping_channel_id
     for message_id in render.message_ids(post):
         try:
@@ -213,10 +185,12 @@ async def confirm_delete(update: Update, context: BotContext) -> None:
             return
     await context.services.storage.shopping.mark_deleted(data.post_id,
                                                          user_id=update.effective_user.id)
-    await query.edit_message_text(texts.DELETED.format(title=publisher.title_of(post)))
+    await update.callback_query.edit_message_text(
+        texts.DELETED.format(title=publisher.title_of(post)))
 
 
-async def keep_post(update: Update, context: BotContext) -> None:
+@on_button(cb.KeepPost)
+async def keep_post(update: Update, context: BotContext, data: cb.KeepPost) -> None:
     """``KeepPost``: the delete was not confirmed."""
     query = update.callback_query
     await query.answer()
@@ -224,14 +198,14 @@ async def keep_post(update: Update, context: BotContext) -> None:
 
 
 # --- lists ----------------------------------------------------------------------------------------
-def _when(post: dict[str, Any], settings: Any) -> str:
+def _when(post: Row, settings: Any) -> str:
     column = {SCHEDULED: "publish_at", FAILED: "publish_at", MISSED: "publish_at",
               PUBLISHED: "published_at", DELETED: "published_at"}.get(post["status"],
                                                                        "updated_at")
     return calendar.format_local(post.get(column) or post.get("updated_at"), settings)
 
 
-def _short(post: dict[str, Any]) -> str:
+def _short(post: Row) -> str:
     """A title short enough for a button (buttons are plain text: not escaped)."""
     title = html.unescape(publisher.title_of(post))
     return title if len(title) <= BUTTON_TITLE else title[:BUTTON_TITLE - 1] + "…"
@@ -258,7 +232,7 @@ async def _show_list(update: Update, context: BotContext, statuses: list[str], o
         lines.append(row.format(
             n=n, title=publisher.title_of(post),
             format=texts.FORMAT_NAMES.get(post.get("post_format") or "", "—"),
-            when=_when(post, settings), status=_status(post)))
+            when=_when(post, settings), status=status_of(post)))
         rows.append([_button(texts.BTN_LIST_PREVIEW.format(n=n, title=_short(post)),
                              cb.PreviewPost(int(post["id"]))),
                      _button(texts.BTN_LIST_MANAGE.format(n=n), cb.ManagePost(int(post["id"])))])
@@ -287,14 +261,10 @@ async def list_posts(update: Update, context: BotContext) -> None:
                      texts.LIST_POSTS_HEAD, texts.LIST_POSTS_EMPTY, with_status=True)
 
 
-async def manage_post(update: Update, context: BotContext) -> None:
+@on_button(cb.ManagePost, answered_post)
+async def manage_post(update: Update, context: BotContext, data: cb.ManagePost,
+                      post: Row) -> None:
     """``ManagePost``: a post's card (status, format, time, link or error) with its actions."""
-    query = update.callback_query
-    data = cb.ManagePost.parse(query.data)
-    post = await _load(update, context, data.post_id)
-    if post is None:
-        return
-    await query.answer()
     settings = context.services.settings
     tz = settings.channel_timezone
     if post["status"] in (SCHEDULED, FAILED, MISSED):
@@ -308,7 +278,7 @@ async def manage_post(update: Update, context: BotContext) -> None:
         when = texts.POST_CARD_UPDATED.format(
             when=calendar.format_local(post.get("updated_at"), settings), tz=tz)
     text = texts.POST_CARD.format(
-        title=publisher.title_of(post), status=_status(post),
+        title=publisher.title_of(post), status=status_of(post),
         format=texts.FORMAT_NAMES.get(post.get("post_format") or "", "—"), when=when)
     if post["status"] in (FAILED, MISSED) and post.get("last_error"):
         text += texts.POST_CARD_ERROR.format(reason=html.escape(post["last_error"]))
@@ -319,13 +289,8 @@ async def manage_post(update: Update, context: BotContext) -> None:
 
 
 HANDLERS = [
-    CallbackQueryHandler(publish_now, pattern=cb.PublishNow.pattern()),
-    CallbackQueryHandler(retry, pattern=cb.RetryPost.pattern()),
-    CallbackQueryHandler(update_published, pattern=cb.UpdatePublished.pattern()),
-    CallbackQueryHandler(delete_post, pattern=cb.DeletePost.pattern()),
-    CallbackQueryHandler(confirm_delete, pattern=cb.ConfirmDelete.pattern()),
-    CallbackQueryHandler(keep_post, pattern=cb.KeepPost.pattern()),
-    CallbackQueryHandler(manage_post, pattern=cb.ManagePost.pattern()),
+    *button_handlers(publish_now, retry, update_published, delete_post, confirm_delete,
+                     keep_post, manage_post),
     CommandHandler("scheduled", list_scheduled, filters=PRIVATE),
     CommandHandler("drafts", list_drafts, filters=PRIVATE),
     CommandHandler("posts", list_posts, filters=PRIVATE),

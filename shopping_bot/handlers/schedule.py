@@ -11,16 +11,19 @@ from __future__ import annotations
 
 import html
 import logging
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import CommandHandler, MessageHandler, filters
 
+from shared.access import Refused
+from shared.callbacks import button_handlers, on_button
 from shared.flows import BotContext, in_step
 from shopping_bot import calendar, keyboards, publisher, texts
 from shopping_bot import callbacks as cb
 from shopping_bot.filters import PRIVATE, TYPED
+from shopping_bot.handlers.post_buttons import Row, button_post, status_of
 from shopping_bot.storage.posts import DRAFT, FAILED, MISSED, SCHEDULED
 
 log = logging.getLogger(__name__)
@@ -32,31 +35,40 @@ SCHEDULER_NEXT = 5
 SCHEDULER_PROBLEMS = 10
 
 
-def _status(post: dict[str, Any]) -> str:
-    return texts.STATUS.get(post["status"], post["status"])
+def _stale_values(data: cb.CallbackData, now: datetime) -> str | None:
+    """Why the values a calendar button carries cannot be used, or None: they do not parse (a
+    forged button: stale), or the day picked is already past."""
+    match data:
+        case cb.ScheduleMonth(month=month) if calendar.parse_month(month) is None:
+            return texts.STALE_BUTTON
+        case cb.ScheduleDay(day=day):
+            parsed = calendar.parse_day(day)
+            if parsed is None:
+                return texts.STALE_BUTTON
+            if parsed < now.date():
+                return texts.SCHEDULE_PAST_DAY
+        case cb.ScheduleHour(day=day, hour=hour) if calendar.parse_day(day) is None or \
+                not 0 <= hour <= 23:
+            return texts.STALE_BUTTON
+        case cb.ScheduleAt(at=at) if calendar.parse_at(at) is None:
+            return texts.STALE_BUTTON
+    return None
 
 
-async def _schedulable(update: Update, context: BotContext, post_id: int,
-                       valid: bool = True) -> dict | None:
-    """The post, when the button's values are ``valid`` and the post may be (re)scheduled; the
-    button is answered: with nothing when so, otherwise with why not."""
-    query = update.callback_query
-    if not valid:
-        await query.answer(texts.STALE_BUTTON, show_alert=True)
-        return None
-    post = await context.services.storage.shopping.get_post(post_id)
-    if post is None:
-        await query.answer(texts.POST_NOT_FOUND, show_alert=True)
-        return None
+async def _schedulable(update: Update, context: BotContext, data: Any) -> Row:
+    """The post of a calendar button, when the button's values can be used and the post may
+    be (re)scheduled; the button is answered. Refused otherwise, with why."""
+    stale = _stale_values(data, calendar.local_now(context.services.settings))
+    if stale is not None:
+        raise Refused(stale)
+    post = await button_post(update, context, data)
     if post["status"] not in SCHEDULABLE:
-        await query.answer(texts.SCHEDULE_NOT_ALLOWED.format(status=_status(post)),
-                           show_alert=True)
-        return None
-    await query.answer()
+        raise Refused(texts.SCHEDULE_NOT_ALLOWED.format(status=status_of(post)))
+    await update.callback_query.answer()
     return post
 
 
-def _common(context: BotContext, post: dict[str, Any]) -> dict[str, str]:
+def _common(context: BotContext, post: Row) -> dict[str, str]:
     settings = context.services.settings
     now = calendar.local_now(settings)
     return {"title": publisher.title_of(post), "tz": settings.channel_timezone,
@@ -64,13 +76,10 @@ def _common(context: BotContext, post: dict[str, Any]) -> dict[str, str]:
 
 
 # --- the calendar ------------------------------------------------------------------------------
-async def open_calendar(update: Update, context: BotContext) -> None:
+@on_button(cb.SchedulePost, _schedulable)
+async def open_calendar(update: Update, context: BotContext, data: cb.SchedulePost,
+                        post: Row) -> None:
     """``SchedulePost``: the calendar of the current month, in a new message."""
-    query = update.callback_query
-    data = cb.SchedulePost.parse(query.data)
-    post = await _schedulable(update, context, data.post_id)
-    if post is None:
-        return
     now = calendar.local_now(context.services.settings)
     context.flow.clear()
     context.flow.goto(STEP_DAY, post_id=data.post_id)
@@ -79,67 +88,50 @@ async def open_calendar(update: Update, context: BotContext) -> None:
         reply_markup=calendar.month_keyboard(data.post_id, now.year, now.month, now))
 
 
-async def show_month(update: Update, context: BotContext) -> None:
+@on_button(cb.ScheduleMonth, _schedulable)
+async def show_month(update: Update, context: BotContext, data: cb.ScheduleMonth,
+                     post: Row) -> None:
     """``ScheduleMonth``: page the calendar to another month."""
-    query = update.callback_query
-    data = cb.ScheduleMonth.parse(query.data)
-    month = calendar.parse_month(data.month)
-    post = await _schedulable(update, context, data.post_id, valid=month is not None)
-    if post is None or month is None:
-        return
     now = calendar.local_now(context.services.settings)
     context.flow.goto(STEP_DAY, post_id=data.post_id)
-    await query.edit_message_text(texts.SCHEDULE_PICK_DAY.format(**_common(context, post)),
-                                  reply_markup=calendar.month_keyboard(data.post_id, *month, now))
+    await update.callback_query.edit_message_text(
+        texts.SCHEDULE_PICK_DAY.format(**_common(context, post)),
+        reply_markup=calendar.month_keyboard(data.post_id, *calendar.parse_month(data.month),
+                                             now))
 
 
-async def pick_day(update: Update, context: BotContext) -> None:
+@on_button(cb.ScheduleDay, _schedulable)
+async def pick_day(update: Update, context: BotContext, data: cb.ScheduleDay, post: Row) -> None:
     """``ScheduleDay``: a day picked; show its hours (a typed HH:MM is accepted from now on)."""
-    query = update.callback_query
-    data = cb.ScheduleDay.parse(query.data)
     day = calendar.parse_day(data.day)
-    now = calendar.local_now(context.services.settings)
-    if day is not None and day < now.date():
-        await query.answer(texts.SCHEDULE_PAST_DAY, show_alert=True)
-        return
-    post = await _schedulable(update, context, data.post_id, valid=day is not None)
-    if post is None or day is None:
-        return
     context.flow.goto(STEP_TIME, post_id=data.post_id, day=data.day)
-    await query.edit_message_text(
+    await update.callback_query.edit_message_text(
         texts.SCHEDULE_PICK_HOUR.format(date=calendar.format_day(day), **_common(context, post)),
-        reply_markup=calendar.hours_keyboard(data.post_id, day, now))
+        reply_markup=calendar.hours_keyboard(data.post_id, day,
+                                             calendar.local_now(context.services.settings)))
 
 
-async def pick_hour(update: Update, context: BotContext) -> None:
+@on_button(cb.ScheduleHour, _schedulable)
+async def pick_hour(update: Update, context: BotContext, data: cb.ScheduleHour,
+                    post: Row) -> None:
     """``ScheduleHour``: an hour picked; show its minutes in steps of 5."""
-    query = update.callback_query
-    data = cb.ScheduleHour.parse(query.data)
     day = calendar.parse_day(data.day)
-    post = await _schedulable(update, context, data.post_id,
-                              valid=day is not None and 0 <= data.hour <= 23)
-    if post is None or day is None:
-        return
     now = calendar.local_now(context.services.settings)
     context.flow.goto(STEP_TIME, post_id=data.post_id, day=data.day)
-    await query.edit_message_text(
+    await update.callback_query.edit_message_text(
         texts.SCHEDULE_PICK_MINUTE.format(date=calendar.format_day(day), hour=f"{data.hour:02d}",
                                           **_common(context, post)),
         reply_markup=calendar.minutes_keyboard(data.post_id, day, data.hour, now))
 
 
-async def pick_time(update: Update, context: BotContext) -> None:
+@on_button(cb.ScheduleAt, _schedulable)
+async def pick_time(update: Update, context: BotContext, data: cb.ScheduleAt, post: Row) -> None:
     """``ScheduleAt``: the time picked from the buttons; schedule the post."""
-    query = update.callback_query
-    data = cb.ScheduleAt.parse(query.data)
-    parsed = calendar.parse_at(data.at)
-    post = await _schedulable(update, context, data.post_id, valid=parsed is not None)
-    if post is None or parsed is None:
-        return
-    await _schedule(update, context, post, *parsed)
+    await _schedule(update, context, post, *calendar.parse_at(data.at))
 
 
-async def noop(update: Update, context: BotContext) -> None:
+@on_button(cb.ScheduleNoop)
+async def noop(update: Update, context: BotContext, data: cb.ScheduleNoop) -> None:
     """A blank calendar cell (a past day, a weekday name): nothing to do."""
     await update.callback_query.answer()
 
@@ -160,7 +152,7 @@ async def time_typed(update: Update, context: BotContext) -> None:
     if post["status"] not in SCHEDULABLE:
         context.flow.clear()
         await update.effective_message.reply_text(
-            texts.SCHEDULE_NOT_ALLOWED.format(status=_status(post)))
+            texts.SCHEDULE_NOT_ALLOWED.format(status=status_of(post)))
         return
     await _schedule(update, context, post, day, clock)
 
@@ -175,7 +167,7 @@ async def wrong_day(update: Update, context: BotContext) -> None:
     await update.effective_message.reply_text(texts.SCHEDULE_PICK_DAY_FIRST)
 
 
-async def _schedule(update: Update, context: BotContext, post: dict[str, Any], day: Any,
+async def _schedule(update: Update, context: BotContext, post: Row, day: Any,
                     clock: Any) -> None:
     """Schedule ``post`` at ``day`` ``clock`` (local): refused when that is not in the future."""
     settings = context.services.settings
@@ -196,7 +188,7 @@ async def _schedule(update: Update, context: BotContext, post: dict[str, Any], d
         context.flow.clear()
         fresh = await repo.get_post(int(post["id"]))
         await context.bot.send_message(chat_id, texts.POST_NOT_FOUND if fresh is None else
-                                       texts.SCHEDULE_NOT_ALLOWED.format(status=_status(fresh)))
+                                       texts.SCHEDULE_NOT_ALLOWED.format(status=status_of(fresh)))
         return
     context.flow.clear()
     fresh = await repo.get_post(int(post["id"])) or post
@@ -207,22 +199,15 @@ async def _schedule(update: Update, context: BotContext, post: dict[str, Any], d
 
 
 # --- back to drafts ----------------------------------------------------------------------------
-async def unschedule(update: Update, context: BotContext) -> None:
+@on_button(cb.Unschedule, button_post)
+async def unschedule(update: Update, context: BotContext, data: cb.Unschedule, post: Row) -> None:
     """``Unschedule``: a scheduled, failed or missed post goes back to the drafts."""
-    query = update.callback_query
-    data = cb.Unschedule.parse(query.data)
     repo = context.services.storage.shopping
-    post = await repo.get_post(data.post_id)
-    if post is None:
-        await query.answer(texts.POST_NOT_FOUND, show_alert=True)
-        return
     if post["status"] not in (SCHEDULED, FAILED, MISSED) or not await repo.unschedule_post(
             data.post_id, user_id=update.effective_user.id):
         fresh = await repo.get_post(data.post_id) or post
-        await query.answer(texts.UNSCHEDULE_NOT_ALLOWED.format(status=_status(fresh)),
-                           show_alert=True)
-        return
-    await query.answer()
+        raise Refused(texts.UNSCHEDULE_NOT_ALLOWED.format(status=status_of(fresh)))
+    await update.callback_query.answer()
     fresh = await repo.get_post(data.post_id) or post
     await context.bot.send_message(update.effective_chat.id,
                                    texts.UNSCHEDULED.format(title=publisher.title_of(fresh)),
@@ -290,7 +275,8 @@ async def scheduler_state(update: Update, context: BotContext) -> None:
                                               disable_web_page_preview=True)
 
 
-async def cleanup(update: Update, context: BotContext) -> None:
+@on_button(cb.SchedulerCleanup)
+async def cleanup(update: Update, context: BotContext, data: cb.SchedulerCleanup) -> None:
     """``SchedulerCleanup``: failed posts go back to the drafts; the view is refreshed."""
     query = update.callback_query
     moved = await context.services.storage.shopping.cleanup_failed(
@@ -302,14 +288,8 @@ async def cleanup(update: Update, context: BotContext) -> None:
 
 
 HANDLERS = [
-    CallbackQueryHandler(open_calendar, pattern=cb.SchedulePost.pattern()),
-    CallbackQueryHandler(show_month, pattern=cb.ScheduleMonth.pattern()),
-    CallbackQueryHandler(pick_day, pattern=cb.ScheduleDay.pattern()),
-    CallbackQueryHandler(pick_hour, pattern=cb.ScheduleHour.pattern()),
-    CallbackQueryHandler(pick_time, pattern=cb.ScheduleAt.pattern()),
-    CallbackQueryHandler(noop, pattern=cb.ScheduleNoop.pattern()),
-    CallbackQueryHandler(unschedule, pattern=cb.Unschedule.pattern()),
-    CallbackQueryHandler(cleanup, pattern=cb.SchedulerCleanup.pattern()),
+    *button_handlers(open_calendar, show_month, pick_day, pick_hour, pick_time, noop, unschedule,
+                     cleanup),
     CommandHandler("scheduler", scheduler_state, filters=PRIVATE),
     MessageHandler(TYPED & filters.TEXT & in_step(STEP_TIME), time_typed),
     MessageHandler(TYPED & in_step(STEP_TIME), wrong_time),
