@@ -7,9 +7,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-import httpx
-
-from tests.e2e.conftest import ServerProcess
+from tests.e2e.conftest import ServerProcess, http
 from tests.fakes.server import free_port
 from tests.service_env import REPO, SERVICE_VARS
 
@@ -34,6 +32,6 @@ def sandbox_process(workdir: Path, name: str = "sandbox", **overrides: str) -> S
 def api(srv: ServerProcess, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
     """One call of the page's API; its JSON."""
     url = f"{srv.url}{API}{path}"
-    response = httpx.post(url, json=body, timeout=30) if body is not None else \
-        httpx.get(url, timeout=30)
+    response = http().post(url, json=body, timeout=30) if body is not None else \
+        http().get(url, timeout=30)
     return response.json()

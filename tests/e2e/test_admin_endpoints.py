@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from tests.e2e.avap import add_verified_student, avap_server, db
-from tests.e2e.conftest import ServerProcess
+from tests.e2e.conftest import ServerProcess, http
 from tests.fakes.telegram_api import FakeTelegram
 
 TOKEN = "admin-token-0123456789"
@@ -23,7 +23,7 @@ ROUTES = [("GET", "/admin/stats"), ("GET", "/admin/dead"), ("POST", "/admin/retr
 def call(srv: ServerProcess, method: str, path: str, token: str | None = TOKEN,
          **kwargs: Any) -> httpx.Response:
     headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
-    return httpx.request(method, f"{srv.url}{path}", headers=headers, timeout=10, **kwargs)
+    return http().request(method, f"{srv.url}{path}", headers=headers, timeout=10, **kwargs)
 
 
 def test_without_a_token_configured_every_endpoint_is_404(fake_telegram: FakeTelegram,

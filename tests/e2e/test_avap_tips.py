@@ -7,6 +7,7 @@ waits for more than 24 hours."""
 from __future__ import annotations
 
 import asyncio
+import math
 import shutil
 import time
 from collections import Counter
@@ -79,6 +80,22 @@ def start_together(servers: list[ServerProcess], at: str) -> None:
         faked(srv, later.strftime("%Y-%m-%d %H:%M:%S")).start()
 
 
+def start_at(srv: ServerProcess, at: str) -> float:
+    """Start ``srv`` with its clock at ``at``; the seconds the start took."""
+    t0 = time.monotonic()
+    faked(srv, at).start()
+    return time.monotonic() - t0
+
+
+def ahead_of(at: str, took: float) -> str:
+    """A clock start before the fire time ``at`` with the lead a start needs on this machine
+    now (twice what the last one took, at least 5 s), so that the scheduler is up before it
+    fires whatever the load; a fixed lead was a race with the load."""
+    lead = max(5, math.ceil(2 * took))
+    return (datetime.strptime(at, "%Y-%m-%d %H:%M:%S") - timedelta(seconds=lead)).strftime(
+        "%Y-%m-%d %H:%M:%S")
+
+
 def _daily(c: Any, key: str) -> bool:
     """A daily tip (the menu's "Daily tip" answer carries the menu keyboard; the daily send
     has none)."""
@@ -114,11 +131,48 @@ def add_tips(admin: Chat, *tips: str) -> None:
         assert admin.texts()[-1].startswith("✅ Tip #")
 
 
+# --- the server's own signs that a tip day is settled -----------------------------------------
+# Instead of sleeping a few seconds to see that "nothing more is sent", a test waits for the
+# day's broadcast to be 'done' (marked after the last send was answered) and then stops the
+# server (a stop lets the job runs and sends in progress finish) before it counts: what a
+# stopped server sent is all it sends. A server started after 09:00 has two ways to send a tip,
+# its start-up catch-up (``on_ready``, done before it logs "bot ready") and a broadcast left
+# 'sending'; once it logged "bot ready" with every broadcast 'done', it sends nothing more.
+def _records(srv: ServerProcess, **fields: Any) -> list[dict[str, Any]]:
+    return [r for r in srv.log_records() if all(r.get(k) == v for k, v in fields.items())]
+
+
+def wait_started(*servers: ServerProcess) -> None:
+    """Each server's current start has run its catch-up (``on_ready``): it logged "bot ready"
+    for AVAP once per start."""
+    for srv in servers:
+        eventually(lambda srv=srv: len(_records(srv, msg="bot ready", bot="avap")) >= srv.starts,
+                   timeout=30, what=f"{srv.workdir.name}: AVAP's start-up catch-up")
+
+
+def wait_tip_sent(srv: ServerProcess, day: str) -> None:
+    """The broadcast of ``day``'s tip is 'done' (SQLite server)."""
+    def done() -> bool:
+        with db(srv) as conn:
+            row = conn.execute("SELECT b.status FROM tip_days d JOIN broadcasts b "
+                               "ON b.id = d.broadcast_id WHERE d.day = ?", (day,)).fetchone()
+        return row is not None and row["status"] == "done"
+    eventually(done, timeout=30, what=f"the tip broadcast of {day} done")
+
+
+def tip_broadcasts(srv: ServerProcess) -> list[tuple[str, str, int]]:
+    """(day, status, sent) of every tip broadcast, by day (SQLite server)."""
+    with db(srv) as conn:
+        return [tuple(r) for r in conn.execute(
+            "SELECT d.day, b.status, b.sent_count FROM broadcasts b LEFT JOIN tip_days d "
+            "ON d.broadcast_id = b.id WHERE b.type = 'tip' ORDER BY d.day")]
+
+
 def test_daily_tip_at_tip_time_once_and_next_day_the_next(fake_telegram: FakeTelegram,
                                                           make_server) -> None:
     fake = fake_telegram
-    srv = faked(make_server("server", **GROUP_ENV, TIP_TIME="09:00"), "2026-11-23 08:59:40")
-    srv.start()
+    srv = make_server("server", **GROUP_ENV, TIP_TIME="09:00")
+    took = start_at(srv, "2026-11-23 08:00:00")
     for s in STUDENTS:
         add_verified_student(srv, s, name=f"Student {s}")
     admin = Chat(fake, srv, ADMIN_ID)
@@ -150,42 +204,40 @@ def test_daily_tip_at_tip_time_once_and_next_day_the_next(fake_telegram: FakeTel
     assert off.texts()[-1] == texts.TIPS_OFF
     assert not tips_to(fake), "no tip before 09:00"
 
+    # the same day, just before 09:00
+    srv.stop()
+    start_at(srv, ahead_of("2026-11-23 09:00:00", took))
     fake.wait_for(lambda: sum(tips_to(fake).values()) >= 2, timeout=40)
-    time.sleep(3)
+    wait_tip_sent(srv, "2026-11-23")
+    srv.stop()  # whatever it was still doing is done now
     assert tips_to(fake) == Counter({STUDENTS[0]: 1, STUDENTS[1]: 1})
     assert tip_bodies(fake, STUDENTS[0]) == ["Drink water &amp; tea"]
-
-    def tip_broadcast_done() -> bool:  # recorded after the last send was answered
-        with db(srv) as conn:
-            row = conn.execute("SELECT * FROM broadcasts WHERE type='tip'").fetchone()
-        return row is not None and row["status"] == "done"
-
-    eventually(tip_broadcast_done)
     with db(srv) as conn:
         assert [r[0] for r in conn.execute("SELECT day FROM tip_days")] == ["2026-11-23"]
-        row = conn.execute("SELECT * FROM broadcasts WHERE type='tip'").fetchone()
-        assert row["status"] == "done" and row["sent_count"] == 2
+    assert tip_broadcasts(srv) == [("2026-11-23", "done", 2)]
+
+    # a restart the same day sends nothing more
+    faked(srv, "2026-11-23 09:30:00").start()
+    wait_started(srv)
+    assert tip_broadcasts(srv) == [("2026-11-23", "done", 2)]
+    assert sum(tips_to(fake).values()) == 2
     # the menu's Daily tip shows today's tip, to the student who turned them off too
     uid = off.send(texts.MENU_TIP)
     wait_done(fake, srv, uid)
     assert off.texts()[-1].startswith(HEADER + "Drink water &amp; tea")
     assert texts.TIP_FOOTER_OFF in off.texts()[-1]
 
-    # a restart the same day sends nothing more
-    srv.stop()
-    faked(srv, "2026-11-23 09:30:00").start()
-    time.sleep(3)
-    assert sum(tips_to(fake).values()) == 2
-
     # the next day: the process slept through 09:00 and wakes at 09:00:30: the next tip (the
     # second one), once
     srv.stop()
     faked(srv, "2026-11-24 09:00:30").start()
     fake.wait_for(lambda: sum(tips_to(fake).values()) >= 4, timeout=20)
-    time.sleep(2)
+    wait_started(srv)
+    wait_tip_sent(srv, "2026-11-24")
     srv.stop()
     faked(srv, "2026-11-24 10:00:00").start()
-    time.sleep(3)
+    wait_started(srv)
+    assert tip_broadcasts(srv) == [("2026-11-23", "done", 2), ("2026-11-24", "done", 2)]
     assert tips_to(fake) == Counter({STUDENTS[0]: 2, STUDENTS[1]: 2})
     assert tip_bodies(fake, STUDENTS[1]) == ["Drink water &amp; tea", "Sleep well"]
     # the student turns tips on again: the day after brings the photo tip to all three
@@ -193,9 +245,10 @@ def test_daily_tip_at_tip_time_once_and_next_day_the_next(fake_telegram: FakeTel
     wait_done(fake, srv, uid)
     assert off.texts()[-1] == texts.TIPS_ON
     srv.stop()
-    faked(srv, "2026-11-25 08:59:55").start()
+    start_at(srv, ahead_of("2026-11-25 09:00:00", took))
     fake.wait_for(lambda: sum(tips_to(fake).values()) >= 7, timeout=30)
-    time.sleep(2)
+    wait_tip_sent(srv, "2026-11-25")
+    srv.stop()  # whatever it was still doing is done now
     assert tips_to(fake) == Counter({STUDENTS[0]: 3, STUDENTS[1]: 3, STUDENTS[2]: 1})
     photos = [c for c in fake.calls_of("sendPhoto", AVAP_TOKEN)
               if str(c.params.get("caption", "")).startswith(HEADER)]
@@ -216,6 +269,15 @@ def _pg(url: str, *statements: tuple[str, list[Any]]) -> list[Any]:
     return asyncio.run(run())
 
 
+def wait_tip_sent_pg(url: str, day: str) -> None:
+    """The broadcast of ``day``'s tip is 'done' (PostgreSQL)."""
+    def done() -> bool:
+        [rows] = _pg(url, ("SELECT b.status FROM tip_days d JOIN broadcasts b "
+                           "ON b.id = d.broadcast_id WHERE d.day = $1", [day]))
+        return [r["status"] for r in rows] == ["done"]
+    eventually(done, timeout=30, what=f"the tip broadcast of {day} done")
+
+
 @pytest.mark.postgres
 def test_daily_tip_once_with_two_instances_on_postgres(fake_telegram: FakeTelegram, make_server,
                                                        postgres: PostgresServer) -> None:
@@ -223,7 +285,7 @@ def test_daily_tip_once_with_two_instances_on_postgres(fake_telegram: FakeTelegr
     url = postgres.create_database()
     env = {**GROUP_ENV, "DATABASE_URL": url, "TIP_TIME": "09:00"}
     a, b = make_server("a", **env), make_server("b", **env)
-    start_together([a, b], "2026-11-23 08:59:40")
+    took = start_at(a, "2026-11-23 08:00:00")
     now = datetime.now(UTC)
     students = list(range(600, 620))
     _pg(url, *[("INSERT INTO verified_users (telegram_id, name, status, created_at, updated_at) "
@@ -231,16 +293,21 @@ def test_daily_tip_once_with_two_instances_on_postgres(fake_telegram: FakeTelegr
         ("INSERT INTO tip_optouts (telegram_id, created_at) VALUES ($1, $2)", [students[0], now]))
     admin = Chat(fake, a, ADMIN_ID)
     add_tips(admin, "First tip", "Second tip")
+    a.stop()
+    # both, just before 09:00 (two starts, one after the other)
+    start_together([a, b], ahead_of("2026-11-23 09:00:00", 2 * took))
     expected = Counter({s: 1 for s in students[1:]})
     fake.wait_for(lambda: sum(tips_to(fake).values()) >= len(expected), timeout=40)
-    time.sleep(3)
+    wait_tip_sent_pg(url, "2026-11-23")
+    a.stop()  # whatever they were still doing is done now
+    b.stop()
     assert tips_to(fake) == expected
+    # the next day, both again: the second tip, once each
+    start_together([a, b], ahead_of("2026-11-24 09:00:00", 2 * took))
+    fake.wait_for(lambda: sum(tips_to(fake).values()) >= 2 * len(expected), timeout=40)
+    wait_tip_sent_pg(url, "2026-11-24")
     a.stop()
     b.stop()
-    # the next day, both again: the second tip, once each
-    start_together([a, b], "2026-11-24 08:59:50")
-    fake.wait_for(lambda: sum(tips_to(fake).values()) >= 2 * len(expected), timeout=40)
-    time.sleep(3)
     got = tips_to(fake)
     assert got == Counter({s: 2 for s in students[1:]}), [
         (c.method, c.params, c.result) for c in fake.calls
@@ -257,7 +324,8 @@ def test_digest_only_when_something_waits_a_day(fake_telegram: FakeTelegram,
                                                 make_server) -> None:
     fake = fake_telegram
     env = {**GROUP_ENV, "DIGEST_TIME": "08:00"}
-    srv = faked(make_server("server", **env), "2026-11-23 07:59:50").start()
+    srv = make_server("server", **env)
+    took = start_at(srv, "2026-11-23 07:00:00")
     add_verified_student(srv, 700, name="Old Timer")
     # the server's clock is 2026-11-23; items are dated relative to it
     server_now = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
@@ -271,8 +339,14 @@ def test_digest_only_when_something_waits_a_day(fake_telegram: FakeTelegram,
                      "'submitted', 1, ?, ?)", (at(2), at(2)))  # fresh: not in the digest
         conn.execute("INSERT INTO questions (telegram_id, type, content, status, answered, "
                      "created_at) VALUES (700, 'text', 'fresh?', 'open', 0, ?)", (at(3),))
+    srv.stop()
+    start_at(srv, ahead_of("2026-11-23 08:00:00", took))
     group = Chat(fake, srv, ADMIN_ID, chat_id=ASSIGNMENT_GROUP)
-    time.sleep(15)  # past 08:00: nothing waits a day, nothing is sent
+    # past 08:00 the digest job ran (it logs "job ran" after its messages were queued, in the
+    # transaction of the queueing): nothing waits a day, nothing was queued, nothing is sent
+    eventually(lambda: _records(srv, job="avap-digest", job_outcome="ran"), timeout=60,
+               what="the digest job of 08:00")
+    assert [r["messages"] for r in _records(srv, msg="digest queued")] == [0]
     assert not [t for t in fake.sent_texts(None, AVAP_TOKEN) if "24 h" in t]
     with db(srv) as conn:
         assert conn.execute("SELECT COUNT(*) FROM job_runs WHERE job_id='avap-digest'"
@@ -286,7 +360,7 @@ def test_digest_only_when_something_waits_a_day(fake_telegram: FakeTelegram,
         conn.execute("INSERT INTO questions (telegram_id, type, content, status, answered, "
                      "created_at) VALUES (700, 'text', 'how do I?', 'open', 0, ?)", (at(26),))
     srv.stop()
-    faked(srv, "2026-11-24 07:59:50").start()
+    start_at(srv, ahead_of("2026-11-24 08:00:00", took))
     fake.wait_for(lambda: [t for t in fake.sent_texts(QUESTIONS_GROUP, AVAP_TOKEN)
                            if "24 h" in t], timeout=30)
     subs = [t for t in fake.sent_texts(ASSIGNMENT_GROUP, AVAP_TOKEN) if "24 h" in t]
