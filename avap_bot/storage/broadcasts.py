@@ -31,11 +31,14 @@ class BroadcastQueries:
                 created_at=utcnow()).returning(b.c.id))
             return int(res.scalar_one())
 
-    async def get_broadcast(self, broadcast_id: int) -> Row | None:
+    @functools.cached_property
+    def _broadcast(self) -> Any:
         b = t.broadcasts
-        async with self.db.read() as c:
-            row = (await c.execute(select(b).where(b.c.id == broadcast_id))).mappings().first()
-        return _one(row)
+        return select(b).where(b.c.id == bindparam("bid", type_=BigInteger))
+
+    async def get_broadcast(self, broadcast_id: int) -> Row | None:
+        """The broadcast's row (read every 2 s while it sends, for the progress message)."""
+        return await self.db.first(self._broadcast, {"bid": broadcast_id})
 
     async def start_broadcast(self, broadcast_id: int, recipients: list[int],
                               progress_chat_id: int, progress_message_id: int) -> bool:
