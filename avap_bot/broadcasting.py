@@ -19,10 +19,11 @@ One run of a broadcast
 - has ``CONCURRENCY`` workers, each taking the next recipient, sending, and recording the
   outcome before it takes another: about a second of sending is queued at the pacer, so the
   pacer never waits for the database;
-- records each outcome within ``RECORD_GATHER`` (50 ms) of knowing it, together with the
-  others of those 50 ms, in one transaction (``GroupCommit``): after a kill -9 only the sends
-  in flight, or answered in the last 50 ms, are sent again (at least once; a recipient gets at
-  most one more copy per kill);
+- records each outcome together with the next ones in one transaction (``GroupCommit``): the
+  write starts when an outcome finds the oldest unrecorded one ``RECORD_GATHER`` (30 ms) old,
+  at 29.5 a second every second outcome, and at the latest ``RECORD_GATHER + RECORD_PATIENCE``
+  (80 ms) after it; after a kill -9 only the sends in flight, or answered in those last
+  milliseconds, are sent again (at least once; a recipient gets at most one more copy per kill);
 - on a graceful stop (SIGTERM) lets the sends in flight finish and records them; the sends
   still waiting for a slot are dropped unsent and stay pending, so a restart sends nothing twice;
 - edits a progress message every ``TICK`` seconds and reports the counts at the end.
@@ -63,10 +64,13 @@ BATCH = 100  # pending recipients read at once
 MAX_ATTEMPTS = 5  # transient failures (after the limiter's own retries) before 'failed'
 RETRY_BASE = 2.0  # seconds; doubled at each transient failure of one recipient
 RESTART_DELAY = 5.0  # seconds before a run that crashed (database down) starts again
-# seconds an outcome waits for others to be recorded with it in one transaction: ~2.5 outcomes
-# a transaction at 29.5 a second instead of one (a write transaction is most of the CPU a message
-# costs); a send answered within this long before a kill -9 is sent again after the restart
-RECORD_GATHER = 0.05
+# an outcome waits for others to be recorded with it in one transaction: the write starts when
+# an outcome arrives to find the oldest waiting one RECORD_GATHER old (two a transaction at 29.5 a
+# second), riding on that worker's wake-up: on a tenth of a CPU a wake-up of the process costs
+# about as much as the write; a timer starts it RECORD_PATIENCE later when no outcome comes. A
+# send answered within this long before a kill -9 is sent again after the restart
+RECORD_GATHER = 0.03
+RECORD_PATIENCE = 0.05
 
 # What one recipient gets: send(chat_id, rate_limit_args)
 Send = Callable[[int, Bulk], Awaitable[object]]
@@ -201,7 +205,8 @@ class Run:
         self.shown: str | None = None
         # outcomes that arrive while one is being written go into the next write together
         self.recorder: GroupCommit[tuple[int, str]] = GroupCommit(
-            lambda outcomes: self.avap.record_deliveries(self.id, outcomes), gather=RECORD_GATHER)
+            lambda outcomes: self.avap.record_deliveries(self.id, outcomes), gather=RECORD_GATHER,
+            patience=RECORD_PATIENCE)
 
     @property
     def going(self) -> bool:

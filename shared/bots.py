@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import ssl
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -18,7 +17,7 @@ from shared.bot_package import BotPackage
 from shared.config import Settings
 from shared.flows import BotContext, current_outcome
 from shared.telegram import SendLimiter, SplittingBot
-from shared.telegram_http import TelegramHTTPRequest
+from shared.telegram_http import TelegramHTTPRequest, default_tls
 
 if TYPE_CHECKING:
     from shared.services import Services
@@ -40,14 +39,6 @@ class BotRuntime:
     started_at: float = field(default_factory=time.monotonic)
 
 
-@functools.cache
-def _tls_context() -> ssl.SSLContext:
-    """One TLS context for every httpx client of the bots (each would load the CA bundle)."""
-    import certifi
-
-    return ssl.create_default_context(cafile=certifi.where())
-
-
 def bot_api_request(settings: Settings, connection_pool_size: int, read_timeout: float,
                     write_timeout: float = 5.0, connect_timeout: float = 5.0,
                     pool_timeout: float = 1.0) -> BaseRequest:
@@ -55,7 +46,7 @@ def bot_api_request(settings: Settings, connection_pool_size: int, read_timeout:
     if settings.telegram_http_client == "httpx":
         return HTTPXRequest(connection_pool_size=connection_pool_size, read_timeout=read_timeout,
                             write_timeout=write_timeout, connect_timeout=connect_timeout,
-                            pool_timeout=pool_timeout, httpx_kwargs={"verify": _tls_context()})
+                            pool_timeout=pool_timeout, httpx_kwargs={"verify": default_tls()})
     # its TLS context (one for the process) is built by the first https connection: parsing the
     # CA bundle costs ~20 ms of start-up that a plain-http Bot API (a local server) never needs
     return TelegramHTTPRequest(connection_pool_size=connection_pool_size,

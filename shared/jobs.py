@@ -50,9 +50,12 @@ async def drain_outbox(platform: Platform) -> None:
 
 async def keepalive(platform: Platform) -> None:
     """Ping our own public /health so that Render's free tier does not put the service to sleep."""
+    from shared.telegram_http import default_tls  # loaded already by the bots
+
     url = f"{platform.settings.public_url}/health"
     try:
-        async with httpx.AsyncClient(timeout=10) as client:
+        # the process's TLS context: a client of its own would load the CA bundle at every ping
+        async with httpx.AsyncClient(timeout=10, verify=default_tls()) as client:
             resp = await client.get(url)
         log.info("keep-alive ping", extra={"status": resp.status_code})
     except httpx.HTTPError as exc:

@@ -9,7 +9,7 @@ from typing import Any, Literal
 from sqlalchemy import BigInteger, bindparam, insert, select, update
 
 from avap_bot.storage import tables as t
-from avap_bot.storage.common import Row, by_source, find
+from avap_bot.storage.common import Row, by_source
 from avap_bot.storage.common import one as _one
 from shared.storage.db import Database, utcnow
 
@@ -31,8 +31,14 @@ class BroadcastQueries:
                 created_at=utcnow()).returning(b.c.id))
             return int(res.scalar_one())
 
+    @functools.cached_property
+    def _broadcast(self) -> Any:
+        b = t.broadcasts
+        return select(b).where(b.c.id == bindparam("bid", type_=BigInteger))
+
     async def get_broadcast(self, broadcast_id: int) -> Row | None:
-        return await find(self.db, t.broadcasts, t.broadcasts.c.id == broadcast_id)
+        """The broadcast's row (read every 2 s while it sends, for the progress message)."""
+        return await self.db.first(self._broadcast, {"bid": broadcast_id})
 
     async def start_broadcast(self, broadcast_id: int, recipients: list[int],
                               progress_chat_id: int, progress_message_id: int) -> bool:
@@ -59,13 +65,16 @@ class BroadcastQueries:
                                   .values(status="cancelled", finished_at=utcnow()))
         return (res.rowcount or 0) == 1
 
-    async def pending_deliveries(self, broadcast_id: int, limit: int) -> list[int]:
+    @functools.cached_property
+    def _pending(self) -> Any:
         d = t.broadcast_deliveries
-        async with self.db.read() as c:
-            rows = await c.execute(select(d.c.chat_id).where(
-                d.c.broadcast_id == broadcast_id, d.c.status == "pending")
-                .order_by(d.c.chat_id).limit(limit))
-            return [int(r[0]) for r in rows]
+        return select(d.c.chat_id).where(
+            d.c.broadcast_id == bindparam("bid", type_=BigInteger), d.c.status == "pending",
+        ).order_by(d.c.chat_id).limit(bindparam("n", type_=BigInteger))
+
+    async def pending_deliveries(self, broadcast_id: int, limit: int) -> list[int]:
+        rows = await self.db.rows(self._pending, {"bid": broadcast_id, "n": limit})
+        return [int(r[0]) for r in rows]
 
     async def record_delivery(self, broadcast_id: int, chat_id: int,
                               status: Literal["sent", "failed", "blocked"]) -> None:
@@ -78,7 +87,8 @@ class BroadcastQueries:
         return update(d).where(
             d.c.broadcast_id == bindparam("bid", type_=BigInteger),
             d.c.chat_id == bindparam("cid", type_=BigInteger), d.c.status == "pending",
-        ).values(status=bindparam("outcome"), updated_at=bindparam("at", type_=d.c.updated_at.type))
+        ).values(status=bindparam("outcome"), updated_at=bindparam("at", type_=d.c.updated_at.type)
+                 ).returning(d.c.status)
 
     @functools.cached_property
     def _counted(self) -> Any:
@@ -90,17 +100,21 @@ class BroadcastQueries:
 
     async def record_deliveries(self, broadcast_id: int, outcomes: list[tuple[int, str]]) -> None:
         """Record recipients' outcomes in one transaction, each only once (a pending row
-        changes, nothing else) and counted once."""
-        counted = {"sent": 0, "failed": 0, "blocked": 0}
+        changes, nothing else) and counted once: the counters add what the row updates
+        returned (on SQLite below SQLAlchemy's execution layer, ``Database.run_write``)."""
         now = utcnow()
-        async with self.db.write() as c:
-            for chat_id, status in outcomes:
-                res = await c.execute(self._delivered, {"bid": broadcast_id, "cid": chat_id,
-                                                        "outcome": status, "at": now})
-                if (res.rowcount or 0) == 1:
-                    counted[status] += 1
-            if any(counted.values()):
-                await c.execute(self._counted, {"bid": broadcast_id, **counted})
+        steps: list[tuple[Any, Any]] = [
+            (self._delivered, {"bid": broadcast_id, "cid": chat_id, "outcome": status, "at": now})
+            for chat_id, status in outcomes]
+
+        def counted(changed: list[list[tuple[Any, ...]]]) -> dict[str, int]:
+            counts = {"bid": broadcast_id, "sent": 0, "failed": 0, "blocked": 0}
+            for rows in changed:
+                for (status,) in rows:
+                    counts[status] += 1
+            return counts
+
+        await self.db.run_write([*steps, (self._counted, counted)])
 
     async def finish_broadcast(self, broadcast_id: int) -> Row | None:
         b = t.broadcasts

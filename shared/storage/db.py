@@ -72,7 +72,7 @@ async def write_steps(db: Any, steps: list[tuple[Any, Any]]) -> list[list[tuple[
     out: list[list[tuple[Any, ...]]] = []
     async with db.write() as c:
         for stmt, params in steps:
-            result = await c.execute(stmt, params)
+            result = await c.execute(stmt, params(out) if callable(params) else params)
             out.append([tuple(r) for r in result] if getattr(result, "returns_rows", True)
                        else [])
     return out
@@ -202,8 +202,9 @@ class Database:
         return entry[1]
 
     async def run_write(self, steps: list[tuple[Any, Any]]) -> list[list[tuple[Any, ...]]]:
-        """Statements (each with its parameters, or a list of parameter sets) in one write
-        transaction; the rows each returned (RETURNING).
+        """Statements (each with its parameters, a list of parameter sets, or a function of the
+        rows the steps before it returned that gives its parameters) in one write transaction;
+        the rows each returned (RETURNING).
 
         On an SQLite file the transaction runs below SQLAlchemy's execution layer, on a
         connection of its own, under the same write lock as ``write()`` (so it never waits
@@ -218,8 +219,9 @@ class Database:
                 conn = self._writer or self._open_writer()
                 conn.execute("BEGIN IMMEDIATE")
                 try:
-                    out = [p.run(conn, params) for p, (_, params) in zip(prepared, steps,
-                                                                         strict=True)]
+                    out: list[list[tuple[Any, ...]]] = []
+                    for p, (_, params) in zip(prepared, steps, strict=True):
+                        out.append(p.run(conn, params(out) if callable(params) else params))
                     conn.execute("COMMIT")
                 except BaseException:
                     if conn.in_transaction:

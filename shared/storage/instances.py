@@ -6,11 +6,13 @@ repository serves the REST backend (translated into PostgREST requests) without 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import bindparam, delete, or_, select, update
 
 from shared.storage import schema as t
 from shared.storage.db import Database, upsert, utcnow
@@ -34,18 +36,27 @@ class InstanceRepo:
                    at: datetime | None = None) -> list[Instance]:
         """Say that ``instance`` is alive (at ``at``, default now; its row is created on the
         first beat); returns every other instance, read in the same transaction."""
-        now = at or utcnow()
-        i = t.instances
-        stmt = upsert(self.db, i).values(id=instance, host=host, pid=pid,
-                                         started_at=started_at, beat_at=now)
-        stmt = stmt.on_conflict_do_update(
+        _, others = await self.db.run_write([
+            (self._beat, {"id": instance, "host": host, "pid": pid, "started_at": started_at,
+                          "beat_at": at or utcnow()}),
+            (self._others, {"me": instance})])
+        return [Instance(*r) for r in others]
+
+    # built once with bound parameters (a beat every few seconds is most of an idle server's
+    # work; on SQLite it runs below SQLAlchemy's execution layer, ``Database.run_write``)
+    @functools.cached_property
+    def _beat(self) -> Any:
+        stmt = upsert(self.db, t.instances).values(
+            {k: bindparam(k) for k in ("id", "host", "pid", "started_at", "beat_at")})
+        return stmt.on_conflict_do_update(
             index_elements=["id"],
             set_={c: stmt.excluded[c] for c in ("host", "pid", "started_at", "beat_at")})
-        async with self.db.write() as conn:
-            await conn.execute(stmt)
-            rows = await conn.execute(select(i.c.id, i.c.host, i.c.pid, i.c.beat_at)
-                                      .where(i.c.id != instance).order_by(i.c.id))
-            return [Instance(*r) for r in rows.all()]
+
+    @functools.cached_property
+    def _others(self) -> Any:
+        i = t.instances
+        return select(i.c.id, i.c.host, i.c.pid, i.c.beat_at).where(
+            i.c.id != bindparam("me")).order_by(i.c.id)
 
     async def release(self, dead: Collection[str]) -> dict[str, int]:
         """Free what the ``dead`` instances held (inbox and outbox leases, locks) and forget

@@ -55,3 +55,34 @@ async def test_a_failed_write_reaches_every_caller_of_its_batch() -> None:
     assert all(isinstance(r, StorageUnavailable) for r in results)
     with pytest.raises(StorageUnavailable):
         await commit.put(3)
+
+
+async def test_a_row_finding_the_oldest_gathered_long_enough_starts_the_write() -> None:
+    # the write rides on the wake-up of the row that finds the oldest one ``gather`` old: it
+    # does not wait for the timer (``gather + patience``, here far away)
+    writes = Writes()
+    commit: GroupCommit[int] = GroupCommit(writes, gather=0.05, patience=30)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    await _one_at_a_time(commit, 3, 0.03)  # rows at 0, 30 and 60 ms
+    assert loop.time() - started < 1.0
+    assert writes.batches == [[0, 1, 2]]
+
+
+async def test_without_another_row_the_timer_starts_the_write() -> None:
+    writes = Writes()
+    commit: GroupCommit[int] = GroupCommit(writes, gather=0.02, patience=0.1)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    await commit.put(0)
+    waited = loop.time() - started
+    assert 0.11 <= waited < 1.0, waited  # gather + patience (the loop's clock: 1 ms steps)
+    assert writes.batches == [[0]]
+
+
+async def test_rows_beyond_max_batch_go_in_the_next_write() -> None:
+    writes = Writes()
+    commit: GroupCommit[int] = GroupCommit(writes, max_batch=2, gather=0.05, patience=0.05)
+    await asyncio.gather(*(commit.put(i) for i in range(5)))
+    # full batches go at once; the last row waits for company, then for the timer
+    assert writes.batches == [[0, 1], [2, 3], [4]]

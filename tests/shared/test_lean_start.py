@@ -37,9 +37,8 @@ START = textwrap.dedent("""
             assert set(platform.runtimes) == {"avap", "shopping"}
             assert (await platform.health())["memory_mb"] > 0  # what /health reads
             # a plain-http Bot API (TELEGRAM_API_URL above): no TLS context, no CA bundle read
-            from shared.bots import _tls_context
-            from shared.telegram_http import _default_tls
-            assert _default_tls.cache_info().currsize == _tls_context.cache_info().currsize == 0
+            from shared.telegram_http import default_tls
+            assert default_tls.cache_info().currsize == 0
         finally:
             await platform.stop()
 

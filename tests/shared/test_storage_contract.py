@@ -235,3 +235,19 @@ async def test_the_steps_of_a_write_commit_together_or_not_at_all(storage: Stora
     assert await storage.flows.load("avap", 4, 4) == ("asked", {"n": 1})
     assert (await storage.inbox.counts())["pending"] == 0
     assert await storage.inbox.claim("me", 5, 30) == []
+
+
+async def test_a_batch_of_broadcast_outcomes_counts_each_recipient_once(storage: Storage) -> None:
+    # the broadcast records the outcomes of ~50 ms in one transaction (avap_bot/broadcasting.py):
+    # a recipient recorded twice (a repeat after a restart), or not pending, counts nothing more
+    avap = storage.avap
+    bid = await avap.create_broadcast(created_by=9, audience="all", source_chat_id=9,
+                                      source_message_id=1, content="x", kind="text")
+    assert await avap.start_broadcast(bid, [1, 2, 3, 4], 9, 2)
+    await avap.record_deliveries(bid, [(1, "sent"), (2, "blocked"), (1, "sent"), (9, "sent")])
+    await avap.record_deliveries(bid, [(2, "sent"), (3, "failed")])
+    row = await avap.get_broadcast(bid)
+    assert row is not None
+    assert (row["sent_count"], row["blocked_count"], row["failed_count"]) == (1, 1, 1)
+    assert await avap.pending_deliveries(bid, 10) == [4]
+    assert await avap.pending_deliveries(bid, 0) == []
