@@ -4,6 +4,7 @@ accept only what parse accepts; a prefix taken twice in a bot fails at import.""
 
 from __future__ import annotations
 
+import dataclasses
 from types import SimpleNamespace
 from typing import Any, ClassVar
 
@@ -74,7 +75,8 @@ async def test_a_step_runs_with_the_parsed_data_and_the_row_its_loader_found() -
     assert ran == [(Pick(1, "yes"), ROWS[1])] and recorder.calls == []
     assert step.__doc__ == "The step's docstring." and step.button is Pick
     [handler] = button_handlers(step)
-    assert handler.callback is step and handler.pattern.match("tp:1:yes")
+    assert handler.callback is step
+    assert handler.pattern("tp:1:yes") and not handler.pattern("tp:x:yes")
 
 
 async def test_a_refusal_answers_the_button_and_the_step_does_not_run() -> None:
@@ -129,8 +131,13 @@ def test_the_pattern_accepts_exactly_what_parse_accepts() -> None:
     pattern = Pick.pattern()
     for data in ("tp:1:x", "tp:-12:abc", "tp:1234567890123456789:y"):
         assert pattern.match(data) and Pick.parse(data) is not None, data
-    for data in ("tp:x:1", "tp:1", "tp:1:x:2", "tp:12345678901234567890:y", "tp::x", "xtp:1:x"):
+    for data in ("tp:x:1", "tp:1", "tp:1:x:2", "tp:12345678901234567890:y", "tp::x", "xtp:1:x",
+                 "tp:1:" + "y" * 41, "tp:--1:x", "tp:+1:x", "tp: 1:x", "tp:1\n:x", "tp:-:x", "",
+                 "tp:\u00b2:x"):
         assert not pattern.match(data) and Pick.parse(data) is None, data
+        assert not Pick.matches(data), data
+    assert Pick.parse("tp:\u0663:x") == Pick(3, "x") and pattern.match("tp:\u0663:x")  # \d is Nd
+    assert Pick.matches("tp:1:x") and not Pick.matches(None) and not Pick.matches(b"tp:1:x")
 
 
 def test_a_prefix_taken_twice_in_a_package_fails_at_import() -> None:
@@ -139,3 +146,22 @@ def test_a_prefix_taken_twice_in_a_package_fails_at_import() -> None:
         class Other(CallbackData):
             prefix: ClassVar[str] = "tp"
             n: int
+
+
+def test_a_callback_is_built_like_a_frozen_dataclass() -> None:
+    @callback
+    class Later(CallbackData):
+        prefix: ClassVar[str] = "tl"
+        row_id: int
+        nonce: int = 0
+
+    assert Later(5) == Later(row_id=5) == Later(5, 0) and Later(5, nonce=2).nonce == 2
+    assert Later(5).pack() == "tl:5:0" and repr(Later(5, 1)).endswith(".Later(row_id=5, nonce=1)")
+    assert [f.name for f in dataclasses.fields(Later)] == ["row_id", "nonce"]
+    assert hash(Later(5)) == hash(Later(5)) and Later(5) != Pick(5, "0")
+    for args, kwargs in (((), {}), ((1, 2, 3), {}), ((1,), {"row_id": 1}),
+                         ((1,), {"other": 2})):
+        with pytest.raises(TypeError):
+            Later(*args, **kwargs)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        Later(5).row_id = 6  # type: ignore[misc]
