@@ -45,16 +45,23 @@ def callback(cls: _C) -> _C:
         raise ValueError(f"callback prefix {cls.prefix!r}: not empty, no ':'")
     if taken.setdefault(cls.prefix, cls.__qualname__) != cls.__qualname__:
         raise ValueError(f"callback prefix {cls.prefix!r} taken by {taken[cls.prefix]}")
-    return dataclasses.dataclass(init=False, eq=False, repr=False)(cls)
+    dataclasses.dataclass(init=False, eq=False, repr=False)(cls)
+    # read once: every button built, parsed or matched needs them
+    cls._fields = dataclasses.fields(cls)  # type: ignore[attr-defined,arg-type]
+    cls._int_fields = tuple(f.type in (int, "int")  # type: ignore[attr-defined]
+                            for f in cls._fields)  # type: ignore[attr-defined]
+    return cls
 
 
 class CallbackData:
     """Base of every callback: ``prefix:field1:field2``; fields are ints or short strings."""
 
     prefix: ClassVar[str]
+    _fields: ClassVar[tuple[dataclasses.Field, ...]]  # set by @callback
+    _int_fields: ClassVar[tuple[bool, ...]]  # which fields are ints (annotations are strings)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        fields = dataclasses.fields(self)  # type: ignore[arg-type]
+        fields = self._fields
         if len(args) > len(fields):
             raise TypeError(f"{type(self).__name__} takes {len(fields)} fields, "
                             f"{len(args)} given")
@@ -74,7 +81,7 @@ class CallbackData:
             raise TypeError(f"{type(self).__name__} has no field {next(iter(kwargs))!r}")
 
     def _values(self) -> tuple[Any, ...]:
-        return tuple(getattr(self, f.name) for f in dataclasses.fields(self))  # type: ignore[arg-type]
+        return tuple(getattr(self, f.name) for f in self._fields)
 
     def __eq__(self, other: object) -> bool:
         if other.__class__ is not self.__class__:
@@ -85,8 +92,7 @@ class CallbackData:
         return hash(self._values())
 
     def __repr__(self) -> str:
-        fields = ", ".join(f"{f.name}={getattr(self, f.name)!r}"
-                           for f in dataclasses.fields(self))  # type: ignore[arg-type]
+        fields = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in self._fields)
         return f"{self.__class__.__qualname__}({fields})"
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -98,22 +104,17 @@ class CallbackData:
         raise dataclasses.FrozenInstanceError(f"cannot delete field {name!r}")
 
     def pack(self) -> str:
-        values = [str(getattr(self, f.name)) for f in dataclasses.fields(self)]  # type: ignore[arg-type]
+        values = [str(getattr(self, f.name)) for f in self._fields]
         data = ":".join([self.prefix, *values])
         if len(data.encode()) > 64:
             raise ValueError(f"callback data too long: {data!r}")
         return data
 
     @classmethod
-    def _ints(cls) -> tuple[bool, ...]:
-        """Which fields are ints (the annotations are strings: ``from __future__``)."""
-        return tuple(f.type in (int, "int") for f in dataclasses.fields(cls))  # type: ignore[arg-type]
-
-    @classmethod
     def pattern(cls) -> re.Pattern[str]:
         """What ``parse`` accepts, as a regular expression (for tests and tools; the handlers
         match with ``matches``)."""
-        fields = "".join(f":({_INT if is_int else _TEXT})" for is_int in cls._ints())
+        fields = "".join(f":({_INT if is_int else _TEXT})" for is_int in cls._int_fields)
         return re.compile(rf"^{re.escape(cls.prefix)}{fields}$")
 
     @classmethod
@@ -124,7 +125,7 @@ class CallbackData:
         if not data:
             return None
         prefix, *parts = data.split(":")
-        ints = cls._ints()
+        ints = cls._int_fields
         if prefix != cls.prefix or len(parts) != len(ints):
             return None
         values: list[int | str] = []
@@ -143,7 +144,9 @@ class CallbackData:
     @classmethod
     def matches(cls, data: object) -> bool:
         """Whether ``data`` is this callback's (PTB's ``CallbackQueryHandler`` pattern)."""
-        return isinstance(data, str) and cls.parse(data) is not None
+        # PTB asks every button handler in turn: most answer from the prefix alone
+        return (isinstance(data, str) and data.partition(":")[0] == cls.prefix
+                and cls.parse(data) is not None)
 
 
 def on_button(action: type[CallbackData],
