@@ -9,7 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from shopping_bot import callbacks as cb
 from shopping_bot import texts
-from shopping_bot.storage.posts import FORMATS, PUBLISHED
+from shopping_bot.storage.posts import FORMATS, PostStatus
 
 # the fields of the edit menu, in the order of the steps; a published post keeps its media
 FIELDS = ("format", "keywords", "text", "media", "buttons", "title")
@@ -88,7 +88,7 @@ def title(post_id: int) -> InlineKeyboardMarkup:
 
 
 def edit_fields(post: dict[str, Any]) -> tuple[str, ...]:
-    return PUBLISHED_FIELDS if post["status"] == PUBLISHED else FIELDS
+    return PUBLISHED_FIELDS if post["status"] == PostStatus.PUBLISHED else FIELDS
 
 
 def edit_menu(post: dict[str, Any]) -> InlineKeyboardMarkup:

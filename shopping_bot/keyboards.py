@@ -9,7 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardMa
 
 from shopping_bot import callbacks as cb
 from shopping_bot import texts
-from shopping_bot.storage.posts import DRAFT, FAILED, MISSED, PUBLISHED, SCHEDULED
+from shopping_bot.storage.posts import PostStatus
 
 
 def main_menu() -> ReplyKeyboardMarkup:
@@ -28,23 +28,23 @@ def post_actions(post: dict[str, Any]) -> InlineKeyboardMarkup:
     pid = int(post["id"])
     status = post["status"]
     rows: list[list[InlineKeyboardButton]] = []
-    if status == DRAFT:
+    if status == PostStatus.DRAFT:
         rows = [[_button(texts.BTN_PUBLISH_NOW, cb.PublishNow(pid))],
                 [_button(texts.BTN_SCHEDULE, cb.SchedulePost(pid))],
                 [_button(texts.BTN_SAVE_DRAFT, cb.SaveDraft(pid)),
                  _button(texts.BTN_EDIT, cb.EditPost(pid))],
                 [_button(texts.BTN_CANCEL, cb.DiscardPost(pid))]]
-    elif status == SCHEDULED:
+    elif status == PostStatus.SCHEDULED:
         rows = [[_button(texts.BTN_PUBLISH_NOW, cb.PublishNow(pid))],
                 [_button(texts.BTN_RESCHEDULE, cb.SchedulePost(pid)),
                  _button(texts.BTN_EDIT, cb.EditPost(pid))],
                 [_button(texts.BTN_UNSCHEDULE, cb.Unschedule(pid))]]
-    elif status in (FAILED, MISSED):
+    elif status in (PostStatus.FAILED, PostStatus.MISSED):
         rows = [[_button(texts.BTN_RETRY, cb.RetryPost(pid))],
                 [_button(texts.BTN_RESCHEDULE, cb.SchedulePost(pid)),
                  _button(texts.BTN_EDIT, cb.EditPost(pid))],
                 [_button(texts.BTN_UNSCHEDULE, cb.Unschedule(pid))]]
-    elif status == PUBLISHED:
+    elif status == PostStatus.PUBLISHED:
         rows = [[_button(texts.BTN_UPDATE_CHANNEL, cb.UpdatePublished(pid)),
                  _button(texts.BTN_EDIT, cb.EditPost(pid))],
                 [_button(texts.BTN_DELETE, cb.DeletePost(pid))]]

@@ -43,7 +43,7 @@ from telegram.ext import Application
 from shared.storage import utcnow
 from shared.telegram_outbox import send_later
 from shopping_bot import calendar, keyboards, render, texts
-from shopping_bot.storage.posts import DRAFT, FAILED, MISSED, PUBLISHED, PUBLISHING, SCHEDULED
+from shopping_bot.storage.posts import PostStatus
 
 if TYPE_CHECKING:
     from shared.scheduler import Scheduler
@@ -55,7 +55,8 @@ BOT = "shopping"
 JOB_ID = "shopping-publisher"
 LEASE_SECONDS = 120.0  # a publication (at most two messages) takes far less
 RETRY_FACTOR = 30  # the first retry waits RETRY_BASE_SECONDS * 30 (30 s by default)
-NOW_STATUSES = (DRAFT, SCHEDULED, FAILED, MISSED)  # what "publish now" may claim
+# what "publish now" may claim
+NOW_STATUSES = (PostStatus.DRAFT, PostStatus.SCHEDULED, PostStatus.FAILED, PostStatus.MISSED)
 TITLE_CHARS = 60
 _TAG = re.compile(r"<[^>]*>")
 
@@ -219,7 +220,7 @@ async def publish_scheduled(bot: Bot, services: Services, post_id: int) -> Outco
     repo = services.storage.shopping
     token = new_token(services)
     post = await repo.claim_post(post_id, token=token, lease_seconds=LEASE_SECONDS,
-                                 statuses=(SCHEDULED,), due_before=utcnow())
+                                 statuses=(PostStatus.SCHEDULED,), due_before=utcnow())
     if post is None:
         return Outcome("busy")
     refused = await _send_or_refuse(bot, services, post, token, _refused_scheduled,
@@ -264,7 +265,7 @@ async def recover_stale(services: Services) -> int:
     handled = 0
     for pid in await repo.stale_claims(utcnow()):
         post = await repo.get_post(pid)
-        if post is None or post["status"] != PUBLISHING:
+        if post is None or post["status"] != PostStatus.PUBLISHING:
             continue
         token = post.get("claim_token")
         complete = all(post.get(p.column) for p in render.parts(post))
@@ -354,6 +355,6 @@ async def on_ready(app: Application, services: Services) -> None:
         log.exception("publisher: catching up at start-up failed")
 
 
-__all__ = ["PUBLISHED", "Outcome", "admins_of", "buttons_of", "describe", "flag_missed",
+__all__ = ["Outcome", "admins_of", "buttons_of", "describe", "flag_missed",
            "on_ready", "post_link", "publish_due", "publish_now", "publish_scheduled",
            "recover_stale", "register_jobs", "title_of"]

@@ -20,7 +20,7 @@ from shared.flows import BotContext
 from shopping_bot import compose_keyboards as ck
 from shopping_bot import render, texts
 from shopping_bot.handlers.post_buttons import Row, status_of
-from shopping_bot.storage.posts import DRAFT, FAILED, MISSED, PUBLISHED, SCHEDULED
+from shopping_bot.storage.posts import PostStatus
 
 STEP_FORMAT = "compose.format"
 STEP_KEYWORDS = "compose.keywords"
@@ -38,7 +38,8 @@ TITLE_LIMIT = 60
 LABEL_LIMIT = 40
 KEYWORDS_LIMIT = 1000
 URL_LIMIT = 2048
-EDITABLE_STATUSES = (DRAFT, SCHEDULED, FAILED, MISSED, PUBLISHED)
+EDITABLE_STATUSES = (PostStatus.DRAFT, PostStatus.SCHEDULED, PostStatus.FAILED, PostStatus.MISSED,
+                     PostStatus.PUBLISHED)
 LANGUAGES = ("hy", "ru", "en")
 AI_ACTIONS = ("regen", "review", *LANGUAGES)
 

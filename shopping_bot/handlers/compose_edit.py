@@ -17,7 +17,7 @@ from shopping_bot import keyboards, texts
 from shopping_bot.handlers.compose_common import STEP_EDIT, _repo, _send, post_at
 from shopping_bot.handlers.compose_flow import _ask, _preview
 from shopping_bot.handlers.post_buttons import Row, answered_post, status_of
-from shopping_bot.storage.posts import DRAFT, PUBLISHED
+from shopping_bot.storage.posts import PostStatus
 
 
 # --- preview, edit menu, save, discard --------------------------------------------------------
@@ -34,7 +34,7 @@ async def edit_post(update: Update, context: BotContext, data: cb.EditPost, post
     await update.callback_query.answer()
     context.flow.clear()
     context.flow.goto(STEP_EDIT, post_id=int(post["id"]))
-    template = texts.COMPOSE_EDIT_MENU_PUBLISHED if post["status"] == PUBLISHED \
+    template = texts.COMPOSE_EDIT_MENU_PUBLISHED if post["status"] == PostStatus.PUBLISHED \
         else texts.COMPOSE_EDIT_MENU
     await _send(update, context, template.format(id=post["id"], title=html.escape(
         post.get("title") or "—")), ck.edit_menu(post))
@@ -56,8 +56,8 @@ async def edit_field(update: Update, context: BotContext, data: cb.ComposeEdit) 
 async def save_draft(update: Update, context: BotContext, data: cb.SaveDraft, post: Row) -> None:
     """SaveDraft: leave the flow; the post stays where it is (a draft: in /drafts)."""
     context.flow.clear()
-    text = texts.COMPOSE_SAVED_DRAFT if post["status"] == DRAFT else texts.COMPOSE_SAVED.format(
-        status=status_of(post))
+    text = texts.COMPOSE_SAVED_DRAFT if post["status"] == PostStatus.DRAFT \
+        else texts.COMPOSE_SAVED.format(status=status_of(post))
     await _send(update, context, text, keyboards.main_menu())
 
 
@@ -67,7 +67,7 @@ async def discard_post(update: Update, context: BotContext, data: cb.DiscardPost
     is left either way, also when the post is gone)."""
     context.flow.clear()
     post = await answered_post(update, context, data)
-    if post["status"] == DRAFT and await _repo(context).delete_draft(post["id"],
+    if post["status"] == PostStatus.DRAFT and await _repo(context).delete_draft(post["id"],
                                                            user_id=update.effective_user.id):
         await _send(update, context, texts.COMPOSE_DISCARDED, keyboards.main_menu())
         return

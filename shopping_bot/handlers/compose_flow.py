@@ -39,7 +39,7 @@ from shopping_bot.handlers.compose_common import (
     auto_title,
 )
 from shopping_bot.handlers.post_buttons import status_of
-from shopping_bot.storage.posts import PUBLISHED
+from shopping_bot.storage.posts import PostStatus
 
 # the flow's log lines keep the name they had before the flow was split into modules
 log = logging.getLogger("shopping_bot.handlers.compose")
@@ -139,7 +139,7 @@ async def _show_text(update: Update, context: BotContext, post: Row, note: str =
 
 async def _ask_fit(update: Update, context: BotContext, post: Row, note: str = "") -> None:
     """The text does not fit a caption: shorten it (AI), send it apart, or edit it."""
-    published = post["status"] == PUBLISHED
+    published = post["status"] == PostStatus.PUBLISHED
     template = texts.COMPOSE_TOO_LONG_PUBLISHED if published else texts.COMPOSE_TOO_LONG
     context.flow.goto(STEP_FIT, post_id=int(post["id"]))
     await _send(update, context, note + template.format(

@@ -34,7 +34,7 @@ from shopping_bot.handlers.compose_common import (
 )
 from shopping_bot.handlers.compose_flow import _advance, _ask_buttons, _ask_fit
 from shopping_bot.handlers.compose_text import _apply_draft, ask_own_text
-from shopping_bot.storage.posts import PUBLISHED
+from shopping_bot.storage.posts import PostStatus
 
 
 # --- media ------------------------------------------------------------------------------------
@@ -109,7 +109,7 @@ async def _shorten(update: Update, context: BotContext, post: Row) -> None:
 async def fit_chosen(update: Update, context: BotContext, data: cb.ComposeFit,
                      post: Row) -> None:
     """Shorten with the AI, the text as a separate message, or edit the text."""
-    if data.choice == "separate" and post["status"] != PUBLISHED:
+    if data.choice == "separate" and post["status"] != PostStatus.PUBLISHED:
         await update.callback_query.answer()
         await _repo(context).update_post(post["id"], user_id=update.effective_user.id,
                                          separate_text=True)

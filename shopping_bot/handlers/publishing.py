@@ -26,15 +26,7 @@ from shopping_bot import calendar, keyboards, publisher, render, texts
 from shopping_bot import callbacks as cb
 from shopping_bot.filters import PRIVATE, menu_button
 from shopping_bot.handlers.post_buttons import Row, answered_post, button_post, status_of
-from shopping_bot.storage.posts import (
-    DELETED,
-    DRAFT,
-    FAILED,
-    MISSED,
-    PUBLISHED,
-    PUBLISHING,
-    SCHEDULED,
-)
+from shopping_bot.storage.posts import PostStatus
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +34,8 @@ LIST_LIMIT = 20
 DELETABLE_FOR = timedelta(hours=48)  # Telegram: a bot deletes only messages younger than this
 BUTTON_TITLE = 28
 # why a post cannot be published now, by the status that stops it
-_NOT_NOW = {PUBLISHING: texts.PUBLISH_BUSY, PUBLISHED: texts.ALREADY_PUBLISHED}
+_NOT_NOW = {PostStatus.PUBLISHING: texts.PUBLISH_BUSY,
+            PostStatus.PUBLISHED: texts.ALREADY_PUBLISHED}
 
 
 def _button(label: str, data: cb.CallbackData) -> InlineKeyboardButton:
@@ -93,7 +86,7 @@ async def publish_now(update: Update, context: BotContext, data: cb.PublishNow) 
 @on_button(cb.RetryPost)
 async def retry(update: Update, context: BotContext, data: cb.RetryPost) -> None:
     """``RetryPost``: publish a failed or missed post now."""
-    await _publish(update, context, data, (FAILED, MISSED))
+    await _publish(update, context, data, (PostStatus.FAILED, PostStatus.MISSED))
 
 
 # --- a published post ---------------------------------------------------------------------------
@@ -101,7 +94,7 @@ async def _published(update: Update, context: BotContext, data: Any) -> Row:
     """The published post of a button, the button answered (refused: gone, not in the channel,
     or no channel)."""
     post = await button_post(update, context, data)
-    if post["status"] != PUBLISHED:
+    if post["status"] != PostStatus.PUBLISHED:
         raise Refused(texts.NOT_PUBLISHED.format(status=status_of(post)))
     if context.services.settings.shopping_channel_id is None:
         raise Refused(texts.NO_CHANNEL)
@@ -199,9 +192,9 @@ async def keep_post(update: Update, context: BotContext, data: cb.KeepPost) -> N
 
 # --- lists ----------------------------------------------------------------------------------------
 def _when(post: Row, settings: Any) -> str:
-    column = {SCHEDULED: "publish_at", FAILED: "publish_at", MISSED: "publish_at",
-              PUBLISHED: "published_at", DELETED: "published_at"}.get(post["status"],
-                                                                       "updated_at")
+    column = {PostStatus.SCHEDULED: "publish_at", PostStatus.FAILED: "publish_at",
+              PostStatus.MISSED: "publish_at", PostStatus.PUBLISHED: "published_at",
+              PostStatus.DELETED: "published_at"}.get(post["status"], "updated_at")
     return calendar.format_local(post.get(column) or post.get("updated_at"), settings)
 
 
@@ -245,20 +238,21 @@ async def _show_list(update: Update, context: BotContext, statuses: list[str], o
 
 async def list_scheduled(update: Update, context: BotContext) -> None:
     """/scheduled (menu "Scheduled"): scheduled posts, soonest first."""
-    await _show_list(update, context, [SCHEDULED], "publish_at", texts.LIST_SCHEDULED_HEAD,
-                     texts.LIST_SCHEDULED_EMPTY, with_status=False)
+    await _show_list(update, context, [PostStatus.SCHEDULED], "publish_at",
+                     texts.LIST_SCHEDULED_HEAD, texts.LIST_SCHEDULED_EMPTY, with_status=False)
 
 
 async def list_drafts(update: Update, context: BotContext) -> None:
     """/drafts (menu "Drafts"): drafts, latest change first."""
-    await _show_list(update, context, [DRAFT], "updated", texts.LIST_DRAFTS_HEAD,
+    await _show_list(update, context, [PostStatus.DRAFT], "updated", texts.LIST_DRAFTS_HEAD,
                      texts.LIST_DRAFTS_EMPTY, with_status=False)
 
 
 async def list_posts(update: Update, context: BotContext) -> None:
     """/posts (menu "Published"): recent publications with their status."""
-    await _show_list(update, context, [PUBLISHED, DELETED, PUBLISHING], "published",
-                     texts.LIST_POSTS_HEAD, texts.LIST_POSTS_EMPTY, with_status=True)
+    await _show_list(update, context,
+                     [PostStatus.PUBLISHED, PostStatus.DELETED, PostStatus.PUBLISHING],
+                     "published", texts.LIST_POSTS_HEAD, texts.LIST_POSTS_EMPTY, with_status=True)
 
 
 @on_button(cb.ManagePost, answered_post)
@@ -267,10 +261,10 @@ async def manage_post(update: Update, context: BotContext, data: cb.ManagePost,
     """``ManagePost``: a post's card (status, format, time, link or error) with its actions."""
     settings = context.services.settings
     tz = settings.channel_timezone
-    if post["status"] in (SCHEDULED, FAILED, MISSED):
+    if post["status"] in (PostStatus.SCHEDULED, PostStatus.FAILED, PostStatus.MISSED):
         when = texts.POST_CARD_SCHEDULED.format(
             when=calendar.format_local(post.get("publish_at"), settings), tz=tz)
-    elif post["status"] == PUBLISHED:
+    elif post["status"] == PostStatus.PUBLISHED:
         when = texts.POST_CARD_PUBLISHED.format(
             when=calendar.format_local(post.get("published_at"), settings), tz=tz,
             link=publisher.post_link(settings, post) or "")
@@ -280,7 +274,7 @@ async def manage_post(update: Update, context: BotContext, data: cb.ManagePost,
     text = texts.POST_CARD.format(
         title=publisher.title_of(post), status=status_of(post),
         format=texts.FORMAT_NAMES.get(post.get("post_format") or "", "—"), when=when)
-    if post["status"] in (FAILED, MISSED) and post.get("last_error"):
+    if post["status"] in (PostStatus.FAILED, PostStatus.MISSED) and post.get("last_error"):
         text += texts.POST_CARD_ERROR.format(reason=html.escape(post["last_error"]))
     markup = keyboards.post_actions(post)
     rows = [[_button(texts.BTN_PREVIEW, cb.PreviewPost(data.post_id))],

@@ -24,13 +24,13 @@ from shopping_bot import calendar, keyboards, publisher, texts
 from shopping_bot import callbacks as cb
 from shopping_bot.filters import PRIVATE, TYPED
 from shopping_bot.handlers.post_buttons import Row, button_post, status_of
-from shopping_bot.storage.posts import DRAFT, FAILED, MISSED, SCHEDULED
+from shopping_bot.storage.posts import PostStatus
 
 log = logging.getLogger(__name__)
 
 STEP_DAY = "schedule.day"
 STEP_TIME = "schedule.time"
-SCHEDULABLE = (DRAFT, SCHEDULED, FAILED, MISSED)
+SCHEDULABLE = (PostStatus.DRAFT, PostStatus.SCHEDULED, PostStatus.FAILED, PostStatus.MISSED)
 SCHEDULER_NEXT = 5
 SCHEDULER_PROBLEMS = 10
 
@@ -203,7 +203,8 @@ async def _schedule(update: Update, context: BotContext, post: Row, day: Any,
 async def unschedule(update: Update, context: BotContext, data: cb.Unschedule, post: Row) -> None:
     """``Unschedule``: a scheduled, failed or missed post goes back to the drafts."""
     repo = context.services.storage.shopping
-    if post["status"] not in (SCHEDULED, FAILED, MISSED) or not await repo.unschedule_post(
+    planned = (PostStatus.SCHEDULED, PostStatus.FAILED, PostStatus.MISSED)
+    if post["status"] not in planned or not await repo.unschedule_post(
             data.post_id, user_id=update.effective_user.id):
         fresh = await repo.get_post(data.post_id) or post
         raise Refused(texts.UNSCHEDULE_NOT_ALLOWED.format(status=status_of(fresh)))
@@ -228,7 +229,7 @@ async def _scheduler_view(context: BotContext) -> tuple[str, InlineKeyboardMarku
     if counts:
         lines.append(texts.SCHEDULER_COUNTS.format(counts=", ".join(
             f"{texts.STATUS.get(s, s)} {n}" for s, n in sorted(counts.items()))))
-    upcoming = await repo.list_posts([SCHEDULED], limit=SCHEDULER_NEXT)
+    upcoming = await repo.list_posts([PostStatus.SCHEDULED], limit=SCHEDULER_NEXT)
     if upcoming:
         lines.append(texts.SCHEDULER_NEXT)
         for post in upcoming:
@@ -244,7 +245,8 @@ async def _scheduler_view(context: BotContext) -> tuple[str, InlineKeyboardMarku
         lines.append(texts.SCHEDULER_NEXT_NONE)
     rows: list[list[InlineKeyboardButton]] = []
     n = 0
-    for status, head in ((FAILED, texts.SCHEDULER_FAILED), (MISSED, texts.SCHEDULER_MISSED)):
+    for status, head in ((PostStatus.FAILED, texts.SCHEDULER_FAILED),
+                         (PostStatus.MISSED, texts.SCHEDULER_MISSED)):
         problems = await repo.list_posts([status], limit=SCHEDULER_PROBLEMS, order="updated")
         if not problems:
             continue
@@ -261,7 +263,7 @@ async def _scheduler_view(context: BotContext) -> tuple[str, InlineKeyboardMarku
                 callback_data=cb.ManagePost(int(post["id"])).pack())])
     if not n:
         lines.append(texts.SCHEDULER_ALL_GOOD)
-    if counts.get(FAILED):
+    if counts.get(PostStatus.FAILED):
         rows.append([InlineKeyboardButton(texts.BTN_CLEANUP,
                                           callback_data=cb.SchedulerCleanup().pack())])
     return "\n".join(lines), InlineKeyboardMarkup(rows)

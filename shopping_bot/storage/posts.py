@@ -1,7 +1,7 @@
 """The TimeToShopping post studio: editors, posts and their life cycle, CTA links, the action log.
 
 (DDL: ``migrations/0001_platform.sql`` for the seed's tables, ``0005_shopping.sql`` for the
-rest.) A post's ``status`` is one of ``POST_STATUSES``. Publication is claimed atomically:
+rest.) A post's ``status`` is a ``PostStatus``. Publication is claimed atomically:
 ``claim_post`` moves one row from an allowed status to ``publishing`` with a token and a lease,
 in one UPDATE, so that two instances (or a scheduled run and a "publish now") never both send
 it. Every part sent is recorded at once (``record_part``), so a retry never sends a part twice.
@@ -12,6 +12,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import delete, func, insert, or_, select, update
@@ -23,9 +24,19 @@ Row = dict[str, Any]
 
 users, posts, analytics, post_links = t.users, t.posts, t.analytics, t.post_links
 
-DRAFT, SCHEDULED, PUBLISHING, PUBLISHED = "draft", "scheduled", "publishing", "published"
-FAILED, MISSED, DELETED = "failed", "missed", "deleted"
-POST_STATUSES = (DRAFT, SCHEDULED, PUBLISHING, PUBLISHED, FAILED, MISSED, DELETED)
+
+class PostStatus(StrEnum):
+    """A post's ``status`` column (the values are stored: do not change them)."""
+
+    DRAFT = "draft"
+    SCHEDULED = "scheduled"
+    PUBLISHING = "publishing"
+    PUBLISHED = "published"
+    FAILED = "failed"
+    MISSED = "missed"
+    DELETED = "deleted"
+
+
 FORMATS = ("product", "sale", "collection", "tip")
 
 # the columns a caller may change with update_post (the life-cycle columns have their own calls)
@@ -120,9 +131,10 @@ class ShoppingRepo:
                 if found is not None:
                     return int(found)
             post_id = (await c.execute(insert(posts).values(
-                title=title, keywords=keywords, text=text, status=DRAFT, post_format=post_format,
-                created_by=created_by, created_at=now, updated_at=now, separate_text=False,
-                attempts=0, source_key=source_key).returning(posts.c.id))).scalar_one()
+                title=title, keywords=keywords, text=text, status=PostStatus.DRAFT,
+                post_format=post_format, created_by=created_by, created_at=now, updated_at=now,
+                separate_text=False, attempts=0, source_key=source_key).returning(posts.c.id))
+            ).scalar_one()
             await self._log(c, post_id, "created", created_by, {"format": post_format})
             return int(post_id)
 
@@ -168,8 +180,9 @@ class ShoppingRepo:
         async with self.db.write() as c:
             done = (await c.execute(update(posts).where(
                 posts.c.id == post_id,
-                posts.c.status.in_([DRAFT, SCHEDULED, FAILED, MISSED])).values(
-                status=SCHEDULED, publish_at=publish_at, attempts=0, retry_at=None,
+                posts.c.status.in_([PostStatus.DRAFT, PostStatus.SCHEDULED, PostStatus.FAILED,
+                                    PostStatus.MISSED])).values(
+                status=PostStatus.SCHEDULED, publish_at=publish_at, attempts=0, retry_at=None,
                 last_error=None, updated_at=utcnow()))).rowcount > 0
             if done:
                 await self._log(c, post_id, "scheduled", user_id,
@@ -180,15 +193,17 @@ class ShoppingRepo:
         """A scheduled, failed or missed post goes back to the drafts."""
         async with self.db.write() as c:
             done = (await c.execute(update(posts).where(
-                posts.c.id == post_id, posts.c.status.in_([SCHEDULED, FAILED, MISSED])).values(
-                status=DRAFT, publish_at=None, retry_at=None, updated_at=utcnow()))).rowcount > 0
+                posts.c.id == post_id, posts.c.status.in_(
+                    [PostStatus.SCHEDULED, PostStatus.FAILED, PostStatus.MISSED])).values(
+                status=PostStatus.DRAFT, publish_at=None, retry_at=None,
+                updated_at=utcnow()))).rowcount > 0
             if done:
                 await self._log(c, post_id, "unscheduled", user_id, {})
             return done
 
     async def delete_draft(self, post_id: int, *, user_id: int | None = None) -> bool:
         """Remove a post that never reached the channel."""
-        deletable = [DRAFT, SCHEDULED, FAILED, MISSED]
+        deletable = [PostStatus.DRAFT, PostStatus.SCHEDULED, PostStatus.FAILED, PostStatus.MISSED]
         async with self.db.write() as c:
             # the post is taken (locked) first: its links and log go only with the post itself,
             # never from a post that was published meanwhile
@@ -207,11 +222,11 @@ class ShoppingRepo:
         due = func.coalesce(posts.c.retry_at, posts.c.publish_at)
         async with self.db.read() as c:
             return [int(i) for i in (await c.execute(
-                select(posts.c.id).where(posts.c.status == SCHEDULED, due <= now)
+                select(posts.c.id).where(posts.c.status == PostStatus.SCHEDULED, due <= now)
                 .order_by(due, posts.c.id).limit(limit))).scalars()]
 
     async def claim_post(self, post_id: int, *, token: str, lease_seconds: float,
-                         statuses: Iterable[str] = (SCHEDULED,),
+                         statuses: Iterable[str] = (PostStatus.SCHEDULED,),
                          due_before: datetime | None = None) -> Row | None:
         """Atomically move the post from one of ``statuses`` to ``publishing``; the claimed row,
         or None when someone else has it (or it is not in those statuses, or not due)."""
@@ -221,7 +236,7 @@ class ShoppingRepo:
             conditions.append(func.coalesce(posts.c.retry_at, posts.c.publish_at) <= due_before)
         async with self.db.write() as c:
             done = (await c.execute(update(posts).where(*conditions).values(
-                status=PUBLISHING, claim_token=token,
+                status=PostStatus.PUBLISHING, claim_token=token,
                 claimed_until=now + timedelta(seconds=lease_seconds)))).rowcount > 0
             if not done:
                 return None
@@ -243,8 +258,8 @@ class ShoppingRepo:
         async with self.db.write() as c:
             done = (await c.execute(update(posts).where(
                 posts.c.id == post_id, posts.c.claim_token == token,
-                posts.c.status == PUBLISHING).values(
-                status=PUBLISHED, published_at=now, claim_token=None, claimed_until=None,
+                posts.c.status == PostStatus.PUBLISHING).values(
+                status=PostStatus.PUBLISHED, published_at=now, claim_token=None, claimed_until=None,
                 retry_at=None, last_error=None, updated_at=now))).rowcount > 0
             if done:
                 await self._log(c, post_id, "published", user_id, {})
@@ -256,7 +271,7 @@ class ShoppingRepo:
         async with self.db.write() as c:
             done = (await c.execute(update(posts).where(
                 posts.c.id == post_id, posts.c.claim_token == token).values(
-                status=SCHEDULED, attempts=posts.c.attempts + 1, retry_at=retry_at,
+                status=PostStatus.SCHEDULED, attempts=posts.c.attempts + 1, retry_at=retry_at,
                 last_error=error[:500], claim_token=None, claimed_until=None))).rowcount > 0
             if not done:
                 return None
@@ -268,11 +283,12 @@ class ShoppingRepo:
         """A publication given up (``token`` None: whatever claim it had)."""
         conditions = [posts.c.id == post_id]
         conditions.append(posts.c.claim_token == token if token is not None
-                          else posts.c.status.in_([PUBLISHING, SCHEDULED]))
+                          else posts.c.status.in_([PostStatus.PUBLISHING, PostStatus.SCHEDULED]))
         async with self.db.write() as c:
             done = (await c.execute(update(posts).where(*conditions).values(
-                status=FAILED, last_error=error[:500], claim_token=None, claimed_until=None,
-                attempts=posts.c.attempts + 1, updated_at=utcnow()))).rowcount > 0
+                status=PostStatus.FAILED, last_error=error[:500], claim_token=None,
+                claimed_until=None, attempts=posts.c.attempts + 1,
+                updated_at=utcnow()))).rowcount > 0
             if done:
                 await self._log(c, post_id, "failed", None, {"error": error[:300]})
             return done
@@ -283,9 +299,9 @@ class ShoppingRepo:
         due = func.coalesce(posts.c.retry_at, posts.c.publish_at)
         async with self.db.write() as c:
             done = (await c.execute(update(posts).where(
-                posts.c.id == post_id, posts.c.status == SCHEDULED,
+                posts.c.id == post_id, posts.c.status == PostStatus.SCHEDULED,
                 due < late_before).values(
-                status=MISSED, updated_at=utcnow()))).rowcount > 0
+                status=PostStatus.MISSED, updated_at=utcnow()))).rowcount > 0
             if done:
                 await self._log(c, post_id, "missed", None, {})
             return done
@@ -294,14 +310,14 @@ class ShoppingRepo:
         """Posts left in ``publishing`` by a process that died (lease expired)."""
         async with self.db.read() as c:
             return [int(i) for i in (await c.execute(select(posts.c.id).where(
-                posts.c.status == PUBLISHING, or_(posts.c.claimed_until.is_(None),
+                posts.c.status == PostStatus.PUBLISHING, or_(posts.c.claimed_until.is_(None),
                                                   posts.c.claimed_until < now)))).scalars()]
 
     async def mark_deleted(self, post_id: int, *, user_id: int | None = None) -> bool:
         async with self.db.write() as c:
             done = (await c.execute(update(posts).where(
-                posts.c.id == post_id, posts.c.status == PUBLISHED).values(
-                status=DELETED, updated_at=utcnow()))).rowcount > 0
+                posts.c.id == post_id, posts.c.status == PostStatus.PUBLISHED).values(
+                status=PostStatus.DELETED, updated_at=utcnow()))).rowcount > 0
             if done:
                 await self._log(c, post_id, "deleted", user_id, {})
             return done
@@ -310,10 +326,10 @@ class ShoppingRepo:
         """The scheduler's "clean up": failed posts go back to the drafts; how many."""
         async with self.db.write() as c:
             ids = [int(i) for i in (await c.execute(select(posts.c.id).where(
-                posts.c.status == FAILED))).scalars()]
+                posts.c.status == PostStatus.FAILED))).scalars()]
             if ids:
                 await c.execute(update(posts).where(posts.c.id.in_(ids)).values(
-                    status=DRAFT, publish_at=None, retry_at=None, updated_at=utcnow()))
+                    status=PostStatus.DRAFT, publish_at=None, retry_at=None, updated_at=utcnow()))
                 for post_id in ids:
                     await self._log(c, post_id, "cleaned_up", user_id, {})
             return len(ids)

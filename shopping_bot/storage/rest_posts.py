@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 from shared.storage.db import utcnow
 from shared.storage.rest.db import RestDatabase, decode_rows
 from shopping_bot.storage import tables as t
-from shopping_bot.storage.posts import EDITABLE, SCHEDULED, Row, ShoppingRepo, new_code
+from shopping_bot.storage.posts import EDITABLE, PostStatus, Row, ShoppingRepo, new_code
 
 
 class RestShoppingRepo(ShoppingRepo):
@@ -90,7 +90,7 @@ class RestShoppingRepo(ShoppingRepo):
         return [int(i) for i in found or []]
 
     async def claim_post(self, post_id: int, *, token: str, lease_seconds: float,
-                         statuses: Iterable[str] = (SCHEDULED,),
+                         statuses: Iterable[str] = (PostStatus.SCHEDULED,),
                          due_before: datetime | None = None) -> Row | None:
         """Atomically move the post to ``publishing`` (``app_shop_claim_post``, one UPDATE);
         the claimed row, or None."""

@@ -22,7 +22,7 @@ from shared.storage import Storage
 from shared.storage.rest.db import RestDatabase
 from shopping_bot.storage import tables as shop_tables
 from shopping_bot.storage.analytics import Click
-from shopping_bot.storage.posts import FAILED, MISSED, PUBLISHED, PUBLISHING
+from shopping_bot.storage.posts import PostStatus
 from tests.conftest import instances, open_supabase_storage
 from tests.fakes.postgrest import FakePostgrest
 from tests.shared.test_shopping_repo import check_racing_folds
@@ -98,7 +98,7 @@ async def _posts_scenario(storage: Storage, clock: Any) -> list[Any]:
     out.append(await repo.mark_missed(a, NOW + timedelta(minutes=5)))
     out.append(await repo.mark_missed(a, NOW + timedelta(minutes=6)))
     out.append(await repo.mark_missed(a, NOW + timedelta(minutes=6)))
-    out.append(await repo.claim_post(a, token="n", lease_seconds=60, statuses=(MISSED,)))
+    out.append(await repo.claim_post(a, token="n", lease_seconds=60, statuses=(PostStatus.MISSED,)))
     out.append(await repo.mark_failed(a, "other", error="no"))
     out.append(await repo.mark_failed(a, "n", error="Ω" * 400))
     c = await repo.create_post(created_by=9, post_format="product")
@@ -147,7 +147,8 @@ async def _claim_scenario(storage: Storage, clock: Any) -> list[Any]:
     out.append(await repo.claim_post(pid, token="t", lease_seconds=1))   # a draft
     out.append(await repo.claim_post(pid, token="t", lease_seconds=1, statuses=("draft",)))
     await repo.mark_failed(pid, "t", error="x")
-    claimed = await repo.claim_post(pid, token="u", lease_seconds=30.25, statuses=(FAILED,))
+    claimed = await repo.claim_post(pid, token="u", lease_seconds=30.25,
+                                    statuses=(PostStatus.FAILED,))
     out.append(claimed)
     out.append(await repo.release_for_retry(pid, "u", error="later", retry_at=NOW))
     return out
@@ -156,7 +157,7 @@ async def _claim_scenario(storage: Storage, clock: Any) -> list[Any]:
 async def test_claim_returns_the_same_row(both: tuple[Storage, Storage]) -> None:
     out = await transcripts(both, _claim_scenario)
     assert out[0] is None
-    assert out[1]["status"] == PUBLISHING and out[1]["claim_token"] == "t"
+    assert out[1]["status"] == PostStatus.PUBLISHING and out[1]["claim_token"] == "t"
     assert out[1]["claimed_until"] == NOW + timedelta(seconds=1)
     assert out[2]["claimed_until"] == NOW + timedelta(seconds=30.25)
     assert out[2]["attempts"] == 1 and out[3] == 2
@@ -321,7 +322,7 @@ async def test_two_rest_storages_one_winner(supabase: FakePostgrest) -> None:
             winners = [r for r in got if r is not None]
             assert len(winners) == 1, pid
             row = await b.shopping.get_post(pid)
-            assert row["status"] == PUBLISHING
+            assert row["status"] == PostStatus.PUBLISHING
             assert row["claim_token"] == winners[0]["claim_token"]
         # the winner goes on; a loser's token changes nothing
         pid = pids[0]
@@ -329,7 +330,7 @@ async def test_two_rest_storages_one_winner(supabase: FakePostgrest) -> None:
         loser = "a0" if token != "a0" else "b0"
         assert not await b.shopping.finish_published(pid, loser)
         assert await b.shopping.finish_published(pid, token)
-        assert (await a.shopping.get_post(pid))["status"] == PUBLISHED
+        assert (await a.shopping.get_post(pid))["status"] == PostStatus.PUBLISHED
     finally:
         await a.close()
         await b.close()

@@ -14,15 +14,7 @@ import pytest
 from shared.config import normalise_database_url
 from shared.storage import Storage, open_storage, utcnow
 from shopping_bot.storage.analytics import Click
-from shopping_bot.storage.posts import (
-    DELETED,
-    DRAFT,
-    FAILED,
-    MISSED,
-    PUBLISHED,
-    PUBLISHING,
-    SCHEDULED,
-)
+from shopping_bot.storage.posts import PostStatus
 from tests.conftest import instances
 
 
@@ -37,30 +29,30 @@ async def _scheduled(storage: Storage, minutes: float = -1, author: int = 7) -> 
 async def test_life_cycle(storage: Storage) -> None:
     repo = storage.shopping
     pid = await repo.create_post(created_by=7, post_format="sale", text="Big sale")
-    assert (await repo.get_post(pid))["status"] == DRAFT
+    assert (await repo.get_post(pid))["status"] == PostStatus.DRAFT
     # a draft in the future is not due; unscheduling brings it back to the drafts
     assert await repo.schedule_post(pid, utcnow() + timedelta(hours=1), user_id=7)
-    assert (await repo.get_post(pid))["status"] == SCHEDULED
+    assert (await repo.get_post(pid))["status"] == PostStatus.SCHEDULED
     assert await repo.due_post_ids(utcnow()) == []
     assert await repo.claim_post(pid, token="x", lease_seconds=60, due_before=utcnow()) is None
     assert await repo.unschedule_post(pid, user_id=7)
     row = await repo.get_post(pid)
-    assert row["status"] == DRAFT and row["publish_at"] is None
+    assert row["status"] == PostStatus.DRAFT and row["publish_at"] is None
     # due now: claimed, parts recorded, published
     assert await repo.schedule_post(pid, utcnow() - timedelta(seconds=1), user_id=7)
     assert await repo.due_post_ids(utcnow()) == [pid]
     claimed = await repo.claim_post(pid, token="tok", lease_seconds=60, due_before=utcnow())
-    assert claimed is not None and claimed["status"] == PUBLISHING
+    assert claimed is not None and claimed["status"] == PostStatus.PUBLISHING
     assert await repo.due_post_ids(utcnow()) == []
     assert not await repo.schedule_post(pid, utcnow(), user_id=7)  # being published
     assert await repo.record_part(pid, "tok", channel_message_id=11)
     assert await repo.finish_published(pid, "tok", user_id=7)
     row = await repo.get_post(pid)
-    assert row["status"] == PUBLISHED and row["channel_message_id"] == 11
+    assert row["status"] == PostStatus.PUBLISHED and row["channel_message_id"] == 11
     assert row["published_at"] is not None and row["claim_token"] is None
     assert not await repo.unschedule_post(pid)
     assert await repo.mark_deleted(pid, user_id=7)
-    assert (await repo.get_post(pid))["status"] == DELETED
+    assert (await repo.get_post(pid))["status"] == PostStatus.DELETED
     assert not await repo.mark_deleted(pid)
     actions = [h["action"] for h in await repo.history(pid)]
     assert actions == ["created", "scheduled", "unscheduled", "scheduled", "published",
@@ -74,7 +66,7 @@ async def test_retry_then_failed_then_cleanup(storage: Storage) -> None:
     later = utcnow() + timedelta(minutes=5)
     assert await repo.release_for_retry(pid, "a", error="Forbidden", retry_at=later) == 1
     row = await repo.get_post(pid)
-    assert row["status"] == SCHEDULED and row["last_error"] == "Forbidden"
+    assert row["status"] == PostStatus.SCHEDULED and row["last_error"] == "Forbidden"
     assert await repo.due_post_ids(utcnow()) == []  # waits for its retry time
     assert await repo.due_post_ids(later + timedelta(seconds=1)) == [pid]
     assert await repo.claim_post(pid, token="b", lease_seconds=60, due_before=utcnow()) is None
@@ -83,13 +75,13 @@ async def test_retry_then_failed_then_cleanup(storage: Storage) -> None:
     assert not await repo.mark_failed(pid, "a", error="old token")  # not the claim's token
     assert await repo.mark_failed(pid, "b", error="still Forbidden")
     row = await repo.get_post(pid)
-    assert row["status"] == FAILED and row["attempts"] == 2
+    assert row["status"] == PostStatus.FAILED and row["attempts"] == 2
     # a retried failed post may be claimed by "publish now"
-    assert await repo.claim_post(pid, token="c", lease_seconds=60, statuses=(FAILED,))
+    assert await repo.claim_post(pid, token="c", lease_seconds=60, statuses=(PostStatus.FAILED,))
     assert await repo.mark_failed(pid, "c", error="again")
     assert await repo.cleanup_failed(user_id=7) == 1
     row = await repo.get_post(pid)
-    assert row["status"] == DRAFT and row["publish_at"] is None
+    assert row["status"] == PostStatus.DRAFT and row["publish_at"] is None
     assert await repo.cleanup_failed() == 0
 
 
@@ -101,7 +93,7 @@ async def test_wrong_token_changes_nothing(storage: Storage) -> None:
     assert not await repo.finish_published(pid, "theirs")
     assert await repo.release_for_retry(pid, "theirs", error="x", retry_at=utcnow()) is None
     row = await repo.get_post(pid)
-    assert row["status"] == PUBLISHING and row["channel_message_id"] is None
+    assert row["status"] == PostStatus.PUBLISHING and row["channel_message_id"] is None
     assert row["attempts"] == 0
     # the real owner still can
     assert await repo.record_part(pid, "mine", channel_message_id=5)
@@ -193,10 +185,10 @@ async def test_missed_only_past_the_grace(storage: Storage) -> None:
     assert await repo.release_for_retry(slept, "s", error="x",
                                         retry_at=utcnow() - timedelta(hours=3)) == 1
     assert await repo.mark_missed(slept, limit)
-    assert (await repo.get_post(late))["status"] == MISSED
-    assert (await repo.get_post(recent))["status"] == SCHEDULED
+    assert (await repo.get_post(late))["status"] == PostStatus.MISSED
+    assert (await repo.get_post(recent))["status"] == PostStatus.SCHEDULED
     # a missed post can be rescheduled, or claimed by "publish now"
-    assert await repo.claim_post(late, token="n", lease_seconds=60, statuses=(MISSED,))
+    assert await repo.claim_post(late, token="n", lease_seconds=60, statuses=(PostStatus.MISSED,))
 
 
 async def test_stale_claims(storage: Storage) -> None:
@@ -252,7 +244,7 @@ async def test_delete_draft_never_touches_a_post_that_left_the_drafts(storage: S
     assert await repo.claim_post(pid, token="t", lease_seconds=60) is not None
     assert await repo.finish_published(pid, "t", user_id=7)
     assert not await repo.delete_draft(pid, user_id=7)
-    assert (await repo.get_post(pid))["status"] == PUBLISHED
+    assert (await repo.get_post(pid))["status"] == PostStatus.PUBLISHED
     assert len(await repo.links(pid)) == 1                     # its links and log are kept
     assert [h["action"] for h in await repo.history(pid)][-1] == "published"
     draft = await repo.create_post(created_by=7, post_format="tip", text="x")
