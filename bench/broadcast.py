@@ -42,17 +42,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import common  # puts the repository on sys.path
 import httpx
 import psutil
-from common import (
-    WEBHOOK_SECRET,
-    Fake,
-    free_port,
-    our_secret,
-    production_python,
-    stop,
-    write_results,
-)
 
 from tests.fakes import updates
 from tests.service_env import service_env
@@ -65,12 +57,13 @@ LIMIT = 30  # messages per second the fake enforces, as Telegram does
 
 
 class Server:
-    def __init__(self, python: str, fake: Fake, workdir: Path) -> None:
-        self.port = free_port()
+    def __init__(self, python: str, fake: common.Fake, workdir: Path) -> None:
+        self.port = common.free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.db = workdir / "data" / "bot.db"
-        env = service_env(self.port, fake.url, workdir / "data", WEBHOOK_SECRET=WEBHOOK_SECRET,
-                          ADMIN_USER_IDS=str(ADMIN_ID), LOG_LEVEL="WARNING")
+        env = service_env(self.port, fake.url, workdir / "data",
+                          WEBHOOK_SECRET=common.WEBHOOK_SECRET, ADMIN_USER_IDS=str(ADMIN_ID),
+                          LOG_LEVEL="WARNING")
         self.log_path = workdir / "server.log"
         self.log = open(self.log_path, "w")  # noqa: SIM115
         self.proc = subprocess.Popen([python, "-m", "shared"], cwd=workdir, env=env,
@@ -92,7 +85,7 @@ class Server:
         return int(body["backlog"]["inbox"]["pending"])
 
     def close(self) -> None:
-        stop(self.proc)
+        common.stop(self.proc)
         self.log.close()
 
 
@@ -189,12 +182,12 @@ def broadcast_row(srv: Server, broadcast_id: int) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace, python: str, workdir: Path) -> dict[str, Any]:
-    fake = Fake(workdir, LIMIT)
+    fake = common.Fake(workdir, LIMIT)
     srv = None
     try:
         srv = Server(python, fake, workdir)
         add_students(srv, args.students)
-        hook = Webhook(srv, our_secret())
+        hook = Webhook(srv, common.our_secret())
 
         # idle: the webhook's latency with nothing else going on but the replies
         probe(hook, IDLE_USERS, 20, args.probe_interval)  # warm-up (connections, caches)
@@ -307,7 +300,7 @@ def limited(args: argparse.Namespace, python: str) -> int:
 
     for i in range(args.rounds):
         with tempfile.TemporaryDirectory(prefix="bench-broadcast-") as tmp:
-            fake = Fake(Path(tmp), LIMIT)
+            fake = common.Fake(Path(tmp), LIMIT)
             limit = lean.CpuLimit(f"broadcast-bench-{os.getpid()}-{i}")
             srv = None
             try:
@@ -341,7 +334,7 @@ def main() -> int:
                         "it (default --students 1000)")
     p.add_argument("--rounds", type=int, default=1, help="rounds of --limited")
     args = p.parse_args()
-    python = os.path.abspath(args.python) if args.python else production_python(".venv", [])
+    python = os.path.abspath(args.python) if args.python else common.production_python(".venv", [])
     if args.limited:
         if args.students == 10_000:
             args.students = 1_000
@@ -379,7 +372,7 @@ def main() -> int:
     if raw["server_errors"]:
         print(f"  server errors in its log: {len(raw['server_errors'])} (first: "
               f"{raw['server_errors'][0][:200]})")
-    write_results(
+    common.write_results(
         "broadcast.json",
         settings=vars(args),
         figures=f, verdict=verdict,

@@ -34,25 +34,13 @@ import time
 from pathlib import Path
 from typing import Any
 
+import common  # puts the repository on sys.path
 import httpx
 import psutil
-from common import (
-    BENCH,
-    PEER_SECRET,
-    PEER_TOKEN,
-    WEBHOOK_SECRET,
-    Fake,
-    free_port,
-    our_secret,
-    production_python,
-    stop,
-    wait_port,
-    write_results,
-)
 
 from tests.service_env import AVAP_TOKEN, SHOP_TOKEN, service_env
 
-LUA = BENCH / "wrk_unique.lua"
+LUA = common.BENCH / "wrk_unique.lua"
 
 
 def run_wrk(url: str, secret: str, first_id: int, duration: str, connections: int,
@@ -74,10 +62,10 @@ PEER_PYTHON = sys.executable  # the peer
 
 
 # --- our server ---------------------------------------------------------------------------------
-def start_ours(fake: Fake, workdir: Path,
+def start_ours(fake: common.Fake, workdir: Path,
                log_level: str = "INFO") -> tuple[subprocess.Popen, int, dict[str, float]]:
-    port = free_port()
-    env = service_env(port, fake.url, workdir / "data", WEBHOOK_SECRET=WEBHOOK_SECRET,
+    port = common.free_port()
+    env = service_env(port, fake.url, workdir / "data", WEBHOOK_SECRET=common.WEBHOOK_SECRET,
                       LOG_LEVEL=log_level)
     log = open(workdir / "server.log", "w")  # noqa: SIM115 - closed with the process
     t0 = time.perf_counter()
@@ -123,7 +111,7 @@ def wait_drained(port: int, timeout: float) -> float | None:
 
 
 def round_ours(args: argparse.Namespace, workdir: Path, secret: str) -> dict[str, Any]:
-    fake = Fake(workdir)
+    fake = common.Fake(workdir)
     proc = None
     try:
         proc, port, times = start_ours(fake, workdir, args.log_level)
@@ -141,33 +129,33 @@ def round_ours(args: argparse.Namespace, workdir: Path, secret: str) -> dict[str
                 "warmup": warm, "warmup_drain_s": drained_warm, "drain_s": drained,
                 "inbox_rows": counts, "acknowledged": acked}
     finally:
-        stop(proc)
+        common.stop(proc)
         fake.close()
 
 
 # --- the peer -----------------------------------------------------------------------------------
 def round_peer(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
-    fake = Fake(workdir)
-    port = free_port()
+    fake = common.Fake(workdir)
+    port = common.free_port()
     log = open(workdir / "peer.log", "w")  # noqa: SIM115
     t0 = time.perf_counter()
     proc = subprocess.Popen(
-        [PEER_PYTHON, str(BENCH / "ptb_peer.py"), "--port", str(port), "--api", fake.url,
-         "--token", PEER_TOKEN, "--secret", PEER_SECRET],
+        [PEER_PYTHON, str(common.BENCH / "ptb_peer.py"), "--port", str(port), "--api", fake.url,
+         "--token", common.PEER_TOKEN, "--secret", common.PEER_SECRET],
         cwd=workdir, stdout=log, stderr=subprocess.STDOUT)
     try:
-        wait_port(port, proc)
-        while fake.webhook_url(PEER_TOKEN) != f"http://127.0.0.1:{port}/webhook":
+        common.wait_port(port, proc)
+        while fake.webhook_url(common.PEER_TOKEN) != f"http://127.0.0.1:{port}/webhook":
             time.sleep(0.005)
         ready_s = time.perf_counter() - t0
         time.sleep(args.idle)
         rss_mb = psutil.Process(proc.pid).memory_info().rss / 2**20
         url = f"http://127.0.0.1:{port}/webhook"
-        warm = run_wrk(url, PEER_SECRET, 1_000_000, args.warmup, args.connections)
-        wrk = run_wrk(url, PEER_SECRET, 5_000_000, args.duration, args.connections)
+        warm = run_wrk(url, common.PEER_SECRET, 1_000_000, args.warmup, args.connections)
+        wrk = run_wrk(url, common.PEER_SECRET, 5_000_000, args.duration, args.connections)
         return {"ready_s": ready_s, "rss_idle_mb": rss_mb, "wrk": wrk, "warmup": warm}
     finally:
-        stop(proc)
+        common.stop(proc)
         log.close()
         fake.close()
 
@@ -215,13 +203,13 @@ def main() -> int:
                                           "requirements.txt + PTB's webhooks extra)")
     args = p.parse_args()
     global PYTHON, PEER_PYTHON
-    PYTHON = args.python or production_python(".venv", [])
-    PEER_PYTHON = args.peer_python or production_python(
+    PYTHON = args.python or common.production_python(".venv", [])
+    PEER_PYTHON = args.peer_python or common.production_python(
         ".venv-peer", ["python-telegram-bot[webhooks]==22.8"])
     if shutil.which("wrk") is None:
         print("wrk is not installed: apt-get install -y wrk", file=sys.stderr)
         return 2
-    secret = our_secret()
+    secret = common.our_secret()
     ours: list[dict[str, Any]] = []
     peer: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="bench-ingest-") as tmp:
@@ -283,7 +271,7 @@ def main() -> int:
     for k, v in verdict.items():
         print(f"  {k}: {v:.2f}" if isinstance(v, float) else f"  {k}: {'PASS' if v else 'FAIL'}")
 
-    write_results(
+    common.write_results(
         "latest.json",
         settings={"rounds": args.rounds, "duration": args.duration, "warmup": args.warmup,
                   "connections": args.connections, "threads": 1, "idle_s": args.idle,
