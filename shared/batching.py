@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from dataclasses import KW_ONLY, dataclass, field
 from typing import Generic, TypeVar
 
 from shared.errors import StorageUnavailable
@@ -20,19 +21,21 @@ from shared.errors import StorageUnavailable
 T = TypeVar("T")
 
 
+@dataclass(eq=False, slots=True)
 class GroupCommit(Generic[T]):
-    def __init__(self, write: Callable[[list[T]], Awaitable[None]], *, max_batch: int = 500,
-                 on_stored: Callable[[list[T]], None] | None = None, gather: float = 0.0,
-                 patience: float = 0.0) -> None:
-        self._write = write
-        self._gather = gather
-        self._patience = patience
-        self._max_batch = max_batch
-        self._on_stored = on_stored
-        self._queue: list[tuple[T, asyncio.Future[None]]] = []
-        self._oldest = 0.0  # loop time the first row of the queue arrived
-        self._full: asyncio.Event | None = None  # set when the gathering flush should go
-        self._flusher: asyncio.Task | None = None
+    """Stores rows with ``write(rows)``, at most ``max_batch`` a transaction, then tells
+    ``on_stored(rows)``; ``gather`` and ``patience`` (seconds) as in the module's docstring."""
+
+    write: Callable[[list[T]], Awaitable[None]]
+    _: KW_ONLY
+    max_batch: int = 500
+    on_stored: Callable[[list[T]], None] | None = None
+    gather: float = 0.0
+    patience: float = 0.0
+    _queue: list[tuple[T, asyncio.Future[None]]] = field(default_factory=list, init=False)
+    _oldest: float = field(default=0.0, init=False)  # loop time the queue's first row arrived
+    _full: asyncio.Event | None = field(default=None, init=False)  # set: the flush should go
+    _flusher: asyncio.Task | None = field(default=None, init=False)
 
     async def put(self, item: T) -> None:
         """Return once ``item`` is stored; raise StorageUnavailable if the write failed."""
@@ -43,30 +46,30 @@ class GroupCommit(Generic[T]):
         self._queue.append((item, fut))
         if self._flusher is None or self._flusher.done():
             self._flusher = asyncio.create_task(self._flush())
-        elif self._full is not None and (len(self._queue) >= self._max_batch
-                                         or loop.time() >= self._oldest + self._gather):
+        elif self._full is not None and (len(self._queue) >= self.max_batch
+                                         or loop.time() >= self._oldest + self.gather):
             self._full.set()
         await fut
 
     async def _flush(self) -> None:
         loop = asyncio.get_running_loop()
         while self._queue:
-            if self._gather and len(self._queue) < self._max_batch:
+            if self.gather and len(self._queue) < self.max_batch:
                 self._full = asyncio.Event()
                 try:
-                    async with asyncio.timeout_at(self._oldest + self._gather + self._patience):
+                    async with asyncio.timeout_at(self._oldest + self.gather + self.patience):
                         await self._full.wait()
                 except TimeoutError:
                     pass
                 finally:
                     self._full = None
-            batch = self._queue[: self._max_batch]
-            del self._queue[: self._max_batch]
+            batch = self._queue[: self.max_batch]
+            del self._queue[: self.max_batch]
             if self._queue:  # rows beyond max_batch: theirs is the next write
                 self._oldest = loop.time()
             items = [item for item, _ in batch]
             try:
-                await self._write(items)
+                await self.write(items)
             except Exception as exc:  # noqa: BLE001 - every waiting request must hear of it
                 for _, fut in batch:
                     if not fut.done():
@@ -75,5 +78,5 @@ class GroupCommit(Generic[T]):
             for _, fut in batch:
                 if not fut.done():
                     fut.set_result(None)
-            if self._on_stored is not None:
-                self._on_stored(items)
+            if self.on_stored is not None:
+                self.on_stored(items)

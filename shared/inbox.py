@@ -20,14 +20,12 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from telegram import Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
-from shared.alerts import Alerts
 from shared.bots import BotRuntime
-from shared.config import Settings
 from shared.errors import StorageUnavailable, TransientError
 from shared.flows import Flow, UpdateOutcome, current_flow, current_outcome
 from shared.outbox import backoff_seconds
-from shared.services import ChatDirectory
-from shared.storage import Storage, utcnow
+from shared.services import Services
+from shared.storage import utcnow
 from shared.storage.inbox_repo import ClaimSpec, InboxRow
 
 if TYPE_CHECKING:
@@ -60,17 +58,14 @@ class InboxWorker:
     pressure_hold = 0.1  # seconds the intake counts as busy after such a commit
     max_defer = 10.0  # under pressure, still claim at least this often
 
-    def __init__(self, storage: Storage, runtimes: dict[str, BotRuntime], settings: Settings,
-                 alerts: Alerts, chats: ChatDirectory, *, instance: str,
+    def __init__(self, services: Services, runtimes: dict[str, BotRuntime], *,
                  lease_seconds: float = 30) -> None:
-        self.storage = storage
+        self.services = services
         self.runtimes = runtimes
-        self.settings = settings
-        self.alerts = alerts
-        self.chats = chats
-        self.instance = instance
+        self.storage = services.storage  # read on every claim and every update
+        self.instance = services.instance
         self.lease_seconds = lease_seconds
-        self.concurrency = settings.inbox_concurrency
+        self.concurrency = services.settings.inbox_concurrency
         self._wake = asyncio.Event()
         self._inflight: dict[int, asyncio.Task] = {}
         self._tasks: list[asyncio.Task] = []
@@ -304,11 +299,12 @@ class InboxWorker:
                       outcome: UpdateOutcome, started: float) -> None:
         exc = outcome.error
         assert exc is not None
-        retry = is_transient(exc) and row.attempts < self.settings.inbox_max_attempts
+        retry = is_transient(exc) and row.attempts < self.services.settings.inbox_max_attempts
         error = f"{type(exc).__name__}: {exc}"
         retry_at = None
         if retry:
-            delay = backoff_seconds(row.attempts, self.settings.retry_base_seconds, cap=300)
+            delay = backoff_seconds(row.attempts, self.services.settings.retry_base_seconds,
+                                    cap=300)
             retry_at = utcnow() + timedelta(seconds=delay)
         try:
             await self.storage.inbox.mark_failed(row.id, self.instance, error, retry_at)
@@ -326,7 +322,7 @@ class InboxWorker:
         if runtime is not None and chat_id is not None:
             with contextlib.suppress(Exception):
                 await runtime.app.bot.send_message(chat_id, runtime.module.APOLOGY)
-        await self.alerts.send(
+        await self.services.alerts.send(
             f"dead:{row.bot}:{type(exc).__name__}",
             f"{row.bot} bot: update {row.update_id} failed ({type(exc).__name__}) and was kept "
             f"as dead after {row.attempts} attempt(s). See the log for the traceback.",
@@ -351,11 +347,11 @@ class InboxWorker:
         if msg is None or not msg.migrate_to_chat_id:
             return
         old_id, new_id = msg.chat.id, msg.migrate_to_chat_id
-        variable = self.chats.setting_for(old_id)
-        self.chats.moved(old_id, new_id)
+        variable = self.services.chats.setting_for(old_id)
+        self.services.chats.moved(old_id, new_id)
         if await self.storage.chats.record_migration(bot, old_id, new_id):
             where = f"set {variable}={new_id}" if variable else "update any setting that names it"
-            await self.alerts.send(
+            await self.services.alerts.send(
                 f"migrated:{old_id}",
                 f"The group {old_id} was upgraded to a supergroup with the id {new_id}. "
                 f"The bot already uses the new id; {where} in the service's settings.",

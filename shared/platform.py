@@ -129,8 +129,7 @@ class Platform:
             app = module.build_application(s, self.services)
             self.runtimes[name] = BotRuntime(name=name, module=module, app=app)
             self.secrets[name] = s.secret_for(name)
-        self.worker = InboxWorker(self.storage, self.runtimes, s, self.alerts, chats,
-                                  instance=self.instance,
+        self.worker = InboxWorker(self.services, self.runtimes,
                                   lease_seconds=max(3.0, s.retry_base_seconds * 30))
         self.intake = InboxIntake(self.storage, self.worker)
         self.storage.locks.owner = self.instance

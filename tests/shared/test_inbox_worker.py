@@ -92,8 +92,7 @@ async def harness(storage: Storage, fake: FakeTelegram) -> AsyncIterator[Harness
     app.add_error_handler(record_error)
     await app.initialize()
     runtime = BotRuntime("avap", SimpleNamespace(APOLOGY=APOLOGY), app, state="ready")  # type: ignore[arg-type]
-    worker = InboxWorker(storage, {"avap": runtime}, settings, alerts, chats, instance="t",
-                         lease_seconds=5)
+    worker = InboxWorker(services, {"avap": runtime}, lease_seconds=5)
     worker.start()
     try:
         yield Harness(storage, worker, outbox, calls)
