@@ -1,15 +1,20 @@
 """Helpers for end-to-end tests of the support bot: a server with the admin groups configured,
-direct database access (SQLite file of the server) and students made verified in one call."""
+direct database access (SQLite file of the server), students made verified in one call, and
+questions with their cards in the questions group."""
 
 from __future__ import annotations
 
+import html
+import re
 import sqlite3
+import time
 from datetime import UTC, datetime
 from typing import Any
 
+from avap_bot import texts
 from tests.e2e.conftest import ADMIN_ID, AVAP_TOKEN, ServerProcess, post_update
 from tests.fakes import updates
-from tests.fakes.telegram_api import FakeTelegram
+from tests.fakes.telegram_api import Call, FakeTelegram
 
 VERIFICATION_GROUP = -1001000000001
 ASSIGNMENT_GROUP = -1001000000002
@@ -167,6 +172,53 @@ def wait_done(fake: FakeTelegram, srv: ServerProcess, update_id: int,
     fake.wait_for(handled, timeout=timeout)
 
 
-__all__ = ["ADMIN_ID", "ASSIGNMENT_GROUP", "QUESTIONS_GROUP", "SUPPORT_GROUP",
-           "VERIFICATION_GROUP", "Chat", "add_verified_student", "avap_server", "buttons", "db",
-           "student_chat", "wait_done"]
+# --- questions and their cards in the questions group -----------------------------------------
+BOT_USER = {"id": 111111, "is_bot": True, "first_name": "Bot 111111",
+            "username": "bot111111_bot"}
+
+
+def plain(text: str) -> str:
+    """What Telegram shows (and sends back in reply_to_message) for an HTML text."""
+    return html.unescape(re.sub(r"<[^>]+>", "", text))
+
+
+def sent_to(fake: FakeTelegram, method: str, chat_id: int) -> list[Call]:
+    return [c for c in fake.calls_of(method, AVAP_TOKEN) if int(c.params["chat_id"]) == chat_id]
+
+
+def question_cards(fake: FakeTelegram) -> list[Call]:
+    return [c for c in sent_to(fake, "sendMessage", QUESTIONS_GROUP)
+            if str(c.params["text"]).startswith("❓ <b>Question #")]
+
+
+def wait_question_card(fake: FakeTelegram, n: int) -> Call:
+    fake.wait_for(lambda: len(question_cards(fake)) >= n)
+    return question_cards(fake)[n - 1]
+
+
+def card_message(card: Call) -> dict[str, Any]:
+    """The card as the reply_to_message of an admin's reply."""
+    return {"message_id": card.result["message_id"], "date": int(time.time()),
+            "chat": {"id": QUESTIONS_GROUP, "type": "supergroup", "title": "Questions"},
+            "from": BOT_USER, "text": plain(card.params["text"])}
+
+
+def question_row(srv: ServerProcess, question_id: int) -> dict[str, Any]:
+    with db(srv) as conn:
+        return dict(conn.execute("SELECT * FROM questions WHERE id=?", (question_id,)).fetchone())
+
+
+def ask(fake: FakeTelegram, student: Chat, n_texts: int, **question: Any) -> None:
+    """Press Ask, send the question, wait for the confirmation (the n-th text of the chat)."""
+    student.send(texts.MENU_ASK)
+    if "text" in question:
+        student.send(question.pop("text"), **question)
+    else:
+        student.send_message(**question)
+    student.wait_texts(n_texts)
+
+
+__all__ = ["ADMIN_ID", "ASSIGNMENT_GROUP", "BOT_USER", "QUESTIONS_GROUP", "SUPPORT_GROUP",
+           "VERIFICATION_GROUP", "Chat", "add_verified_student", "ask", "avap_server", "buttons",
+           "card_message", "db", "plain", "question_cards", "question_row", "sent_to",
+           "student_chat", "wait_done", "wait_question_card"]

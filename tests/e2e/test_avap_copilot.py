@@ -8,18 +8,8 @@ from typing import Any
 
 from avap_bot import callbacks as cb
 from avap_bot import texts
-from tests.e2e.avap import (
-    ADMIN_ID,
-    QUESTIONS_GROUP,
-    Chat,
-    add_verified_student,
-    avap_server,
-    buttons,
-    db,
-    student_chat,
-)
+from tests.e2e import avap
 from tests.e2e.conftest import AVAP_TOKEN, ServerProcess, openai_env
-from tests.e2e.test_avap_questions import _ask, _card_message, _question, _sent_to, _wait_card
 from tests.fakes.openai_api import FakeOpenAI, Reply
 from tests.fakes.telegram_api import Call, FakeTelegram
 
@@ -28,7 +18,7 @@ SECOND = "What length should my business plan have?"
 
 
 def _suggestions(fake: FakeTelegram) -> list[Call]:
-    return [c for c in _sent_to(fake, "sendMessage", QUESTIONS_GROUP)
+    return [c for c in avap.sent_to(fake, "sendMessage", avap.QUESTIONS_GROUP)
             if str(c.params["text"]).startswith("💡")]
 
 
@@ -38,7 +28,7 @@ def _wait_suggestion(fake: FakeTelegram, n: int, timeout: float = 15) -> Call:
 
 
 def _suggestion_row(srv: ServerProcess, question_id: int) -> dict[str, Any] | None:
-    with db(srv) as conn:
+    with avap.db(srv) as conn:
         row = conn.execute("SELECT * FROM suggestions WHERE question_id=?",
                            (question_id,)).fetchone()
     return dict(row) if row is not None else None
@@ -49,16 +39,17 @@ def _wait_row(fake: FakeTelegram, srv: ServerProcess, question_id: int) -> dict[
     return _suggestion_row(srv, question_id)  # type: ignore[return-value]
 
 
-def _answered_first(fake: FakeTelegram, srv: ServerProcess, answer: str = "Two pages.") -> Chat:
+def _answered_first(fake: FakeTelegram, srv: ServerProcess,
+                   answer: str = "Two pages.") -> avap.Chat:
     """Student 401 asks FIRST; the owner answers by replying to the card."""
-    add_verified_student(srv, 401, name="Ann First")
-    add_verified_student(srv, 402, name="Bob Second", email="bob@example.com")
-    _ask(fake, Chat(fake, srv, 401), 2, text=FIRST)
-    card = _wait_card(fake, 1)
-    admin = Chat(fake, srv, ADMIN_ID, chat_id=QUESTIONS_GROUP)
-    admin.send(answer, reply_to_message=_card_message(card))
-    Chat(fake, srv, 401).wait_texts(3)
-    fake.wait_for(lambda: _question(srv, 1)["answered"] == 1)
+    avap.add_verified_student(srv, 401, name="Ann First")
+    avap.add_verified_student(srv, 402, name="Bob Second", email="bob@example.com")
+    avap.ask(fake, avap.Chat(fake, srv, 401), 2, text=FIRST)
+    card = avap.wait_question_card(fake, 1)
+    admin = avap.Chat(fake, srv, avap.ADMIN_ID, chat_id=avap.QUESTIONS_GROUP)
+    admin.send(answer, reply_to_message=avap.card_message(card))
+    avap.Chat(fake, srv, 401).wait_texts(3)
+    fake.wait_for(lambda: avap.question_row(srv, 1)["answered"] == 1)
     # nothing to suggest for the first (or it was answered before its turn came)
     assert not _suggestions(fake)
     return admin
@@ -67,26 +58,26 @@ def _answered_first(fake: FakeTelegram, srv: ServerProcess, answer: str = "Two p
 def test_a_past_answer_is_suggested_and_send_delivers_it(fake_telegram: FakeTelegram,
                                                         make_server) -> None:
     """Acceptance 1: search only, no OpenAI key."""
-    srv = avap_server(make_server)
+    srv = avap.avap_server(make_server)
     admin = _answered_first(fake_telegram, srv)
-    second = Chat(fake_telegram, srv, 402)
-    _ask(fake_telegram, second, 2, text=SECOND)
+    second = avap.Chat(fake_telegram, srv, 402)
+    avap.ask(fake_telegram, second, 2, text=SECOND)
     assert second.texts()[1] == texts.ASK_SENT.format(id=2)
-    card = _wait_card(fake_telegram, 2)
+    card = avap.wait_question_card(fake_telegram, 2)
     suggestion = _wait_suggestion(fake_telegram, 1)
     assert suggestion.params["reply_parameters"]["message_id"] == card.result["message_id"]
     text = suggestion.params["text"]
     assert "Two pages." in text and "from the answer to question #1" in text
     row = _suggestion_row(srv, 2)
     assert row is not None and row["status"] == "ready" and row["used_model"] == 0
-    assert buttons(suggestion.params["reply_markup"]) == [
+    assert avap.buttons(suggestion.params["reply_markup"]) == [
         (texts.BTN_SUGGESTION_SEND, cb.SendSuggestion(row["id"]).pack()),
         (texts.BTN_SUGGESTION_EDIT, cb.EditSuggestion(row["id"]).pack()),
         (texts.BTN_SUGGESTION_DISMISS, cb.DismissSuggestion(row["id"]).pack())]
     assert len(second.texts()) == 2                       # nothing reached the student yet
 
     # a group member who is not an admin is refused, and nothing changes
-    member = Chat(fake_telegram, srv, 777, chat_id=QUESTIONS_GROUP)
+    member = avap.Chat(fake_telegram, srv, 777, chat_id=avap.QUESTIONS_GROUP)
     for action in (cb.SendSuggestion, cb.EditSuggestion, cb.DismissSuggestion):
         member.tap(action(row["id"]).pack(), message_id=suggestion.result["message_id"])
         refusal = fake_telegram.calls_of("answerCallbackQuery", AVAP_TOKEN)[-1]
@@ -95,13 +86,13 @@ def test_a_past_answer_is_suggested_and_send_delivers_it(fake_telegram: FakeTele
 
     admin.tap(cb.SendSuggestion(row["id"]).pack(), message_id=suggestion.result["message_id"])
     assert second.wait_texts(3)[2] == texts.ANSWER_HEADER.format(id=2) + "\n\nTwo pages."
-    question = _question(srv, 2)
+    question = avap.question_row(srv, 2)
     assert (question["answered"], question["answered_by"], question["answer"]) == (
-        1, ADMIN_ID, "Two pages.")
+        1, avap.ADMIN_ID, "Two pages.")
     assert _suggestion_row(srv, 2)["status"] == "sent"
 
     def edits() -> list[Call]:
-        return _sent_to(fake_telegram, "editMessageText", QUESTIONS_GROUP)
+        return avap.sent_to(fake_telegram, "editMessageText", avap.QUESTIONS_GROUP)
 
     fake_telegram.wait_for(lambda: any(int(e.params["message_id"]) == card.result["message_id"]
                                        for e in edits()))
@@ -120,16 +111,16 @@ def test_a_past_answer_is_suggested_and_send_delivers_it(fake_telegram: FakeTele
     assert len(second.texts()) == 3
 
     # /stats counts it
-    owner = Chat(fake_telegram, srv, ADMIN_ID)
+    owner = avap.Chat(fake_telegram, srv, avap.ADMIN_ID)
     owner.say("/stats")
     assert "1 posted (1 sent as is, 0 edited, 0 dismissed)" in owner.texts()[-1]
 
 
 def test_edit_and_send_and_dismiss(fake_telegram: FakeTelegram, make_server) -> None:
-    srv = avap_server(make_server)
+    srv = avap.avap_server(make_server)
     admin = _answered_first(fake_telegram, srv)
-    second = Chat(fake_telegram, srv, 402)
-    _ask(fake_telegram, second, 2, text=SECOND)
+    second = avap.Chat(fake_telegram, srv, 402)
+    avap.ask(fake_telegram, second, 2, text=SECOND)
     suggestion = _wait_suggestion(fake_telegram, 1)
     row = _suggestion_row(srv, 2)
     admin.tap(cb.EditSuggestion(row["id"]).pack(), message_id=suggestion.result["message_id"])
@@ -140,11 +131,11 @@ def test_edit_and_send_and_dismiss(fake_telegram: FakeTelegram, make_server) -> 
     assert second.wait_texts(3)[2] == texts.ANSWER_HEADER.format(id=2) + \
         "\n\nTwo pages, plus an appendix if you need one."
     assert _suggestion_row(srv, 2)["status"] == "edited"
-    assert _question(srv, 2)["answer"] == "Two pages, plus an appendix if you need one."
+    assert avap.question_row(srv, 2)["answer"] == "Two pages, plus an appendix if you need one."
 
     # a third student asks again: Dismiss closes the suggestion, the question stays open
-    add_verified_student(srv, 403, name="Cy Third")
-    _ask(fake_telegram, Chat(fake_telegram, srv, 403), 2, text=SECOND)
+    avap.add_verified_student(srv, 403, name="Cy Third")
+    avap.ask(fake_telegram, avap.Chat(fake_telegram, srv, 403), 2, text=SECOND)
     suggestion = _wait_suggestion(fake_telegram, 2)
     assert "from the answer to question #" in suggestion.params["text"]
     row = _suggestion_row(srv, 3)
@@ -152,28 +143,28 @@ def test_edit_and_send_and_dismiss(fake_telegram: FakeTelegram, make_server) -> 
     assert fake_telegram.calls_of("answerCallbackQuery", AVAP_TOKEN)[-1].params["text"] == \
         texts.SUGGESTION_DISMISSED
     assert _suggestion_row(srv, 3)["status"] == "dismissed"
-    assert _question(srv, 3)["answered"] == 0
-    assert len(Chat(fake_telegram, srv, 403).texts()) == 2
+    assert avap.question_row(srv, 3)["answered"] == 0
+    assert len(avap.Chat(fake_telegram, srv, 403).texts()) == 2
     fake_telegram.wait_for(lambda: any(
         "Dismissed by" in str(e.params["text"])
-        for e in _sent_to(fake_telegram, "editMessageText", QUESTIONS_GROUP)))
+        for e in avap.sent_to(fake_telegram, "editMessageText", avap.QUESTIONS_GROUP)))
 
-    # answered by a reply to the card instead: the suggestion is closed and loses its buttons
-    add_verified_student(srv, 404, name="Di Fourth")
-    _ask(fake_telegram, Chat(fake_telegram, srv, 404), 2, text=SECOND)
+    # answered by a reply to the card instead: the suggestion is closed and loses its avap.buttons
+    avap.add_verified_student(srv, 404, name="Di Fourth")
+    avap.ask(fake_telegram, avap.Chat(fake_telegram, srv, 404), 2, text=SECOND)
     suggestion = _wait_suggestion(fake_telegram, 3)
     admin.send("One page is enough for the summary.",
-               reply_to_message=_card_message(_wait_card(fake_telegram, 4)))
+               reply_to_message=avap.card_message(avap.wait_question_card(fake_telegram, 4)))
     fake_telegram.wait_for(lambda: _suggestion_row(srv, 4)["status"] == "superseded")
     fake_telegram.wait_for(lambda: any(
         int(e.params["message_id"]) == suggestion.result["message_id"]
         and "answered another way" in str(e.params["text"]) and "reply_markup" not in e.params
-        for e in _sent_to(fake_telegram, "editMessageText", QUESTIONS_GROUP)))
+        for e in avap.sent_to(fake_telegram, "editMessageText", avap.QUESTIONS_GROUP)))
 
 
 # --- with OpenAI (a fake over HTTP) -------------------------------------------------------------
 def _ai_server(make_server: Any, fake_openai: FakeOpenAI, **env: str) -> ServerProcess:
-    return avap_server(make_server, **openai_env(fake_openai), **env)
+    return avap.avap_server(make_server, **openai_env(fake_openai), **env)
 
 
 def test_the_model_writes_the_suggestion_from_redacted_matches(
@@ -181,19 +172,19 @@ def test_the_model_writes_the_suggestion_from_redacted_matches(
     """Acceptance 2: the prompt holds the matches and no email, phone or name; the model's
     answer is the suggestion; "not covered" offers no Send; a voice question is transcribed."""
     srv = _ai_server(make_server, fake_openai)
-    add_verified_student(srv, 401, name="Annabel Firstova")
-    add_verified_student(srv, 402, name="Boris Secondov")
-    _ask(fake_telegram, Chat(fake_telegram, srv, 401), 2,
+    avap.add_verified_student(srv, 401, name="Annabel Firstova")
+    avap.add_verified_student(srv, 402, name="Boris Secondov")
+    avap.ask(fake_telegram, avap.Chat(fake_telegram, srv, 401), 2,
          text=f"Hi, Annabel here (annabel@example.com, +374 91 234567). {FIRST}")
-    card = _wait_card(fake_telegram, 1)
-    admin = Chat(fake_telegram, srv, ADMIN_ID, chat_id=QUESTIONS_GROUP)
+    card = avap.wait_question_card(fake_telegram, 1)
+    admin = avap.Chat(fake_telegram, srv, avap.ADMIN_ID, chat_id=avap.QUESTIONS_GROUP)
     admin.send("Two pages, Annabel. Call me at +1 415 555 0100 if unsure.",
-               reply_to_message=_card_message(card))
-    fake_telegram.wait_for(lambda: _question(srv, 1)["answered"] == 1)
+               reply_to_message=avap.card_message(card))
+    fake_telegram.wait_for(lambda: avap.question_row(srv, 1)["answered"] == 1)
 
     fake_openai.script("Your business plan should be two pages long.")
-    second = Chat(fake_telegram, srv, 402)
-    _ask(fake_telegram, second, 2, text=f"Boris Secondov, boris@example.com: {SECOND}")
+    second = avap.Chat(fake_telegram, srv, 402)
+    avap.ask(fake_telegram, second, 2, text=f"Boris Secondov, boris@example.com: {SECOND}")
     suggestion = _wait_suggestion(fake_telegram, 1)
     assert "Your business plan should be two pages long." in suggestion.params["text"]
     assert "from the answer to question #1" in suggestion.params["text"]
@@ -205,7 +196,7 @@ def test_the_model_writes_the_suggestion_from_redacted_matches(
     for secret in ("annabel@example.com", "boris@example.com", "374 91", "415 555", "Annabel",
                    "Boris", "Secondov", "Firstova"):
         assert secret not in prompt, secret
-    with db(srv) as conn:
+    with avap.db(srv) as conn:
         assert conn.execute("SELECT tokens FROM copilot_usage").fetchone()[0] > 0
     admin.tap(cb.SendSuggestion(row["id"]).pack(), message_id=suggestion.result["message_id"])
     assert second.wait_texts(3)[2] == texts.ANSWER_HEADER.format(id=2) + \
@@ -215,8 +206,8 @@ def test_the_model_writes_the_suggestion_from_redacted_matches(
     fake_telegram.files["voice-7"] = b"OggS" + b"\0" * 400
     fake_openai.transcript = "How long should the business plan be for module 9?"
     fake_openai.script("NOT COVERED")
-    add_verified_student(srv, 403, name="Cy Third")
-    _ask(fake_telegram, Chat(fake_telegram, srv, 403), 2,
+    avap.add_verified_student(srv, 403, name="Cy Third")
+    avap.ask(fake_telegram, avap.Chat(fake_telegram, srv, 403), 2,
          voice={"file_id": "voice-7", "file_unique_id": "uv7", "duration": 3})
     suggestion = _wait_suggestion(fake_telegram, 2)
     assert fake_openai.transcriptions and fake_openai.transcriptions[0]["bytes"] == 404
@@ -224,10 +215,10 @@ def test_the_model_writes_the_suggestion_from_redacted_matches(
     row = _suggestion_row(srv, 3)
     assert row["sendable"] == 0 and row["used_model"] == 1
     assert suggestion.params["text"].startswith("💡 <b>No suggestion</b>")
-    assert buttons(suggestion.params["reply_markup"]) == [
+    assert avap.buttons(suggestion.params["reply_markup"]) == [
         (texts.BTN_SUGGESTION_DISMISS, cb.DismissSuggestion(row["id"]).pack())]
     admin.tap(cb.SendSuggestion(row["id"]).pack())
-    assert _question(srv, 3)["answered"] == 0                 # a forged Send does nothing
+    assert avap.question_row(srv, 3)["answered"] == 0                 # a forged Send does nothing
 
 
 def test_over_the_budget_suggestions_are_search_only_and_slow_ones_are_dropped(
@@ -235,30 +226,30 @@ def test_over_the_budget_suggestions_are_search_only_and_slow_ones_are_dropped(
     srv = _ai_server(make_server, fake_openai, OPENAI_DAILY_TOKEN_BUDGET="1",
                      COPILOT_SECONDS="4")
     _answered_first(fake_telegram, srv)
-    askers = [Chat(fake_telegram, srv, n) for n in (403, 404, 405, 406)]
+    askers = [avap.Chat(fake_telegram, srv, n) for n in (403, 404, 405, 406)]
     for chat in askers:
-        add_verified_student(srv, chat.user_id, name=f"Student {chat.user_id}")
+        avap.add_verified_student(srv, chat.user_id, name=f"Student {chat.user_id}")
 
     # over 4 s: dropped, nothing posted (4 s, not 15: a loaded test machine stays under it)
     fake_openai.script(Reply(content="Too late.", delay=8))
-    _ask(fake_telegram, Chat(fake_telegram, srv, 402), 2, text=SECOND)
+    avap.ask(fake_telegram, avap.Chat(fake_telegram, srv, 402), 2, text=SECOND)
     fake_telegram.wait_for(lambda: (_suggestion_row(srv, 2) or {}).get("status") == "dropped")
     assert not _suggestions(fake_telegram)
 
     # the model's answer spends the day's budget (1 token)
     fake_openai.script("Two pages, as a rule.")
-    _ask(fake_telegram, askers[0], 2, text=SECOND)
+    avap.ask(fake_telegram, askers[0], 2, text=SECOND)
     assert "Two pages, as a rule." in _wait_suggestion(fake_telegram, 1).params["text"]
 
     # then search only, and the admins are told once
-    _ask(fake_telegram, askers[1], 2, text=SECOND)
+    avap.ask(fake_telegram, askers[1], 2, text=SECOND)
     quoted = _wait_suggestion(fake_telegram, 2)
     assert "<blockquote>Two pages.</blockquote>" in quoted.params["text"]
     assert _suggestion_row(srv, 4)["used_model"] == 0
-    _ask(fake_telegram, askers[2], 2, text=SECOND)
+    avap.ask(fake_telegram, askers[2], 2, text=SECOND)
     _wait_suggestion(fake_telegram, 3)
     assert len(fake_openai.requests) == 2
-    alerts = [c for c in _sent_to(fake_telegram, "sendMessage", QUESTIONS_GROUP)
+    alerts = [c for c in avap.sent_to(fake_telegram, "sendMessage", avap.QUESTIONS_GROUP)
               if c.params["text"] == texts.COPILOT_BUDGET_SPENT]
     assert len(alerts) == 1
 
@@ -273,15 +264,15 @@ def _document(file_id: str, name: str, content: bytes, fake: FakeTelegram) -> di
 
 
 def _faq_rows(srv: ServerProcess) -> list[tuple[int, str, str]]:
-    with db(srv) as conn:
+    with avap.db(srv) as conn:
         return [tuple(r) for r in conn.execute(
             "SELECT id, question, answer FROM faq_entries ORDER BY id")]
 
 
 def test_the_faq_is_kept_from_telegram_and_suggested(fake_telegram: FakeTelegram,
                                                      make_server) -> None:
-    srv = avap_server(make_server)
-    owner = Chat(fake_telegram, srv, ADMIN_ID)
+    srv = avap.avap_server(make_server)
+    owner = avap.Chat(fake_telegram, srv, avap.ADMIN_ID)
     assert owner.reply("/faq") == texts.FAQ_EMPTY
 
     # /faq add: the question, then the answer
@@ -310,9 +301,9 @@ caption="/faq import")
     owner.say("/faq")
     listing = owner.texts()[-1]
     assert listing.startswith(texts.FAQ_HEAD.format(n=4)) and "Deadlines" in listing
-    assert [d for _, d in buttons(owner.last_markup())] == [
+    assert [d for _, d in avap.buttons(owner.last_markup())] == [
         cb.RemoveFaq(i).pack() for i in (1, 2, 3, 4)]
-    student = student_chat(fake_telegram, srv, 401, name="Ann First")
+    student = avap.student_chat(fake_telegram, srv, 401, name="Ann First")
     assert student.reply("/faq") == texts.ADMINS_ONLY
     student.tap(cb.RemoveFaq(3).pack())
     assert fake_telegram.calls_of("answerCallbackQuery", AVAP_TOKEN)[-1].params["text"] == \
@@ -328,7 +319,7 @@ caption="/faq import")
         texts.STALE_BUTTON
 
     # a student's question is answered from the FAQ
-    _ask(fake_telegram, student, 3, text="When is the deadline?")
+    avap.ask(fake_telegram, student, 3, text="When is the deadline?")
     suggestion = _wait_suggestion(fake_telegram, 1)
     assert "from FAQ: Deadlines" in suggestion.params["text"]
     assert "Every Sunday at 23:59 Yerevan time." in suggestion.params["text"]

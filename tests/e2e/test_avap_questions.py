@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import html
 import re
 import time
-from typing import Any
 
 from avap_bot import callbacks as cb
 from avap_bot import texts
@@ -15,62 +13,25 @@ from tests.e2e.avap import (
     SUPPORT_GROUP,
     Chat,
     add_verified_student,
+    ask,
     avap_server,
     buttons,
+    card_message,
     db,
+    question_cards,
+    question_row,
+    sent_to,
     student_chat,
+    wait_question_card,
 )
-from tests.e2e.conftest import AVAP_TOKEN, ServerProcess
-from tests.fakes.telegram_api import Call, FakeTelegram
+from tests.e2e.conftest import AVAP_TOKEN
+from tests.fakes.telegram_api import FakeTelegram
 
-BOT_USER = {"id": 111111, "is_bot": True, "first_name": "Bot 111111",
-            "username": "bot111111_bot"}
 VOICE = {"file_id": "voice-1", "file_unique_id": "uv1", "duration": 3}
 PHOTO = [{"file_id": "photo-1", "file_unique_id": "up1", "width": 90, "height": 90},
          {"file_id": "photo-2", "file_unique_id": "up2", "width": 800, "height": 800}]
 STICKER = {"file_id": "st-1", "file_unique_id": "us1", "type": "regular", "width": 512,
            "height": 512, "is_animated": False, "is_video": False}
-
-
-def _plain(text: str) -> str:
-    """What Telegram shows (and sends back in reply_to_message) for an HTML text."""
-    return html.unescape(re.sub(r"<[^>]+>", "", text))
-
-
-def _sent_to(fake: FakeTelegram, method: str, chat_id: int) -> list[Call]:
-    return [c for c in fake.calls_of(method, AVAP_TOKEN) if int(c.params["chat_id"]) == chat_id]
-
-
-def _cards(fake: FakeTelegram) -> list[Call]:
-    return [c for c in _sent_to(fake, "sendMessage", QUESTIONS_GROUP)
-            if str(c.params["text"]).startswith("❓ <b>Question #")]
-
-
-def _wait_card(fake: FakeTelegram, n: int) -> Call:
-    fake.wait_for(lambda: len(_cards(fake)) >= n)
-    return _cards(fake)[n - 1]
-
-
-def _card_message(card: Call) -> dict[str, Any]:
-    """The card as the reply_to_message of an admin's reply."""
-    return {"message_id": card.result["message_id"], "date": int(time.time()),
-            "chat": {"id": QUESTIONS_GROUP, "type": "supergroup", "title": "Questions"},
-            "from": BOT_USER, "text": _plain(card.params["text"])}
-
-
-def _question(srv: ServerProcess, question_id: int) -> dict[str, Any]:
-    with db(srv) as conn:
-        return dict(conn.execute("SELECT * FROM questions WHERE id=?", (question_id,)).fetchone())
-
-
-def _ask(fake: FakeTelegram, student: Chat, n_texts: int, **question: Any) -> None:
-    """Press Ask, send the question, wait for the confirmation (the n-th text of the chat)."""
-    student.send(texts.MENU_ASK)
-    if "text" in question:
-        student.send(question.pop("text"), **question)
-    else:
-        student.send_message(**question)
-    student.wait_texts(n_texts)
 
 
 def test_answer_by_replying_to_the_card_with_text_then_voice(fake_telegram: FakeTelegram,
@@ -85,8 +46,8 @@ def test_answer_by_replying_to_the_card_with_text_then_voice(fake_telegram: Fake
     assert student.last_markup()["keyboard"][0][1]["text"] == texts.MENU_ASK
 
     # the question is copied to the group, and the card replies to the copy
-    card = _wait_card(fake_telegram, 1)
-    [copy] = _sent_to(fake_telegram, "copyMessage", QUESTIONS_GROUP)
+    card = wait_question_card(fake_telegram, 1)
+    [copy] = sent_to(fake_telegram, "copyMessage", QUESTIONS_GROUP)
     assert int(copy.params["from_chat_id"]) == 401
     assert card.params["reply_parameters"]["message_id"] == copy.result["message_id"]
     assert "Question #1</b> from" in card.params["text"]
@@ -95,7 +56,7 @@ def test_answer_by_replying_to_the_card_with_text_then_voice(fake_telegram: Fake
     assert buttons(card.params["reply_markup"]) == [(texts.BTN_ANSWER,
                                                      cb.AnswerQuestion(1).pack())]
     # the card's ids are recorded just after Telegram answers: wait for them, not the call
-    row = fake_telegram.wait_for(lambda: (r := _question(srv, 1))["card_message_id"] and r)
+    row = fake_telegram.wait_for(lambda: (r := question_row(srv, 1))["card_message_id"] and r)
     assert (row["type"], row["content"], row["answered"]) == ("text",
                                                               "How do I export the report?", 0)
     assert (row["card_chat_id"], row["card_message_id"]) == (QUESTIONS_GROUP,
@@ -103,17 +64,17 @@ def test_answer_by_replying_to_the_card_with_text_then_voice(fake_telegram: Fake
 
     # an admin replies to the card with text: the student gets it under a header
     admin = Chat(fake_telegram, srv, ADMIN_ID, chat_id=QUESTIONS_GROUP)
-    admin.send("Use File → Export <csv>", reply_to_message=_card_message(card))
+    admin.send("Use File → Export <csv>", reply_to_message=card_message(card))
     answer = student.wait_texts(3)[2]
     assert answer == texts.ANSWER_HEADER.format(id=1) + "\n\nUse File → Export &lt;csv&gt;"
-    fake_telegram.wait_for(lambda: _sent_to(fake_telegram, "editMessageText", QUESTIONS_GROUP))
-    [edit] = _sent_to(fake_telegram, "editMessageText", QUESTIONS_GROUP)
+    fake_telegram.wait_for(lambda: sent_to(fake_telegram, "editMessageText", QUESTIONS_GROUP))
+    [edit] = sent_to(fake_telegram, "editMessageText", QUESTIONS_GROUP)
     assert int(edit.params["message_id"]) == card.result["message_id"]
     assert "Question #1" in edit.params["text"] and "Answered by @ann" in edit.params["text"]
     assert "reply_markup" not in edit.params  # the Answer button is gone
     fake_telegram.wait_for(lambda: any(t.startswith("✅ Answer to question #1 sent to")
                                        for t in admin.texts()))
-    row = _question(srv, 1)
+    row = question_row(srv, 1)
     assert (row["answered"], row["status"], row["answered_by"]) == (1, "answered", ADMIN_ID)
     assert row["answer"] == "Use File → Export <csv>"
 
@@ -122,32 +83,32 @@ def test_answer_by_replying_to_the_card_with_text_then_voice(fake_telegram: Fake
     owner = Chat(fake_telegram, srv, ADMIN_ID)
     owner.say("/admins add 9002 Bob")
     helper = Chat(fake_telegram, srv, 9002, chat_id=QUESTIONS_GROUP)
-    helper.send_message(voice=VOICE, reply_to_message=_card_message(card))
-    fake_telegram.wait_for(lambda: _sent_to(fake_telegram, "copyMessage", 401))
-    [voice] = _sent_to(fake_telegram, "copyMessage", 401)
+    helper.send_message(voice=VOICE, reply_to_message=card_message(card))
+    fake_telegram.wait_for(lambda: sent_to(fake_telegram, "copyMessage", 401))
+    [voice] = sent_to(fake_telegram, "copyMessage", 401)
     assert int(voice.params["from_chat_id"]) == QUESTIONS_GROUP
     assert voice.params["caption"] == texts.ANSWER_HEADER.format(id=1)
     fake_telegram.wait_for(lambda: any("follow-up" in t for t in admin.texts()))
-    row = _question(srv, 1)
+    row = question_row(srv, 1)
     assert row["answered_by"] == ADMIN_ID
     assert row["answer"] == "Use File → Export <csv>\n\n[voice]"
-    assert len(_sent_to(fake_telegram, "editMessageText", QUESTIONS_GROUP)) == 1
+    assert len(sent_to(fake_telegram, "editMessageText", QUESTIONS_GROUP)) == 1
 
     # a sticker as a reply is not an answer
-    admin.say_message(sticker=STICKER, reply_to_message=_card_message(card))
+    admin.say_message(sticker=STICKER, reply_to_message=card_message(card))
     assert texts.ANSWER_WRONG_KIND in admin.texts()
 
 
 def test_answer_by_command_and_by_button(fake_telegram: FakeTelegram, make_server) -> None:
     srv = avap_server(make_server, QUESTION_COOLDOWN_SECONDS="0")
     student = student_chat(fake_telegram, srv, 411)
-    _ask(fake_telegram, student, 2, text="First question")
-    _ask(fake_telegram, student, 4, voice=VOICE)
-    _ask(fake_telegram, student, 6, photo=PHOTO, caption="Third, with a screenshot")
+    ask(fake_telegram, student, 2, text="First question")
+    ask(fake_telegram, student, 4, voice=VOICE)
+    ask(fake_telegram, student, 6, photo=PHOTO, caption="Third, with a screenshot")
     assert student.texts()[5] == texts.ASK_SENT.format(id=3)
-    _wait_card(fake_telegram, 3)
-    assert _question(srv, 2)["type"] == "voice" and _question(srv, 2)["file_id"] == "voice-1"
-    assert _question(srv, 3)["file_id"] == "photo-2"  # the largest size
+    wait_question_card(fake_telegram, 3)
+    assert question_row(srv, 2)["type"] == "voice" and question_row(srv, 2)["file_id"] == "voice-1"
+    assert question_row(srv, 3)["file_id"] == "photo-2"  # the largest size
 
     # /answer <n> <text>, from the owner's private chat
     owner = Chat(fake_telegram, srv, ADMIN_ID)
@@ -156,41 +117,41 @@ def test_answer_by_command_and_by_button(fake_telegram: FakeTelegram, make_serve
     owner.send("/answer 1 Restart the app,\nthen try again")
     assert student.wait_texts(7)[6] == (texts.ANSWER_HEADER.format(id=1)
                                         + "\n\nRestart the app,\nthen try again")
-    assert _question(srv, 1)["answered_by"] == ADMIN_ID
+    assert question_row(srv, 1)["answered_by"] == ADMIN_ID
 
     # the Answer button: the admin's next message in that chat is the answer
     admin = Chat(fake_telegram, srv, ADMIN_ID, chat_id=QUESTIONS_GROUP)
-    card2 = _cards(fake_telegram)[1]
+    card2 = question_cards(fake_telegram)[1]
     admin.tap(cb.AnswerQuestion(2).pack(), message_id=card2.result["message_id"])
-    prompt = _sent_to(fake_telegram, "sendMessage", QUESTIONS_GROUP)[-1]
+    prompt = sent_to(fake_telegram, "sendMessage", QUESTIONS_GROUP)[-1]
     assert "send your answer to question #2" in prompt.params["text"]
     assert prompt.params["reply_markup"]["force_reply"] is True
     admin.send_message(photo=PHOTO, caption="Like <this>")
-    fake_telegram.wait_for(lambda: _sent_to(fake_telegram, "copyMessage", 411))
-    [copy] = _sent_to(fake_telegram, "copyMessage", 411)
+    fake_telegram.wait_for(lambda: sent_to(fake_telegram, "copyMessage", 411))
+    [copy] = sent_to(fake_telegram, "copyMessage", 411)
     assert copy.params["caption"] == texts.ANSWER_HEADER.format(id=2) + "\n\nLike &lt;this&gt;"
-    row = _question(srv, 2)
+    row = question_row(srv, 2)
     assert (row["answered"], row["answer"]) == (1, "[photo] Like <this>")
-    fake_telegram.wait_for(lambda: len(_sent_to(fake_telegram, "editMessageText",
+    fake_telegram.wait_for(lambda: len(sent_to(fake_telegram, "editMessageText",
                                                  QUESTIONS_GROUP)) == 2)  # /answer 1, then 2
     # the step is over: the next message in the group is nobody's answer
     admin.say("thanks all")
-    assert _question(srv, 3)["answered"] == 0
+    assert question_row(srv, 3)["answered"] == 0
 
     # the button, then /cancel in the group; a restart in between keeps the step
-    card3 = _cards(fake_telegram)[2]
+    card3 = question_cards(fake_telegram)[2]
     admin.tap(cb.AnswerQuestion(3).pack(), message_id=card3.result["message_id"])
     admin.say_message(sticker=STICKER)
     assert admin.texts()[-1] == texts.ANSWER_WRONG_KIND
     assert admin.reply("/cancel") == texts.ANSWER_CANCELLED
     admin.say("not an answer")
-    assert _question(srv, 3)["answered"] == 0
+    assert question_row(srv, 3)["answered"] == 0
     admin.tap(cb.AnswerQuestion(3).pack(), message_id=card3.result["message_id"])
     srv.stop()
     srv.start()
     admin.send("Answered after a restart")
     assert student.wait_texts(8)[7].endswith("\n\nAnswered after a restart")
-    assert _question(srv, 3)["answered"] == 1
+    assert question_row(srv, 3)["answered"] == 1
     # a stale button
     admin.tap(cb.AnswerQuestion(404).pack())
     answers = fake_telegram.calls_of("answerCallbackQuery", AVAP_TOKEN)
@@ -211,9 +172,9 @@ document={"file_id": "doc-1", "file_unique_id": "ud1", "file_name": "q.pdf"})
     assert student.texts()[-1] == texts.ASK_WRONG_KIND
     student.send_message(voice=VOICE, caption="Asked after a restart")
     assert student.wait_texts(4)[3] == texts.ASK_SENT.format(id=1)
-    card = _wait_card(fake_telegram, 1)
+    card = wait_question_card(fake_telegram, 1)
     assert card.params["reply_markup"]
-    assert _question(srv, 1)["content"] == "Asked after a restart"
+    assert question_row(srv, 1)["content"] == "Asked after a restart"
 
     # a second question within the cooldown is refused, saying when
     assert student.reply(texts.MENU_ASK) == texts.ASK_COOLDOWN.format(wait="2 min")
@@ -229,12 +190,12 @@ document={"file_id": "doc-1", "file_unique_id": "ud1", "file_name": "q.pdf"})
 def test_cooldown_expires(fake_telegram: FakeTelegram, make_server) -> None:
     srv = avap_server(make_server, QUESTION_COOLDOWN_SECONDS="2")
     student = student_chat(fake_telegram, srv, 431)
-    _ask(fake_telegram, student, 2, text="One")
+    ask(fake_telegram, student, 2, text="One")
     student.say(texts.MENU_ASK)
     pattern = re.escape(texts.ASK_COOLDOWN.format(wait="WAIT")).replace("WAIT", "[12] s")
     assert re.fullmatch(pattern, student.texts()[-1]), student.texts()[-1]
     time.sleep(2)
-    _ask(fake_telegram, student, 5, text="Two")
+    ask(fake_telegram, student, 5, text="Two")
     assert student.texts()[4] == texts.ASK_SENT.format(id=2)
 
 
@@ -243,9 +204,9 @@ def test_non_admins_are_refused_and_unanswered_lists_open_questions(
     srv = avap_server(make_server)
     add_verified_student(srv, 441, name="Old Asker")
     add_verified_student(srv, 442, name="New Asker")
-    _ask(fake_telegram, Chat(fake_telegram, srv, 441), 2, text="Oldest question " + "x" * 100)
-    _ask(fake_telegram, Chat(fake_telegram, srv, 442), 2, voice=VOICE)
-    card = _wait_card(fake_telegram, 2)
+    ask(fake_telegram, Chat(fake_telegram, srv, 441), 2, text="Oldest question " + "x" * 100)
+    ask(fake_telegram, Chat(fake_telegram, srv, 442), 2, voice=VOICE)
+    card = wait_question_card(fake_telegram, 2)
     with db(srv) as conn:
         conn.execute("UPDATE questions SET created_at = datetime('now', '-2 days') WHERE id=1")
         conn.execute("UPDATE questions SET created_at = datetime('now', '-3 hours') WHERE id=2")
@@ -260,14 +221,14 @@ def test_non_admins_are_refused_and_unanswered_lists_open_questions(
     refusal = fake_telegram.calls_of("answerCallbackQuery", AVAP_TOKEN)[-1]
     assert refusal.params["text"] == texts.ADMINS_ONLY
     assert str(refusal.params["show_alert"]).lower() == "true"
-    member.say("my answer", reply_to_message=_card_message(card))
+    member.say("my answer", reply_to_message=card_message(card))
     member.say("/answer 2 my answer")
     assert member.texts().count(texts.ADMINS_ONLY) == 2
-    assert _question(srv, 1)["answered"] == 0 and _question(srv, 2)["answered"] == 0
+    assert question_row(srv, 1)["answered"] == 0 and question_row(srv, 2)["answered"] == 0
     with db(srv) as conn:
         flows = conn.execute("SELECT count(*) FROM flow_state WHERE user_id=777").fetchone()[0]
     assert flows == 0
-    assert not _sent_to(fake_telegram, "copyMessage", 442)  # nothing reached the student
+    assert not sent_to(fake_telegram, "copyMessage", 442)  # nothing reached the student
     assert len(Chat(fake_telegram, srv, 442).texts()) == 2
 
     # /unanswered: oldest first, with the age and a preview
@@ -294,8 +255,8 @@ def test_share_a_win(fake_telegram: FakeTelegram, make_server) -> None:
     student.send_message(photo=PHOTO, caption="First sale: $120 <3")
     assert student.wait_texts(3)[2] == texts.WIN_THANKS.format(name="Winner")
     header = texts.WIN_HEADER.format(student='<a href="tg://user?id=451">Winner</a>')
-    fake_telegram.wait_for(lambda: _sent_to(fake_telegram, "copyMessage", SUPPORT_GROUP))
-    [copy] = _sent_to(fake_telegram, "copyMessage", SUPPORT_GROUP)
+    fake_telegram.wait_for(lambda: sent_to(fake_telegram, "copyMessage", SUPPORT_GROUP))
+    [copy] = sent_to(fake_telegram, "copyMessage", SUPPORT_GROUP)
     assert int(copy.params["from_chat_id"]) == 451
     assert copy.params["caption"] == header + "\n\nFirst sale: $120 &lt;3"
 
@@ -305,8 +266,8 @@ def test_share_a_win(fake_telegram: FakeTelegram, make_server) -> None:
     srv.start()
     student.send("Finished module 3 in a day!")
     assert student.wait_texts(5)[4] == texts.WIN_THANKS.format(name="Winner")
-    fake_telegram.wait_for(lambda: _sent_to(fake_telegram, "sendMessage", SUPPORT_GROUP))
-    [post] = _sent_to(fake_telegram, "sendMessage", SUPPORT_GROUP)
+    fake_telegram.wait_for(lambda: sent_to(fake_telegram, "sendMessage", SUPPORT_GROUP))
+    [post] = sent_to(fake_telegram, "sendMessage", SUPPORT_GROUP)
     assert post.params["text"] == header + "\n\nFinished module 3 in a day!"
     with db(srv) as conn:
         wins = [tuple(r) for r in conn.execute(
