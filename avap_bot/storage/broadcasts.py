@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import functools
 from typing import Any, Literal
 
 from sqlalchemy import BigInteger, bindparam, insert, select, update
@@ -11,7 +10,7 @@ from sqlalchemy import BigInteger, bindparam, insert, select, update
 from avap_bot.storage import tables as t
 from avap_bot.storage.common import Row, by_source
 from avap_bot.storage.common import one as _one
-from shared.storage.db import Database, utcnow
+from shared.storage.db import Database, statement, utcnow
 
 
 class BroadcastQueries:
@@ -31,7 +30,7 @@ class BroadcastQueries:
                 created_at=utcnow()).returning(b.c.id))
             return int(res.scalar_one())
 
-    @functools.cached_property
+    @statement
     def _broadcast(self) -> Any:
         b = t.broadcasts
         return select(b).where(b.c.id == bindparam("bid", type_=BigInteger))
@@ -65,7 +64,7 @@ class BroadcastQueries:
                                   .values(status="cancelled", finished_at=utcnow()))
         return (res.rowcount or 0) == 1
 
-    @functools.cached_property
+    @statement
     def _pending(self) -> Any:
         d = t.broadcast_deliveries
         return select(d.c.chat_id).where(
@@ -81,7 +80,7 @@ class BroadcastQueries:
         """Record one recipient's outcome (only once: a pending row changes, nothing else)."""
         await self.record_deliveries(broadcast_id, [(chat_id, status)])
 
-    @functools.cached_property
+    @statement
     def _delivered(self) -> Any:
         d = t.broadcast_deliveries
         return update(d).where(
@@ -90,7 +89,7 @@ class BroadcastQueries:
         ).values(status=bindparam("outcome"), updated_at=bindparam("at", type_=d.c.updated_at.type)
                  ).returning(d.c.status)
 
-    @functools.cached_property
+    @statement
     def _counted(self) -> Any:
         b = t.broadcasts
         return update(b).where(b.c.id == bindparam("bid", type_=BigInteger)).values({

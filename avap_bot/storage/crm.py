@@ -6,14 +6,11 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from avap_bot.storage.tables import systeme_webhook_messages
-from shared.storage.db import Database, upsert, utcnow
+from shared.storage.db import Repository, upsert, utcnow
 
 
-class CrmRepo:
+class CrmRepo(Repository):
     """Deduplication of Systeme.io's webhook messages."""
-
-    def __init__(self, db: Database) -> None:
-        self.db = db
 
     async def claim_message(self, message_id: str, event: str,
                             conn: AsyncConnection | None = None) -> bool:

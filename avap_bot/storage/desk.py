@@ -4,7 +4,6 @@ parts."""
 
 from __future__ import annotations
 
-import functools
 from datetime import datetime
 from typing import Any
 
@@ -17,7 +16,7 @@ from avap_bot.storage.common import Row
 from avap_bot.storage.common import one as _one
 from avap_bot.storage.coursework import CourseworkQueries
 from shared.storage import schema
-from shared.storage.db import Database, upsert, utcnow
+from shared.storage.db import Database, Repository, statement, upsert, utcnow
 from shared.storage.outbox_repo import OutboxRepo
 
 # tables mirrored to Google Sheets: each write queues "sheets.upsert" {table, id} in its own
@@ -26,11 +25,11 @@ REPORTED_TABLES = ("verified_users", "submissions", "wins", "questions")
 SHEETS_UPSERT = "sheets.upsert"
 
 
-class AvapRepo(CourseworkQueries, BroadcastQueries):
+class AvapRepo(CourseworkQueries, BroadcastQueries, Repository):
     """Every query of the support bot. Check-and-change operations are single statements."""
 
     def __init__(self, db: Database, outbox: OutboxRepo | None = None) -> None:
-        self.db = db
+        super().__init__(db)
         self.outbox = outbox
         self.report_to_sheets = False  # set at start-up when Google Sheets is configured
 
@@ -119,7 +118,7 @@ class AvapRepo(CourseworkQueries, BroadcastQueries):
             return [dict(r) for r in rows], int(total)
 
     # --- students -----------------------------------------------------------------------------
-    @functools.cached_property
+    @statement
     def _verified(self) -> Any:
         """Built once: most updates look the student up."""
         v = t.verified_users

@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from avap_bot.storage import tables as t
 from shared.storage import schema
-from shared.storage.db import Database, upsert, utcnow
+from shared.storage.db import Repository, upsert, utcnow
 
 Row = dict[str, Any]
 
@@ -48,11 +48,8 @@ def compatible(a: str | None, b: str | None) -> bool:
     return a is None or b is None or a == b
 
 
-class EngagementRepo:
+class EngagementRepo(Repository):
     """Tips, tip opt-outs, the partner pool and pairs, the digest's queries."""
-
-    def __init__(self, db: Database) -> None:
-        self.db = db
 
     # --- tips -----------------------------------------------------------------------------------
     async def add_tip(self, text_: str, file_id: str | None, created_by: int | None,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import sqlite3
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
@@ -279,3 +280,19 @@ class Database:
                 conn.close()
         self._reader = self._writer = None
         await self.engine.dispose()
+
+
+class Repository:
+    """The queries of one part of the data, over ``db`` (a ``Database``; on the REST backend a
+    ``RestDatabase``)."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+
+def statement(build: Callable[[Any], Any]) -> functools.cached_property[Any]:
+    """A statement a repository runs often (on every update, heartbeat or job run), built once
+    by ``build(repository)`` on first use, its values bound parameters (``bindparam``), and
+    kept: building and hashing it on every call cost more than running it, and ``Database``
+    compiles each statement object once for its SQLite path (``_prepare``)."""
+    return functools.cached_property(build)

@@ -7,7 +7,6 @@ SQLAlchemy's execution layer (``Database.run_write``).
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -27,7 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.storage import schema as t
-from shared.storage.db import Database, upsert, utcnow
+from shared.storage.db import Database, Repository, statement, upsert, utcnow
 from shared.storage.leases import lease, release_failed, requeue
 
 
@@ -51,13 +50,13 @@ _PENDING = literal_column("'pending'")
 ClaimSpec = tuple[str, int, float, list[str] | None]
 
 
-class InboxRepo:
+class InboxRepo(Repository):
     """The durable queue of incoming updates."""
 
     claims_on_add = True  # ``add_many`` can claim in its own transaction
 
     def __init__(self, db: Database) -> None:
-        self.db = db
+        super().__init__(db)
         self._claims: dict[int | None, Any] = {}  # claim statements by number of bots
 
     async def add_many(self, rows: list[tuple[str, int, str, str]],
@@ -169,7 +168,7 @@ class InboxRepo:
                 .values(lease_until=utcnow() + timedelta(seconds=lease_seconds))
             )
 
-    @functools.cached_property
+    @statement
     def _done(self) -> Any:
         """Built once (every update is marked done); the payload holds personal data and is
         not needed once handled."""
@@ -189,7 +188,7 @@ class InboxRepo:
         """``mark_done`` as a step of ``Database.run_write``."""
         return self._done, {"row": row_id, "owner": owner, "at": utcnow()}
 
-    @functools.cached_property
+    @statement
     def _add(self) -> Any:
         keys = ("bot", "update_id", "chat_key", "payload", "status", "attempts",
                 "next_attempt_at", "received_at")

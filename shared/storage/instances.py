@@ -6,7 +6,6 @@ repository serves the REST backend (translated into PostgREST requests) without 
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,7 +14,7 @@ from typing import Any
 from sqlalchemy import bindparam, delete, or_, select, update
 
 from shared.storage import schema as t
-from shared.storage.db import Database, upsert, utcnow
+from shared.storage.db import Repository, statement, upsert, utcnow
 
 
 @dataclass(frozen=True)
@@ -26,11 +25,8 @@ class Instance:
     beat_at: datetime
 
 
-class InstanceRepo:
+class InstanceRepo(Repository):
     """The ``instances`` table: who runs, and since when we last heard of them."""
-
-    def __init__(self, db: Database) -> None:
-        self.db = db
 
     async def beat(self, instance: str, host: str, pid: int, started_at: datetime,
                    at: datetime | None = None) -> list[Instance]:
@@ -42,9 +38,8 @@ class InstanceRepo:
             (self._others, {"me": instance})])
         return [Instance(*r) for r in others]
 
-    # built once with bound parameters (a beat every few seconds is most of an idle server's
-    # work; on SQLite it runs below SQLAlchemy's execution layer, ``Database.run_write``)
-    @functools.cached_property
+    # a beat every few seconds is most of an idle server's work
+    @statement
     def _beat(self) -> Any:
         stmt = upsert(self.db, t.instances).values(
             {k: bindparam(k) for k in ("id", "host", "pid", "started_at", "beat_at")})
@@ -52,7 +47,7 @@ class InstanceRepo:
             index_elements=["id"],
             set_={c: stmt.excluded[c] for c in ("host", "pid", "started_at", "beat_at")})
 
-    @functools.cached_property
+    @statement
     def _others(self) -> Any:
         i = t.instances
         return select(i.c.id, i.c.host, i.c.pid, i.c.beat_at).where(

@@ -24,7 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.storage import schema as t
-from shared.storage.db import Database, upsert, utcnow
+from shared.storage.db import Database, Repository, upsert, utcnow
 from shared.storage.leases import lease, release_failed, requeue
 
 
@@ -37,11 +37,11 @@ class OutboxRow:
     dedupe_key: str | None
 
 
-class OutboxRepo:
+class OutboxRepo(Repository):
     """Side effects on other systems, delivered at least once by the outbox worker."""
 
     def __init__(self, db: Database) -> None:
-        self.db = db
+        super().__init__(db)
         # called when a transaction that queued a row commits (the worker wakes on it)
         self.listeners: list[Callable[[str], None]] = []     # called with the row's kind
 

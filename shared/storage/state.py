@@ -9,7 +9,6 @@ by a write, so that two instances cannot both win.
 
 from __future__ import annotations
 
-import functools
 import secrets
 from datetime import datetime, timedelta
 from typing import Any
@@ -18,25 +17,27 @@ from sqlalchemy import BigInteger, bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.storage import schema as t
-from shared.storage.db import Database, upsert, utcnow
+from shared.storage.db import Database, Repository, statement, upsert, utcnow
 
 
-class FlowRepo:
+def _flow_key() -> tuple[Any, ...]:
+    """The flow of one user in one chat of one bot (parameters ``bot``, ``chat_id``,
+    ``user_id``)."""
+    f = t.flow_state
+    return (f.c.bot == bindparam("bot"), f.c.chat_id == bindparam("chat_id", type_=BigInteger),
+            f.c.user_id == bindparam("user_id", type_=BigInteger))
+
+
+class FlowRepo(Repository):
     """Which step of a multi-step flow each user is on, and what they entered so far."""
 
-    def __init__(self, db: Database) -> None:
-        self.db = db
-
-    # built once with bound parameters (each update loads and saves a flow: building and
-    # hashing these statements every time cost more than running them)
-    @functools.cached_property
+    # each update loads a flow and saves it
+    @statement
     def _load(self) -> Any:
         f = t.flow_state
-        return select(f.c.step, f.c.data).where(
-            f.c.bot == bindparam("b"), f.c.chat_id == bindparam("c", type_=BigInteger),
-            f.c.user_id == bindparam("u", type_=BigInteger))
+        return select(f.c.step, f.c.data).where(*_flow_key())
 
-    @functools.cached_property
+    @statement
     def _save(self) -> Any:
         stmt = upsert(self.db, t.flow_state)
         return stmt.on_conflict_do_update(
@@ -45,17 +46,14 @@ class FlowRepo:
                   "updated_at": stmt.excluded.updated_at})
 
     async def load(self, bot: str, chat_id: int, user_id: int) -> tuple[str | None, dict]:
-        rows = await self.db.rows(self._load, {"b": bot, "c": chat_id, "u": user_id})
+        rows = await self.db.rows(self._load, {"bot": bot, "chat_id": chat_id, "user_id": user_id})
         if not rows:
             return None, {}
         return rows[0][0], dict(rows[0][1] or {})
 
-    @functools.cached_property
+    @statement
     def _delete(self) -> Any:
-        f = t.flow_state
-        return delete(f).where(
-            f.c.bot == bindparam("bot"), f.c.chat_id == bindparam("chat_id", type_=BigInteger),
-            f.c.user_id == bindparam("user_id", type_=BigInteger))
+        return delete(t.flow_state).where(*_flow_key())
 
     async def save(self, bot: str, chat_id: int, user_id: int, step: str | None,
                    data: dict[str, Any], conn: AsyncConnection | None = None) -> None:
@@ -72,22 +70,18 @@ class FlowRepo:
                             "step": step, "data": data, "updated_at": utcnow()}
 
 
-class JobRunRepo:
+class JobRunRepo(Repository):
     """Claims of (job, scheduled fire time): the first instance to insert one runs the job."""
 
-    def __init__(self, db: Database) -> None:
-        self.db = db
-
-    # built once with bound parameters: every run of every job claims and finishes (on SQLite
-    # below SQLAlchemy's execution layer, ``Database.run_write``: most of an idle server's CPU)
-    @functools.cached_property
+    # every run of every job claims and finishes (on SQLite: most of an idle server's CPU)
+    @statement
     def _claim(self) -> Any:
         j = t.job_runs
         return upsert(self.db, j).values(
             {k: bindparam(k) for k in ("job_id", "fire_time", "instance", "started_at")},
         ).on_conflict_do_nothing(index_elements=["job_id", "fire_time"]).returning(j.c.id)
 
-    @functools.cached_property
+    @statement
     def _finish(self) -> Any:
         j = t.job_runs
         return update(j).where(j.c.id == bindparam("run", type_=BigInteger)).values(
@@ -117,14 +111,14 @@ class JobRunRepo:
         return res.rowcount or 0
 
 
-class LockRepo:
+class LockRepo(Repository):
     """Named locks with an owner token and an expiry (acquire, renew, release).
 
     A token starts with the holding instance's id (``owner``, set by the running process), so
     that the locks of an instance found dead are freed at once (``InstanceRepo.release``)."""
 
     def __init__(self, db: Database) -> None:
-        self.db = db
+        super().__init__(db)
         self.owner = ""
 
     def new_token(self) -> str:
@@ -171,11 +165,8 @@ class LockRepo:
         return res.rowcount or 0
 
 
-class CooldownRepo:
+class CooldownRepo(Repository):
     """Cooldowns: "do not do X again before T" (alerts, rate limits, retries)."""
-
-    def __init__(self, db: Database) -> None:
-        self.db = db
 
     async def is_active(self, key: str) -> bool:
         c = t.cooldown_states
@@ -218,11 +209,8 @@ class CooldownRepo:
         return res.rowcount or 0
 
 
-class ChatRepo:
+class ChatRepo(Repository):
     """Chats each bot talks to (active or blocked) and groups that changed id."""
-
-    def __init__(self, db: Database) -> None:
-        self.db = db
 
     async def set_active(self, bot: str, chat_id: int, active: bool) -> None:
         now = utcnow()

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, insert, literal_column, select
 
-from shared.storage.db import Database, upsert
+from shared.storage.db import Repository, upsert
 from shopping_bot.storage import tables as t
 
 Row = dict[str, Any]
@@ -49,11 +49,8 @@ def day_bounds(first: date, last: date, tz: ZoneInfo) -> tuple[datetime, datetim
     return start, end
 
 
-class AnalyticsRepo:
+class AnalyticsRepo(Repository):
     """Clicks in, figures out."""
-
-    def __init__(self, db: Database) -> None:
-        self.db = db
 
     # --- clicks -------------------------------------------------------------------------------
     async def record_clicks(self, clicks: Sequence[Click]) -> None:

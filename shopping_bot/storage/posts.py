@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import delete, func, insert, or_, select, update
 
-from shared.storage.db import Database, upsert, utcnow
+from shared.storage.db import Repository, upsert, utcnow
 from shopping_bot.storage import tables as t
 
 Row = dict[str, Any]
@@ -58,11 +58,8 @@ def _lock_row(db: Any, query: Any) -> Any:
     """SELECT ... FOR UPDATE on PostgreSQL (SQLite's write transaction already excludes others)."""
     return query.with_for_update() if db.dialect == "postgresql" else query
 
-class ShoppingRepo:
+class ShoppingRepo(Repository):
     """Editors, posts, CTA links and the analytics log of the shopping bot."""
-
-    def __init__(self, db: Database) -> None:
-        self.db = db
 
     # --- users and editors --------------------------------------------------------------------
     async def touch_user(self, telegram_id: int, username: str | None,
