@@ -22,6 +22,7 @@ from telegram.error import BadRequest, Forbidden
 from telegram.ext import Application
 
 from avap_bot.copilot import queue_suggestion
+from avap_bot.storage.common import Carded
 from shared.errors import PermanentError, TransientError
 from shared.flows import BotContext
 from shared.telegram_outbox import hold_back_for_pace
@@ -31,12 +32,11 @@ if TYPE_CHECKING:
 
 AVAP_CARD = "avap.card"
 
-# what a card is about -> (repository getter, card setter, the row is still waiting when ...)
-CARD_ROWS: dict[str, tuple[str, str, Any]] = {
-    "request": ("get_request", "set_request_card", lambda r: r["status"] == "open"),
-    "submission": ("get_submission", "set_submission_card",
-                   lambda r: r["status"] == "submitted"),
-    "question": ("get_question", "set_question_card", lambda r: not r["answered"]),
+# what a card is about -> (repository getter, the row is still waiting when ...)
+CARD_ROWS: dict[Carded, tuple[str, Any]] = {
+    "request": ("get_request", lambda r: r["status"] == "open"),
+    "submission": ("get_submission", lambda r: r["status"] == "submitted"),
+    "question": ("get_question", lambda r: not r["answered"]),
 }
 
 
@@ -93,7 +93,7 @@ class CardDelivery:
 
     async def deliver(self, payload: dict[str, Any]) -> None:
         kind, row_id = payload["about"]
-        getter, setter, waiting = CARD_ROWS[kind]
+        getter, waiting = CARD_ROWS[kind]
         avap = self.services.storage.avap
         row = await getattr(avap, getter)(row_id)
         if row is None or row["card_message_id"] is not None or not waiting(row):
@@ -122,7 +122,7 @@ class CardDelivery:
             # the group removed the bot, a message the bot cannot copy...: the outbox reports it
             raise PermanentError(f"card {kind} {row_id}: {exc.message}") from exc
         if first is not None:
-            await getattr(avap, setter)(row_id, first.chat_id, first.message_id)
+            await avap.set_card(kind, row_id, first.chat_id, first.message_id)
             if kind == "question":
                 await self._suggest(row_id)
 

@@ -192,7 +192,7 @@ async def grade_command(update: Update, context: BotContext) -> None:
     avap = context.services.storage.avap
     reply = message.reply_to_message
     if reply is not None:
-        submission = await avap.submission_by_card(message.chat_id, reply.message_id)
+        submission = await avap.by_card("submission", message.chat_id, reply.message_id)
         if submission is not None:
             await _grade_from_text(update, context, submission, rest)
             return

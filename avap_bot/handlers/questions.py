@@ -260,7 +260,7 @@ async def reply_to_card(update: Update, context: BotContext) -> None:
     card = message.reply_to_message
     avap = context.services.storage.avap
     number = int(CARD_TEXT.match(card.text).group(1))
-    question = await avap.question_by_card(card.chat_id, card.message_id)
+    question = await avap.by_card("question", card.chat_id, card.message_id)
     if question is None:  # a card in a second owner's chat (no questions group): by number
         question = await avap.get_question(number)
     if question is None:

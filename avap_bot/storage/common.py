@@ -3,13 +3,14 @@ lookups and card links that submissions, questions and broadcasts have alike."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import Table, select, update
 
 from shared.storage.db import Database
 
 Row = dict[str, Any]
+Carded = Literal["request", "submission", "question"]  # what an admin's card can be about
 
 
 def one(row: Any) -> Row | None:

@@ -9,11 +9,16 @@ from typing import Any
 from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from avap_bot.storage import common
 from avap_bot.storage import tables as t
-from avap_bot.storage.common import Row, by_card, by_source, find, set_card
+from avap_bot.storage.common import Carded, Row, by_source, find
 from avap_bot.storage.common import one as _one
 from shared.storage import schema
 from shared.storage.db import Database, utcnow
+
+# what an admin's card in a group can be about -> its table
+CARDED: dict[Carded, Table] = {"request": t.verification_requests, "submission": t.submissions,
+                               "question": t.questions}
 
 
 class CourseworkQueries:
@@ -38,14 +43,8 @@ class CourseworkQueries:
             await self._report(c, "submissions", row["id"])
         return dict(row)
 
-    async def set_submission_card(self, submission_id: int, chat_id: int, message_id: int) -> None:
-        await set_card(self.db, t.submissions, submission_id, chat_id, message_id)
-
     async def get_submission(self, submission_id: int) -> Row | None:
         return await find(self.db, t.submissions, t.submissions.c.id == submission_id)
-
-    async def submission_by_card(self, chat_id: int, message_id: int) -> Row | None:
-        return await by_card(self.db, t.submissions, chat_id, message_id)
 
     async def ungraded(self, limit: int = 30) -> list[Row]:
         return await self._waiting(t.submissions, t.submissions.c.status == "submitted", limit)
@@ -67,20 +66,23 @@ class CourseworkQueries:
             await self._report(c, "questions", row["id"])
         return dict(row)
 
-    async def set_question_card(self, question_id: int, chat_id: int, message_id: int) -> None:
-        await set_card(self.db, t.questions, question_id, chat_id, message_id)
-
     async def get_question(self, question_id: int) -> Row | None:
         return await find(self.db, t.questions, t.questions.c.id == question_id)
-
-    async def question_by_card(self, chat_id: int, message_id: int) -> Row | None:
-        return await by_card(self.db, t.questions, chat_id, message_id)
 
     async def unanswered(self, limit: int = 30) -> list[Row]:
         return await self._waiting(t.questions, t.questions.c.answered.is_(False), limit)
 
     async def questions_of(self, telegram_id: int) -> list[Row]:
         return await self._of(t.questions, telegram_id)
+
+    # --- the admins' cards: a request, submission or question (``about``) ------------------------
+    async def set_card(self, about: Carded, row_id: int, chat_id: int, message_id: int) -> None:
+        """Link the row to its card, the message (chat, id) in the admins' group."""
+        await common.set_card(self.db, CARDED[about], row_id, chat_id, message_id)
+
+    async def by_card(self, about: Carded, chat_id: int, message_id: int) -> Row | None:
+        """The row whose card is the message (chat, id), e.g. the one an admin replied to."""
+        return await common.by_card(self.db, CARDED[about], chat_id, message_id)
 
     # --- submissions and questions alike ----------------------------------------------------------
     async def _waiting(self, table: Table, waiting: Any, limit: int) -> list[Row]:

@@ -257,12 +257,6 @@ class AvapRepo(CourseworkQueries, BroadcastQueries, Repository):
         async with self.db.read() as c:
             return _one((await c.execute(select(r).where(r.c.id == request_id))).mappings().first())
 
-    async def set_request_card(self, request_id: int, chat_id: int, message_id: int) -> None:
-        r = t.verification_requests
-        async with self.db.write() as c:
-            await c.execute(update(r).where(r.c.id == request_id).values(
-                card_chat_id=chat_id, card_message_id=message_id))
-
     async def decide_request(self, request_id: int, status: str, by: int,
                              conn: AsyncConnection | None = None) -> Row | None:
         """Close an open request; None when it was already decided (a double click)."""

@@ -59,7 +59,7 @@ async def fill(st: Storage, k: int, *, inbox_rows: int = 1) -> None:
     await st.avap.record_attempt(student)
     request = await st.avap.create_request(telegram_id=student, tg_name="Zoë", tg_username=None,
                                            buyer_id=buyer, kind="match", identifier="b@x")
-    await st.avap.set_request_card(request, -100555, 42 + k)
+    await st.avap.set_card("request", request, -100555, 42 + k)
     await st.avap.decide_request(request, "approved", 1)
     submission = await st.avap.create_submission(
         telegram_id=student, module="M1", kind="text", content="my answer", file_id=None,

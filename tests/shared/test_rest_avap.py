@@ -189,7 +189,7 @@ async def _desk(storage: Storage, clock: Any) -> list[Any]:
     assert replaced["decided_at"] == NOW + timedelta(seconds=1)
     out += [first, second, replaced, await avap.open_request_of(501)]
     assert out[-1]["id"] == 2
-    await avap.set_request_card(2, -100, 55)
+    await avap.set_card("request", 2, -100, 55)
     out.append(await avap.decide_request(2, "approved", 9))
     out.append(await avap.decide_request(2, "rejected", 9))
     assert out[-2]["status"] == "approved" and out[-2]["card_message_id"] == 55
@@ -206,8 +206,8 @@ async def _desk(storage: Storage, clock: Any) -> list[Any]:
     assert [(s["id"], s["attempt"], s["status"]) for s in (s1, s2, s3)] == [
         (1, 1, "submitted"), (2, 2, "submitted"), (3, 1, "submitted")]
     out += [s1, s2, s3]
-    await avap.set_submission_card(1, -100, 77)
-    out.append(await avap.submission_by_card(-100, 77))
+    await avap.set_card("submission", 1, -100, 77)
+    out.append(await avap.by_card("submission", -100, 77))
     out.append(await avap.submission_by_source(501, 11))
     assert out[-2]["id"] == 1 and out[-1]["id"] == 2
     out.append(await avap.ungraded(limit=2))
@@ -241,8 +241,8 @@ async def _desk(storage: Storage, clock: Any) -> list[Any]:
                                     source_chat_id=503, source_message_id=22)
     assert (q1["answered"], q1["status"], q3["id"]) == (False, "open", 3)
     out += [q1, q2, q3]
-    await avap.set_question_card(1, -100, 88)
-    out.append(await avap.question_by_card(-100, 88))
+    await avap.set_card("question", 1, -100, 88)
+    out.append(await avap.by_card("question", -100, 88))
     out.append(await avap.question_by_source(502, 21))
     out.append(await avap.unanswered())
     assert [(r["id"], r["name"]) for r in out[-1]] == [(1, "Ann"), (2, "Bob"), (3, None)]

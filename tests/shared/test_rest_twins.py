@@ -58,7 +58,7 @@ BY_NAME: dict[str, Any] = {
     "post_id": 1, "statuses": ["draft"], "action": "edited", "token": "tok", "now": NOW,
     "first": date(2026, 1, 1), "last": date(2026, 1, 5), "tz": ZoneInfo("Europe/Berlin"),
     "start": NOW - timedelta(days=1), "end": NOW, "ids": [1], "event": "contact.tag_added",
-    "clicks": [Click(1, 1, "v1", NOW)], "limit": 10,
+    "clicks": [Click(1, 1, "v1", NOW)], "limit": 10, "about": "submission",
 }
 # where the name is not enough: "repository.method" -> keyword arguments (merged over BY_NAME)
 BY_METHOD: dict[str, dict[str, Any]] = {

@@ -119,7 +119,7 @@ async def _submission(st: Storage) -> dict[str, Any]:
     row = await st.avap.create_submission(telegram_id=STUDENT, module="M1", kind="text",
                                           content="my work", file_id=None,
                                           source_chat_id=STUDENT, source_message_id=1)
-    await st.avap.set_submission_card(row["id"], -100, 5)
+    await st.avap.set_card("submission", row["id"], -100, 5)
     return await st.avap.get_submission(row["id"])
 
 
