@@ -29,23 +29,18 @@ def formats(post_id: int = 0) -> InlineKeyboardMarkup:
 def text_round(post_id: int, *, has_text: bool, ai: bool) -> InlineKeyboardMarkup:
     """The choices under a text: accept and the AI actions; without a text (or without the AI),
     write your own or take the format's template."""
-    def b(label: str, action: str) -> InlineKeyboardButton:
-        return _b(label, cb.ComposeText(post_id, action))
+    def row(*actions: str) -> list[InlineKeyboardButton]:
+        return [_b(texts.BTN_C_TEXT[a], cb.ComposeText(post_id, a)) for a in actions]
 
     if not has_text:
-        rows = [[b(texts.BTN_C_OWN, "own"), b(texts.BTN_C_TEMPLATE, "tpl")]]
+        rows = [row("own", "tpl")]
         if ai:
-            rows.append([b(texts.BTN_C_RETRY_AI, "regen")])
+            rows.append([_b(texts.BTN_C_RETRY_AI, cb.ComposeText(post_id, "regen"))])
         return InlineKeyboardMarkup(rows)
     if not ai:
-        return InlineKeyboardMarkup([[b(texts.BTN_C_ACCEPT, "ok")],
-                                     [b(texts.BTN_C_OWN, "own"), b(texts.BTN_C_TEMPLATE, "tpl")]])
-    return InlineKeyboardMarkup([
-        [b(texts.BTN_C_ACCEPT, "ok")],
-        [b(texts.BTN_C_REGENERATE, "regen"), b(texts.BTN_C_IMPROVE, "improve")],
-        [b(texts.BTN_C_RU, "ru"), b(texts.BTN_C_EN, "en"), b(texts.BTN_C_HY, "hy")],
-        [b(texts.BTN_C_REVIEW, "review"), b(texts.BTN_C_OWN, "own")],
-    ])
+        return InlineKeyboardMarkup([row("ok"), row("own", "tpl")])
+    return InlineKeyboardMarkup([row("ok"), row("regen", "improve"), row("ru", "en", "hy"),
+                                 row("review", "own")])
 
 
 def media(post_id: int) -> InlineKeyboardMarkup:
@@ -53,8 +48,7 @@ def media(post_id: int) -> InlineKeyboardMarkup:
         return _b(label, cb.ComposeMedia(post_id, kind))
 
     return InlineKeyboardMarkup([
-        [b(texts.BTN_C_PHOTO, "photo"), b(texts.BTN_C_VIDEO, "video"),
-         b(texts.BTN_C_GIF, "animation")],
+        [b(label, kind) for kind, label in texts.BTN_C_MEDIA.items()],
         [b(texts.BTN_C_NO_MEDIA, "none")],
     ])
 

@@ -1,5 +1,7 @@
 """Every text of the TimeToShopping bot, in Armenian (the admins' language)."""
 
+from shopping_bot.storage.status import PostStatus
+
 APOLOGY = ("Ներողություն, մեր կողմից սխալ տեղի ունեցավ։ Թիմը տեղեկացված է․ "
            "խնդրում ենք փորձել մի քանի րոպեից։")
 
@@ -68,10 +70,12 @@ BTN_UPDATE_CHANNEL = "🔄 Թարմացնել ալիքում"
 BTN_DELETE = "🗑 Ջնջել ալիքից"
 BTN_RETRY = "🔁 Հրապարակել հիմա"
 
-# post statuses as the editors read them
-STATUS = {"draft": "📝 սևագիր", "scheduled": "🗓 պլանավորված", "publishing": "⏳ հրապարակվում է",
-          "published": "✅ հրապարակված", "failed": "❌ ձախողված", "missed": "⚠️ բաց թողնված",
-          "deleted": "🗑 ջնջված"}
+# post statuses as the editors read them (one for each)
+STATUS: dict[str, str] = {
+    PostStatus.DRAFT: "📝 սևագիր", PostStatus.SCHEDULED: "🗓 պլանավորված",
+    PostStatus.PUBLISHING: "⏳ հրապարակվում է", PostStatus.PUBLISHED: "✅ հրապարակված",
+    PostStatus.FAILED: "❌ ձախողված", PostStatus.MISSED: "⚠️ բաց թողնված",
+    PostStatus.DELETED: "🗑 ջնջված"}
 FORMAT_NAMES = {"product": "🛍 Ապրանք", "sale": "🔥 Զեղչ", "collection": "🧺 Հավաքածու",
                 "tip": "💡 Խորհուրդ"}
 STALE_BUTTON = "Այս կոճակն այլևս գործող չէ։"
@@ -146,21 +150,15 @@ COMPOSE_REVIEW = "⭐ <b>Գնահատական՝ {score}/10</b>\n{suggestions}"
 COMPOSE_REVIEW_ROW = "• {text}"
 COMPOSE_REVIEW_NONE = "Առաջարկներ չկան։"
 
-BTN_C_ACCEPT = "✅ Ընդունել"
-BTN_C_REGENERATE = "🔄 Նորից գրել"
-BTN_C_IMPROVE = "✨ Բարելավել"
-BTN_C_RU = "🇷🇺 Ռուսերեն"
-BTN_C_EN = "🇬🇧 Անգլերեն"
-BTN_C_HY = "🇦🇲 Հայերեն"
-BTN_C_REVIEW = "⭐ Գնահատել"
-BTN_C_OWN = "✍️ Իմ տեքստը"
-BTN_C_TEMPLATE = "📄 Ձևանմուշից"
-BTN_C_RETRY_AI = "🔄 Փորձել AI-ն նորից"
+# the buttons under a text, by their action (ComposeText's)
+BTN_C_TEXT = {"ok": "✅ Ընդունել", "regen": "🔄 Նորից գրել", "improve": "✨ Բարելավել",
+              "ru": "🇷🇺 Ռուսերեն", "en": "🇬🇧 Անգլերեն", "hy": "🇦🇲 Հայերեն",
+              "review": "⭐ Գնահատել", "own": "✍️ Իմ տեքստը", "tpl": "📄 Ձևանմուշից"}
+BTN_C_RETRY_AI = "🔄 Փորձել AI-ն նորից"  # "regen" when the AI failed to write the first text
 
 COMPOSE_ASK_MEDIA = "🖼 Գրառմանը մեդիա կավելացնե՞ք։"
-BTN_C_PHOTO = "🖼 Լուսանկար"
-BTN_C_VIDEO = "🎬 Տեսանյութ"
-BTN_C_GIF = "🎞 GIF"
+# by media kind (as ComposeMedia's kind): its button, the prompt for it, the reminder of it
+BTN_C_MEDIA = {"photo": "🖼 Լուսանկար", "video": "🎬 Տեսանյութ", "animation": "🎞 GIF"}
 BTN_C_NO_MEDIA = "🚫 Առանց մեդիայի"
 COMPOSE_SEND_MEDIA = {"photo": "Ուղարկեք լուսանկարը։", "video": "Ուղարկեք տեսանյութը։",
                       "animation": "Ուղարկեք GIF-ը։"}

@@ -141,10 +141,10 @@ async def student(update: Update, context: BotContext) -> None:
         lines.append(texts.STUDENT_NONE)
     for q in _newest(questions, lines):
         if q["answered"] and q["answered_at"] is not None:
-            state = texts.QUESTION_ANSWERED.format(
+            state = texts.QUESTION_STATES["answered"].format(
                 age=texts.age((q["answered_at"] - q["created_at"]).total_seconds()))
         else:
-            state = texts.QUESTION_OPEN
+            state = texts.QUESTION_STATES["open"]
         lines.append(texts.STUDENT_QUESTION.format(
             id=q["id"], state=state, date=_date(context, q["created_at"]),
             snippet=_snippet(q["content"]) if q["content"] else html.escape(q["type"])))

@@ -61,8 +61,7 @@ SUBMISSION_STATES = {"submitted": "⏳ waiting for a grade", "graded": "✅ grad
                      "revision": "🔁 sent back for revision"}
 STUDENT_QUESTIONS = "\n❓ <b>Questions</b> ({n})"
 STUDENT_QUESTION = "• #{id} {state} · {date} — {snippet}"
-QUESTION_OPEN = "⏳ open"
-QUESTION_ANSWERED = "✅ answered in {age}"
+QUESTION_STATES = {"open": "⏳ open", "answered": "✅ answered in {age}"}
 STUDENT_NONE = "none yet"
 STUDENT_MORE = "…and {more} older."
 

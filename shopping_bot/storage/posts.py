@@ -12,29 +12,17 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import delete, func, insert, or_, select, update
 
 from shared.storage.db import Repository, upsert, utcnow
 from shopping_bot.storage import tables as t
+from shopping_bot.storage.status import PostStatus
 
 Row = dict[str, Any]
 
 users, posts, analytics, post_links = t.users, t.posts, t.analytics, t.post_links
-
-
-class PostStatus(StrEnum):
-    """A post's ``status`` column (the values are stored: do not change them)."""
-
-    DRAFT = "draft"
-    SCHEDULED = "scheduled"
-    PUBLISHING = "publishing"
-    PUBLISHED = "published"
-    FAILED = "failed"
-    MISSED = "missed"
-    DELETED = "deleted"
 
 
 FORMATS = ("product", "sale", "collection", "tip")

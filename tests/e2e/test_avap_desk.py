@@ -106,7 +106,7 @@ def test_student_by_id_and_by_email(fake_telegram: FakeTelegram, make_server) ->
     assert any("module 2" in x and texts.SUBMISSION_STATES["submitted"] in x for x in lines)
     assert texts.STUDENT_QUESTIONS.format(n=2).strip() in lines
     assert any("answered in 1 min" in x and "How do I export the report?" in x for x in lines)
-    assert any(texts.QUESTION_OPEN in x and x.endswith("— voice") for x in lines)
+    assert any(texts.QUESTION_STATES["open"] in x and x.endswith("— voice") for x in lines)
 
     # the same student by email, whatever its case; a revoked one is still found
     assert reply_to(admin, "/student ANN@Example.com") == card
