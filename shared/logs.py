@@ -7,6 +7,7 @@ import logging
 import re
 import sys
 import time
+from collections.abc import Iterable
 from typing import Any
 
 _EMAIL = re.compile(r"([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})")
@@ -95,6 +96,22 @@ class TextFormatter(logging.Formatter):
         return mask(line)
 
 
+# httpx logs every request URL, and Telegram URLs contain the bot token; openai's DEBUG log
+# holds the prompts (httpx2 is its HTTP client)
+NOISY = ("httpx", "httpcore", "httpx2", "openai", "apscheduler.executors",
+         "apscheduler.scheduler", "uvicorn.access", "aiosqlite", "asyncio")
+
+
+def quieten(names: Iterable[str]) -> None:
+    """Let the loggers ``names`` log warnings and errors only (one set higher stays so): at
+    start-up, and again where a library is first used in a process that may not have set up
+    logging (``shared.openai_client``)."""
+    for name in names:
+        logger = logging.getLogger(name)
+        if logger.level < logging.WARNING:
+            logger.setLevel(logging.WARNING)
+
+
 def setup_logging(level: str = "INFO", fmt: str = "text") -> None:
     """Configure the root logger once; quieten chatty libraries."""
     handler = logging.StreamHandler(sys.stderr)
@@ -103,9 +120,5 @@ def setup_logging(level: str = "INFO", fmt: str = "text") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    # httpx logs every request URL, and Telegram URLs contain the bot token.
-    # openai's debug log holds the prompts; httpx2 is its HTTP client
-    for noisy in ("httpx", "httpcore", "httpx2", "openai", "apscheduler.executors",
-                  "apscheduler.scheduler", "uvicorn.access", "aiosqlite", "asyncio"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    quieten(NOISY)
     logging.getLogger("telegram").setLevel(logging.INFO if level == "DEBUG" else logging.WARNING)

@@ -36,7 +36,9 @@ class OpenAIClient:
         if self._client is None:
             import openai  # lazily: most processes never ask
 
-            _quiet_sdk_logs()
+            from shared.logs import quieten
+
+            quieten(("openai", "httpx2"))  # the prompts, the URLs: at WARNING
             self._client = openai.AsyncOpenAI(
                 api_key=secret_value(self.settings.openai_api_key),
                 base_url=self.settings.openai_base_url or DEFAULT_BASE_URL,
@@ -51,12 +53,3 @@ class OpenAIClient:
                 await client.close()
             except Exception as exc:  # noqa: BLE001 - shutdown goes on whatever the SDK raises
                 log.warning("ai: closing the client failed", extra={"error": type(exc).__name__})
-
-
-def _quiet_sdk_logs() -> None:
-    """The SDK logs request bodies (prompts, texts) at DEBUG, and httpx2 every request URL at
-    INFO: keep the first at INFO at most (its retry lines stay), the second at WARNING."""
-    for name, least in (("openai", logging.INFO), ("httpx2", logging.WARNING)):
-        logger = logging.getLogger(name)
-        if logger.getEffectiveLevel() < least:
-            logger.setLevel(least)
