@@ -9,7 +9,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from shopping_bot import callbacks as cb
 from shopping_bot import texts
-from shopping_bot.storage.posts import FORMATS, PostStatus
+from shopping_bot.storage.posts import FORMATS
+from shopping_bot.storage.status import PostStatus
 
 # the fields of the edit menu, in the order of the steps; a published post keeps its media
 FIELDS = ("format", "keywords", "text", "media", "buttons", "title")

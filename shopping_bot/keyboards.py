@@ -9,7 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardMa
 
 from shopping_bot import callbacks as cb
 from shopping_bot import texts
-from shopping_bot.storage.posts import PostStatus
+from shopping_bot.storage.status import PostStatus
 
 
 def main_menu() -> ReplyKeyboardMarkup:

@@ -43,7 +43,7 @@ from telegram.ext import Application
 from shared.storage import utcnow
 from shared.telegram_outbox import send_later
 from shopping_bot import calendar, keyboards, render, texts
-from shopping_bot.storage.posts import PostStatus
+from shopping_bot.storage.status import PostStatus
 
 if TYPE_CHECKING:
     from shared.scheduler import Scheduler

@@ -26,6 +26,7 @@ from shared.batching import GroupCommit
 from shared.errors import StorageUnavailable
 from shared.storage.db import utcnow
 from shopping_bot.storage.analytics import Click
+from shopping_bot.storage.status import PostStatus
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +88,7 @@ class Redirector:
             await _answer(send, 404, _NOT_FOUND, [(b"content-type", b"text/html; charset=utf-8")],
                           head)
             return
-        if not head and link["status"] == "published":
+        if not head and link["status"] == PostStatus.PUBLISHED:
             now = utcnow()
             click = Click(int(link["post_id"]), int(link["id"]),
                           self.visitor(scope, now.date().isoformat()), now)

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from shared.sandbox.parts import Person, SandboxChat, SandboxPart
+from shopping_bot.storage.status import PostStatus
 
 EDITOR_ID = 7001
 CHANNEL_ID, CHANNEL_TITLE, CHANNEL_USERNAME = -1002000000001, "TimeToShopping Deals", \
@@ -20,7 +21,7 @@ async def seed(storage: Any) -> None:
 
 async def next_due(storage: Any) -> datetime | None:
     """When the soonest scheduled post is due."""
-    rows = await storage.shopping.list_posts(["scheduled"], limit=1)
+    rows = await storage.shopping.list_posts([PostStatus.SCHEDULED], limit=1)
     if not rows or rows[0]["publish_at"] is None:
         return None
     at: datetime = rows[0]["publish_at"]

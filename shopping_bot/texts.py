@@ -1,6 +1,6 @@
 """Every text of the TimeToShopping bot, in Armenian (the admins' language)."""
 
-from shopping_bot.storage.status import PostStatus
+from shopping_bot.storage.status import PostAction, PostStatus
 
 APOLOGY = ("Ներողություն, մեր կողմից սխալ տեղի ունեցավ։ Թիմը տեղեկացված է․ "
            "խնդրում ենք փորձել մի քանի րոպեից։")
@@ -340,11 +340,13 @@ POST_HISTORY_LINE = "• {when} — {action}"
 POST_CTA_HEADER = "👆 <b>Կոճակների սեղմումներ</b>"
 POST_CTA_LINE = "• {label} — <b>{clicks}</b>"
 POST_CTA_NONE = "Կոճակներ չկան։"
-HISTORY_ACTIONS = {"created": "ստեղծվել է", "edited": "խմբագրվել է", "scheduled": "պլանավորվել է",
-                   "unscheduled": "հանվել է պլանից", "published": "հրապարակվել է",
-                   "publish_retry": "հրապարակման նոր փորձ", "failed": "ձախողվել է",
-                   "missed": "բաց է թողնվել", "deleted": "ջնջվել է ալիքից",
-                   "cleaned_up": "վերադարձվել է սևագրերին"}
+# the life cycle's actions as /post shows them (one for each; other actions show as logged)
+HISTORY_ACTIONS: dict[str, str] = {
+    PostAction.CREATED: "ստեղծվել է", PostAction.EDITED: "խմբագրվել է",
+    PostAction.SCHEDULED: "պլանավորվել է", PostAction.UNSCHEDULED: "հանվել է պլանից",
+    PostAction.PUBLISHED: "հրապարակվել է", PostAction.PUBLISH_RETRY: "հրապարակման նոր փորձ",
+    PostAction.FAILED: "ձախողվել է", PostAction.MISSED: "բաց է թողնվել",
+    PostAction.DELETED: "ջնջվել է ալիքից", PostAction.CLEANED_UP: "վերադարձվել է սևագրերին"}
 EXPORT_CHOOSE_KIND = "📤 Ի՞նչ արտահանել"
 EXPORT_KINDS = {"posts": "📰 Գրառումներ և վիճակագրություն", "events": "🧾 Իրադարձություններ",
                 "summary": "📋 Ամփոփ հաշվետվություն"}

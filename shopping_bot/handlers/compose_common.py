@@ -20,7 +20,7 @@ from shared.flows import BotContext
 from shopping_bot import compose_keyboards as ck
 from shopping_bot import render, texts
 from shopping_bot.handlers.post_buttons import Row, status_of
-from shopping_bot.storage.posts import PostStatus
+from shopping_bot.storage.status import PostStatus
 
 STEP_FORMAT = "compose.format"
 STEP_KEYWORDS = "compose.keywords"

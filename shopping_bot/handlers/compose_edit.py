@@ -17,7 +17,7 @@ from shopping_bot import keyboards, texts
 from shopping_bot.handlers.compose_common import STEP_EDIT, _repo, _send, post_at
 from shopping_bot.handlers.compose_flow import _ask, _preview
 from shopping_bot.handlers.post_buttons import Row, answered_post, status_of
-from shopping_bot.storage.posts import PostStatus
+from shopping_bot.storage.status import PostStatus
 
 
 # --- preview, edit menu, save, discard --------------------------------------------------------

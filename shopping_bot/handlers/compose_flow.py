@@ -39,7 +39,7 @@ from shopping_bot.handlers.compose_common import (
     auto_title,
 )
 from shopping_bot.handlers.post_buttons import status_of
-from shopping_bot.storage.posts import PostStatus
+from shopping_bot.storage.status import PostStatus
 
 # the flow's log lines keep the name they had before the flow was split into modules
 log = logging.getLogger("shopping_bot.handlers.compose")

@@ -34,7 +34,7 @@ from shopping_bot.handlers.compose_common import (
 )
 from shopping_bot.handlers.compose_flow import _advance, _ask_buttons, _ask_fit
 from shopping_bot.handlers.compose_text import _apply_draft, ask_own_text
-from shopping_bot.storage.posts import PostStatus
+from shopping_bot.storage.status import PostStatus
 
 
 # --- media ------------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from shopping_bot import calendar, keyboards, publisher, render, texts
 from shopping_bot import callbacks as cb
 from shopping_bot.filters import PRIVATE, menu_button
 from shopping_bot.handlers.post_buttons import Row, answered_post, button_post, status_of
-from shopping_bot.storage.posts import PostStatus
+from shopping_bot.storage.status import PostStatus
 
 log = logging.getLogger(__name__)
 

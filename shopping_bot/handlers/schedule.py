@@ -24,7 +24,7 @@ from shopping_bot import calendar, keyboards, publisher, texts
 from shopping_bot import callbacks as cb
 from shopping_bot.filters import PRIVATE, TYPED
 from shopping_bot.handlers.post_buttons import Row, button_post, status_of
-from shopping_bot.storage.posts import PostStatus
+from shopping_bot.storage.status import PostStatus
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from sqlalchemy import delete, func, insert, or_, select, update
 
 from shared.storage.db import Repository, upsert, utcnow
 from shopping_bot.storage import tables as t
-from shopping_bot.storage.status import PostStatus
+from shopping_bot.storage.status import PostAction, PostStatus
 
 Row = dict[str, Any]
 
@@ -120,7 +120,7 @@ class ShoppingRepo(Repository):
                 post_format=post_format, created_by=created_by, created_at=now, updated_at=now,
                 separate_text=False, attempts=0, source_key=source_key).returning(posts.c.id))
             ).scalar_one()
-            await self._log(c, post_id, "created", created_by, {"format": post_format})
+            await self._log(c, post_id, PostAction.CREATED, created_by, {"format": post_format})
             return int(post_id)
 
     async def get_post(self, post_id: int) -> Row | None:
@@ -129,7 +129,7 @@ class ShoppingRepo(Repository):
                          ).mappings().first())
 
     async def update_post(self, post_id: int, *, user_id: int | None = None,
-                          action: str | None = "edited", **fields: Any) -> bool:
+                          action: str | None = PostAction.EDITED, **fields: Any) -> bool:
         """Change editable fields (``EDITABLE``); logged as ``action`` with the field names."""
         unknown = set(fields) - EDITABLE
         if unknown:
@@ -170,7 +170,7 @@ class ShoppingRepo(Repository):
                 status=PostStatus.SCHEDULED, publish_at=publish_at, attempts=0, retry_at=None,
                 last_error=None, updated_at=utcnow()))).rowcount > 0
             if done:
-                await self._log(c, post_id, "scheduled", user_id,
+                await self._log(c, post_id, PostAction.SCHEDULED, user_id,
                                 {"publish_at": publish_at.isoformat()})
             return done
 
@@ -183,7 +183,7 @@ class ShoppingRepo(Repository):
                 status=PostStatus.DRAFT, publish_at=None, retry_at=None,
                 updated_at=utcnow()))).rowcount > 0
             if done:
-                await self._log(c, post_id, "unscheduled", user_id, {})
+                await self._log(c, post_id, PostAction.UNSCHEDULED, user_id, {})
             return done
 
     async def delete_draft(self, post_id: int, *, user_id: int | None = None) -> bool:
@@ -247,7 +247,7 @@ class ShoppingRepo(Repository):
                 status=PostStatus.PUBLISHED, published_at=now, claim_token=None, claimed_until=None,
                 retry_at=None, last_error=None, updated_at=now))).rowcount > 0
             if done:
-                await self._log(c, post_id, "published", user_id, {})
+                await self._log(c, post_id, PostAction.PUBLISHED, user_id, {})
             return done
 
     async def release_for_retry(self, post_id: int, token: str, *, error: str,
@@ -260,7 +260,7 @@ class ShoppingRepo(Repository):
                 last_error=error[:500], claim_token=None, claimed_until=None))).rowcount > 0
             if not done:
                 return None
-            await self._log(c, post_id, "publish_retry", None, {"error": error[:300]})
+            await self._log(c, post_id, PostAction.PUBLISH_RETRY, None, {"error": error[:300]})
             return int((await c.execute(select(posts.c.attempts).where(
                 posts.c.id == post_id))).scalar_one())
 
@@ -275,7 +275,7 @@ class ShoppingRepo(Repository):
                 claimed_until=None, attempts=posts.c.attempts + 1,
                 updated_at=utcnow()))).rowcount > 0
             if done:
-                await self._log(c, post_id, "failed", None, {"error": error[:300]})
+                await self._log(c, post_id, PostAction.FAILED, None, {"error": error[:300]})
             return done
 
     async def mark_missed(self, post_id: int, late_before: datetime) -> bool:
@@ -288,7 +288,7 @@ class ShoppingRepo(Repository):
                 due < late_before).values(
                 status=PostStatus.MISSED, updated_at=utcnow()))).rowcount > 0
             if done:
-                await self._log(c, post_id, "missed", None, {})
+                await self._log(c, post_id, PostAction.MISSED, None, {})
             return done
 
     async def stale_claims(self, now: datetime) -> list[int]:
@@ -304,7 +304,7 @@ class ShoppingRepo(Repository):
                 posts.c.id == post_id, posts.c.status == PostStatus.PUBLISHED).values(
                 status=PostStatus.DELETED, updated_at=utcnow()))).rowcount > 0
             if done:
-                await self._log(c, post_id, "deleted", user_id, {})
+                await self._log(c, post_id, PostAction.DELETED, user_id, {})
             return done
 
     async def cleanup_failed(self, *, user_id: int | None = None) -> int:
@@ -316,7 +316,7 @@ class ShoppingRepo(Repository):
                 await c.execute(update(posts).where(posts.c.id.in_(ids)).values(
                     status=PostStatus.DRAFT, publish_at=None, retry_at=None, updated_at=utcnow()))
                 for post_id in ids:
-                    await self._log(c, post_id, "cleaned_up", user_id, {})
+                    await self._log(c, post_id, PostAction.CLEANED_UP, user_id, {})
             return len(ids)
 
     # --- CTA links ----------------------------------------------------------------------------

@@ -12,7 +12,8 @@ from typing import Any, ClassVar
 from shared.storage.db import utcnow
 from shared.storage.rest.db import RestDatabase, decode_rows
 from shopping_bot.storage import tables as t
-from shopping_bot.storage.posts import EDITABLE, PostStatus, Row, ShoppingRepo, new_code
+from shopping_bot.storage.posts import EDITABLE, Row, ShoppingRepo, new_code
+from shopping_bot.storage.status import PostAction, PostStatus
 
 
 class RestShoppingRepo(ShoppingRepo):
@@ -52,7 +53,7 @@ class RestShoppingRepo(ShoppingRepo):
         return int(found)
 
     async def update_post(self, post_id: int, *, user_id: int | None = None,
-                          action: str | None = "edited", **fields: Any) -> bool:
+                          action: str | None = PostAction.EDITED, **fields: Any) -> bool:
         """Change editable fields and log ``action`` in one call (``app_shop_update_post``)."""
         unknown = set(fields) - EDITABLE
         if unknown:

@@ -22,7 +22,7 @@ from shared.storage import Storage
 from shared.storage.rest.db import RestDatabase
 from shopping_bot.storage import tables as shop_tables
 from shopping_bot.storage.analytics import Click
-from shopping_bot.storage.posts import PostStatus
+from shopping_bot.storage.status import PostStatus
 from tests.conftest import instances, open_supabase_storage
 from tests.fakes.postgrest import FakePostgrest
 from tests.shared.test_shopping_repo import check_racing_folds

@@ -14,7 +14,7 @@ import pytest
 from shared.config import normalise_database_url
 from shared.storage import Storage, open_storage, utcnow
 from shopping_bot.storage.analytics import Click
-from shopping_bot.storage.posts import PostStatus
+from shopping_bot.storage.status import PostStatus
 from tests.conftest import instances
 
 

@@ -2,11 +2,15 @@
 its text."""
 
 from shopping_bot import texts
-from shopping_bot.storage.status import PostStatus
+from shopping_bot.storage.status import PostAction, PostStatus
 
 
 def test_every_post_status_has_its_label() -> None:
     assert set(texts.STATUS) == set(PostStatus)
+
+
+def test_every_life_cycle_action_has_its_label_in_the_history() -> None:
+    assert set(texts.HISTORY_ACTIONS) == set(PostAction)
 
 
 def test_every_media_kind_has_its_button_prompt_and_reminder() -> None:
