@@ -106,3 +106,20 @@ def test_telegram_without_passport_crypto_leaves_cryptography_importable() -> No
         print("ok")
     """)
     assert run(code) == "ok"
+
+
+def test_apscheduler_without_the_scan_still_knows_its_plugins_by_name() -> None:
+    code = textwrap.dedent("""
+        import importlib.metadata
+        import shared.apscheduler_lib
+        from apscheduler.schedulers.base import BaseScheduler
+        own = importlib.metadata.distribution("APScheduler").entry_points
+        for group, found in (("apscheduler.triggers", BaseScheduler._trigger_plugins),
+                             ("apscheduler.executors", BaseScheduler._executor_plugins),
+                             ("apscheduler.jobstores", BaseScheduler._jobstore_plugins)):
+            assert set(found) == set(own.select(group=group).names), group
+        assert {"cron", "interval", "date"} <= set(BaseScheduler._trigger_plugins)
+        assert importlib.metadata.entry_points().select(group="console_scripts")  # restored
+        print("ok")
+    """)
+    assert run(code) == "ok"
