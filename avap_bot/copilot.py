@@ -144,6 +144,8 @@ class Copilot:
     async def _make(self, question: dict[str, Any]) -> dict[str, Any] | None:
         """Compose within the time budget and store the outcome."""
         copilot = self.services.storage.copilot
+        if self.ai.enabled:
+            await self.ai.ready()  # the time budget is the answer's, not the SDK's first import
         started = time.monotonic()
         try:
             async with asyncio.timeout(self.services.settings.copilot_seconds):

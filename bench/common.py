@@ -124,10 +124,37 @@ def cpu_model() -> str:
     return platform.processor()
 
 
+# command lines of processes that skew a measurement when they run beside it (another bench's
+# or an interrupted run's servers, a profiler left behind, a test suite)
+BUSY_MARKERS = ("-m shared", "py-spy", "tests.fakes", "ptb_peer", "pytest")
+
+
+def other_processes() -> list[str]:
+    """The processes, not this run's own, whose command line has a ``BUSY_MARKERS`` entry: a
+    profiler left running once took half a CPU from every figure of a session unnoticed."""
+    import psutil
+
+    me = psutil.Process()
+    ours = {me.pid, *(p.pid for p in me.children(recursive=True)),
+            *(p.pid for p in me.parents())}
+    found = []
+    for proc in psutil.process_iter(["pid", "cmdline"]):
+        cmd = " ".join(proc.info["cmdline"] or [])
+        if proc.info["pid"] not in ours and any(m in cmd for m in BUSY_MARKERS):
+            found.append(f"{proc.info['pid']} {cmd[:120]}")
+    return found
+
+
 def machine() -> dict[str, Any]:
-    """What a result was measured on (the ``machine`` of the results' JSON)."""
+    """What a result was measured on (the ``machine`` of the results' JSON), with the other
+    processes that may have competed for the CPU (a warning is printed when there are)."""
+    others = other_processes()
+    if others:
+        print(f"WARNING: {len(others)} other process(es) may skew these figures:\n  "
+              + "\n  ".join(others), file=sys.stderr)
     return {"cpus": os.cpu_count(), "platform": platform.platform(),
-            "python": platform.python_version(), "cpu": cpu_model()}
+            "python": platform.python_version(), "cpu": cpu_model(),
+            "loadavg": os.getloadavg(), "other_processes": others}
 
 
 def write_results(name: str, **figures: Any) -> Path:

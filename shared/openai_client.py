@@ -4,6 +4,8 @@ shutdown; ``enabled`` when OPENAI_API_KEY is set."""
 
 from __future__ import annotations
 
+import asyncio
+import importlib
 import logging
 from typing import TYPE_CHECKING
 
@@ -31,6 +33,14 @@ class OpenAIClient:
     def enabled(self) -> bool:
         """Whether OPENAI_API_KEY is set."""
         return secret_value(self.settings.openai_api_key) is not None
+
+    async def ready(self) -> AsyncOpenAI:
+        """The client, made now if it is not yet. The SDK's first import (~0.3 s of CPU, seconds
+        on a small instance) runs on a worker thread, so that the event loop keeps answering
+        updates meanwhile; a caller's time limit for OpenAI's answer starts after this."""
+        if self._client is None:
+            await asyncio.to_thread(importlib.import_module, "openai")
+        return self._api()
 
     def _api(self) -> AsyncOpenAI:
         if self._client is None:

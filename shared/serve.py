@@ -4,6 +4,10 @@
 and to notice a signal. On a host with a tenth of a CPU an idle process should not wake at all:
 the application adds the ``Date`` header itself (``shared.server``, ``date_header=False`` here),
 and a signal ends the main loop's wait at once.
+
+uvicorn is imported without its package ``__init__`` (``shared.lean_import``), which imports its
+command line (``click``, the process supervisors) for ``uvicorn.run``: only its ``Config`` and
+``Server`` are loaded, ~10 ms of CPU less at every start.
 """
 
 from __future__ import annotations
@@ -12,10 +16,17 @@ import asyncio
 import contextlib
 from types import FrameType
 
-import uvicorn
+from shared.lean_import import partial_package
+
+partial_package("uvicorn", {"config": ("Config",), "server": ("Server",)})
+
+from uvicorn.config import Config  # noqa: E402 - after the partial package
+from uvicorn.server import Server  # noqa: E402
+
+__all__ = ["Config", "LeanServer"]
 
 
-class LeanServer(uvicorn.Server):
+class LeanServer(Server):
     """A ``uvicorn.Server`` whose main loop sleeps until a signal (or a rare safety tick)."""
 
     tick_seconds = 60.0

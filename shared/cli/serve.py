@@ -23,13 +23,11 @@ def main(args: argparse.Namespace) -> int:
     # start-up creates (all of it lives as long as the process) cost ~15% of the start-up's CPU;
     # shared.server freezes what was built and turns the collector back on once started
     gc.disable()
-    import uvicorn
-
     import shared.telegram_lib  # noqa: F401 - first: PTB without Passport's cryptography
     from shared.cli.common import settings_or_exit
     from shared.logs import setup_logging
     from shared.platform import resolve_mode
-    from shared.serve import LeanServer
+    from shared.serve import Config, LeanServer
     from shared.server import create_app
 
     settings = settings_or_exit(args)
@@ -38,7 +36,7 @@ def main(args: argparse.Namespace) -> int:
     port = args.port or settings.port
     log.info("starting", extra={"mode": mode, "port": port, "storage": settings.storage_kind})
     app = create_app(settings, mode=mode, force=args.force)
-    config = uvicorn.Config(app, host=args.host or "0.0.0.0", port=port, log_config=None,
+    config = Config(app, host=args.host or "0.0.0.0", port=port, log_config=None,
                             access_log=False,
                             proxy_headers=True, forwarded_allow_ips="*",
                             timeout_graceful_shutdown=15, lifespan="on",

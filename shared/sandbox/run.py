@@ -21,13 +21,11 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int | None = None) 
         print(f"sandbox refused: {why} (the sandbox never runs beside a real deployment; "
               "`python -m shared serve` runs the server)", file=sys.stderr)
         return 2
-    import uvicorn
-
     from shared.bot_package import registered_bots
     from shared.logs import setup_logging
     from shared.sandbox.control import Sandbox
     from shared.sandbox.world import database_path
-    from shared.serve import LeanServer
+    from shared.serve import Config, LeanServer
 
     setup_logging(settings.log_level, settings.effective_log_format)
     port = port or settings.port
@@ -41,7 +39,7 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int | None = None) 
     sandbox = Sandbox(settings, url.rstrip("/"))
     routes = _OnFirstRequest(sandbox)
     sandbox.service.mounts = [("/sandbox", routes), ("/", routes)]
-    config = uvicorn.Config(sandbox.service, host=host, port=port, log_config=None,
+    config = Config(sandbox.service, host=host, port=port, log_config=None,
                             access_log=False, timeout_graceful_shutdown=3, lifespan="on",
                             date_header=False)
     server = LeanServer(config)

@@ -127,9 +127,7 @@ class Writer(OpenAIClient):
         started = time.perf_counter()
         outcome, attempts, message = "error", 0, texts.AI_FAILED
         try:
-            # the SDK's import and client (seconds of CPU on a small instance, once per process)
-            # are not OpenAI's answer: the time limit starts after them
-            self._api()
+            await self.ready()  # the time limit is OpenAI's, not the SDK's first import
             async with asyncio.timeout(self.settings.openai_timeout_seconds):
                 attempts = 1
                 result, problem = check(await self._ask(action, messages))

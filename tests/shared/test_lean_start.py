@@ -15,13 +15,13 @@ REPO = Path(__file__).resolve().parents[2]
 # libraries a start must not import: each is loaded by the feature that needs it, on first use
 # (pydantic is not among them: the settings are pydantic-settings')
 HEAVY = ("openai", "gspread", "google.auth", "matplotlib", "supabase", "fastapi",
-         "sqlalchemy.orm", "cryptography", "websockets", "psutil")
+         "sqlalchemy.orm", "cryptography", "websockets", "psutil", "click", "uvicorn.main")
 
 START = textwrap.dedent("""
     import asyncio, sys
 
     import shared.__main__  # the imports of `python -m shared`, in its order
-    import shared.telegram_lib, shared.server, shared.serve, uvicorn
+    import shared.telegram_lib, shared.server, shared.serve
     from shared.config import load_settings
     from shared.platform import Platform
 
@@ -75,6 +75,22 @@ def test_the_lean_sqlalchemy_asyncio_still_has_everything() -> None:
     assert run(code) == "ok"
 
 
+def test_the_lean_uvicorn_still_has_everything() -> None:
+    code = textwrap.dedent("""
+        import sys
+        from shared.serve import Config, LeanServer
+        assert "click" not in sys.modules and "uvicorn.main" not in sys.modules
+        import uvicorn
+        assert uvicorn.Config is Config and issubclass(LeanServer, uvicorn.Server)
+        from uvicorn import Config as Same  # as uvicorn's own lifespan modules import it
+        assert Same is Config
+        assert callable(uvicorn.run) and uvicorn.__version__  # the rest: its __init__ runs
+        assert "click" in sys.modules and uvicorn.Config is Config
+        print("ok")
+    """)
+    assert run(code) == "ok"
+
+
 def test_telegram_without_passport_crypto_leaves_cryptography_importable() -> None:
     code = textwrap.dedent("""
         import sys
@@ -83,6 +99,27 @@ def test_telegram_without_passport_crypto_leaves_cryptography_importable() -> No
         assert "cryptography" not in sys.modules and not credentials.CRYPTO_INSTALLED
         from cryptography.hazmat.primitives import hashes  # Google's sign-in still has it
         assert hashes.SHA256().name == "sha256"
+        import httpx
+        assert "click" not in sys.modules and "httpx._main" not in sys.modules
+        import importlib.util  # importable again (it may fail only for lack of its extras)
+        assert importlib.util.find_spec("httpx._main") is not None
+        print("ok")
+    """)
+    assert run(code) == "ok"
+
+
+def test_apscheduler_without_the_scan_still_knows_its_plugins_by_name() -> None:
+    code = textwrap.dedent("""
+        import importlib.metadata
+        import shared.apscheduler_lib
+        from apscheduler.schedulers.base import BaseScheduler
+        own = importlib.metadata.distribution("APScheduler").entry_points
+        for group, found in (("apscheduler.triggers", BaseScheduler._trigger_plugins),
+                             ("apscheduler.executors", BaseScheduler._executor_plugins),
+                             ("apscheduler.jobstores", BaseScheduler._jobstore_plugins)):
+            assert set(found) == set(own.select(group=group).names), group
+        assert {"cron", "interval", "date"} <= set(BaseScheduler._trigger_plugins)
+        assert importlib.metadata.entry_points().select(group="console_scripts")  # restored
         print("ok")
     """)
     assert run(code) == "ok"
