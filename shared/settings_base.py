@@ -4,9 +4,9 @@
     port: Annotated[int, Env("PORT"), Meta(ge=1, le=65535)] = 8000
 
 Calling the class reads it: the values given (by variable or field name), else the first of the
-field's variables set in the environment, else in ``.env`` (read only when the file exists),
-else the default. Every invalid value is reported at once, in one ``SettingsError``, one line
-each. Imports nothing of the project.
+field's variables set (not empty) in the environment, else in ``.env`` (read only when the file
+exists), else the default. Every invalid value is reported at once, in one ``SettingsError``,
+one line each. Imports nothing of the project.
 """
 
 from __future__ import annotations
@@ -195,14 +195,15 @@ def _dotenv(path: str | Path | None) -> dict[str, str]:
         return {}
     from dotenv import dotenv_values
 
-    return {k.upper(): v for k, v in dotenv_values(path, encoding="utf-8").items()
-            if v is not None}
+    return {k.upper(): v for k, v in dotenv_values(path, encoding="utf-8").items() if v}
 
 
 def read_settings(cls: type[S], given: dict[str, Any], env_file: str | Path | None) -> S:
     """``cls`` from ``given``, the environment and ``env_file`` (see the module's doc).
-    Variable names are matched in the environment whatever their case."""
-    sources = [given, {k.upper(): v for k, v in os.environ.items()}, _dotenv(env_file)]
+    Variable names are matched in the environment whatever their case; a variable set empty
+    there counts as unset (``VAR=`` as ``.env.example`` lists them)."""
+    environment = {k.upper(): v for k, v in os.environ.items() if v != ""}
+    sources = [given, environment, _dotenv(env_file)]
     values, errors = {}, []
     for field in setting_fields(cls):
         names = (*field.variables, field.name)

@@ -200,3 +200,17 @@ def test_dotenv_is_read_when_present_and_the_environment_wins(
     out = subprocess.run(run, env=env, capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["4321", "DEBUG", "[8]", "True"]
     assert settings().port == 8000  # _env_file=None: the file is not read
+
+
+def test_env_example_copied_as_is_is_valid_and_its_empty_variables_are_unset(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """README's local development starts with ``cp .env.example .env``."""
+    for field in Settings.fields():
+        for name in field.variables:
+            monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("ALERT_CHAT_ID", "")
+    s = load_settings(_env_file=REPO / ".env.example")
+    assert s.alert_chat_id is None and s.shopping_channel_id is None and s.log_format is None
+    assert s.bot_token("avap") is None and s.public_url is None and s.port == 8000
+    assert s.avap_modules == [str(i) for i in range(1, 13)]
+    assert s.missed_post_grace.total_seconds() == 6 * 3600 and s.channel_timezone == "Asia/Yerevan"
