@@ -91,9 +91,8 @@ class SettingField:
     default: Any  # its value when none of them is set
     secret: bool  # a Secret: never printed
     type: Any  # what msgspec checks (with the field's limits)
-    parse: Callable[[Any], Any] | None
-
-    number: type | None  # int or float: the field is that number (or None)
+    parse: Callable[[Any], Any] | None  # its Parse, when it has one
+    number: type | None  # int or float when the field is that number (or None)
 
     def convert(self, raw: Any) -> Any:
         """``raw`` as the field's value; ValueError or msgspec.ValidationError when invalid."""
@@ -241,7 +240,7 @@ class SettingsMeta(msgspec.StructMeta):
             namespace["PARTS"] = tuple(parts)
         return super().__new__(mcls, name, bases, namespace, **options)
 
-    def __call__(cls, _env_file: str | Path | None = ".env", **given: Any) -> Any:
+    def __call__(cls: type[S], _env_file: str | Path | None = ".env", **given: Any) -> S:
         return read_settings(cls, given, _env_file)
 
 
