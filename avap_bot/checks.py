@@ -32,7 +32,7 @@ def group_variables(settings: Settings) -> list[str]:
 
 def _systeme_base(settings: Settings) -> str:
     """SYSTEME_API_URL; SYSTEME_API_BASE is its default, kept as an override point for tests."""
-    default = Settings.model_fields["systeme_api_url"].default
+    default = Settings.field("systeme_api_url").default
     url = settings.systeme_api_url if settings.systeme_api_url != default else SYSTEME_API_BASE
     return url.rstrip("/")
 

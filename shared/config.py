@@ -4,100 +4,86 @@ from __future__ import annotations
 
 import hashlib
 import importlib
-from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from msgspec import Meta
 
 from shared.bot_package import registered_bots
-from shared.settings_types import HttpUrl, IdList, OptionalHttpUrl
+from shared.settings_base import Env, Parse, Secret, SettingsBase, SettingsError
+from shared.settings_types import Flag, HttpUrl, IdList, OptionalHttpUrl
+
+__all__ = ["PlatformSettings", "Secret", "Settings", "SettingsError", "load_settings",
+           "normalise_database_url", "secret_value"]
 
 
-def secret_value(secret: SecretStr | None) -> str | None:
+def secret_value(secret: Secret | None) -> str | None:
     """A secret setting's value without surrounding white space; None when it is unset or
     blank (the feature it enables is then off)."""
     value = secret.get_secret_value().strip() if secret is not None else ""
     return value or None
 
 
-class PlatformSettings(BaseSettings):
+def _valid_webhook_secret(value: object) -> object:
+    """1-256 characters of A-Z, a-z, 0-9, _ and - (what Telegram accepts); empty means unset."""
+    raw = value.get_secret_value() if isinstance(value, Secret) else value
+    if raw is None or raw == "":
+        return None
+    if isinstance(raw, str) and not (
+            len(raw) <= 256 and all(c.isalnum() or c in "_-" for c in raw)):
+        raise ValueError("expected 1-256 characters of A-Z, a-z, 0-9, _ and -")
+    return value
+
+
+class PlatformSettings(SettingsBase):
     """The platform's own settings (each bot's are in ``<bot>/settings.py``)."""
 
     # --- bots -------------------------------------------------------------------------------
-    telegram_api_url: HttpUrl = Field("https://api.telegram.org",
-                                      validation_alias="TELEGRAM_API_URL")
+    telegram_api_url: Annotated[HttpUrl, Env("TELEGRAM_API_URL")] = "https://api.telegram.org"
     # the bots' HTTP client: shared/telegram_http.py, or PTB's HTTPXRequest (an escape hatch)
-    telegram_http_client: Literal["builtin", "httpx"] = Field(
-        "builtin", validation_alias="TELEGRAM_HTTP_CLIENT")
-    public_url: OptionalHttpUrl = Field(
-        None, validation_alias=AliasChoices("PUBLIC_URL", "RENDER_EXTERNAL_URL")
-    )
-    webhook_secret: SecretStr | None = Field(None, validation_alias="WEBHOOK_SECRET")
-    port: int = Field(8000, validation_alias="PORT", ge=1, le=65535)
+    telegram_http_client: Annotated[Literal["builtin", "httpx"],
+                                    Env("TELEGRAM_HTTP_CLIENT")] = "builtin"
+    public_url: Annotated[OptionalHttpUrl, Env("PUBLIC_URL", "RENDER_EXTERNAL_URL")] = None
+    webhook_secret: Annotated[Secret | None, Env("WEBHOOK_SECRET"),
+                              Parse(_valid_webhook_secret)] = None
+    port: Annotated[int, Env("PORT"), Meta(ge=1, le=65535)] = 8000
 
     # --- storage ----------------------------------------------------------------------------
-    database_url: SecretStr | None = Field(None, validation_alias="DATABASE_URL")
-    supabase_url: OptionalHttpUrl = Field(None, validation_alias="SUPABASE_URL")
-    supabase_key: SecretStr | None = Field(None, validation_alias="SUPABASE_KEY")
-    data_dir: Path = Field(Path("data"), validation_alias="DATA_DIR")
+    database_url: Annotated[Secret | None, Env("DATABASE_URL")] = None
+    supabase_url: Annotated[OptionalHttpUrl, Env("SUPABASE_URL")] = None
+    supabase_key: Annotated[Secret | None, Env("SUPABASE_KEY")] = None
+    data_dir: Annotated[Path, Env("DATA_DIR")] = Path("data")
 
     # --- people and chats (the operators; each bot's chats are its own settings) ----------
-    admin_user_ids: IdList = Field(
-        default_factory=list, validation_alias=AliasChoices("ADMIN_USER_IDS", "ADMIN_USER_ID")
-    )
-    alert_chat_id: int | None = Field(None, validation_alias="ALERT_CHAT_ID")
-    openai_timeout_seconds: float = Field(15.0, validation_alias="OPENAI_TIMEOUT_SECONDS", gt=0,
-                                          le=300)
+    admin_user_ids: Annotated[IdList, Env("ADMIN_USER_IDS", "ADMIN_USER_ID")] = []
+    alert_chat_id: Annotated[int | None, Env("ALERT_CHAT_ID")] = None
+    openai_timeout_seconds: Annotated[float, Env("OPENAI_TIMEOUT_SECONDS"),
+                                      Meta(gt=0, le=300)] = 15.0
 
     # --- outside services -------------------------------------------------------------------
-    openai_api_key: SecretStr | None = Field(None, validation_alias="OPENAI_API_KEY")
-    openai_base_url: OptionalHttpUrl = Field(None, validation_alias="OPENAI_BASE_URL")
-    openai_model: str = Field("gpt-4o-mini", validation_alias="OPENAI_MODEL")
-    openai_transcribe_model: str = Field("whisper-1", validation_alias="OPENAI_TRANSCRIBE_MODEL")
-    openai_daily_token_budget: int = Field(200_000, validation_alias="OPENAI_DAILY_TOKEN_BUDGET",
-                                           ge=0)
+    openai_api_key: Annotated[Secret | None, Env("OPENAI_API_KEY")] = None
+    openai_base_url: Annotated[OptionalHttpUrl, Env("OPENAI_BASE_URL")] = None
+    openai_model: Annotated[str, Env("OPENAI_MODEL")] = "gpt-4o-mini"
+    openai_transcribe_model: Annotated[str, Env("OPENAI_TRANSCRIBE_MODEL")] = "whisper-1"
+    openai_daily_token_budget: Annotated[int, Env("OPENAI_DAILY_TOKEN_BUDGET"),
+                                         Meta(ge=0)] = 200_000
     # the bearer token of every /admin endpoint; ADMIN_RESET_TOKEN is its old name, still read
-    admin_api_token: SecretStr | None = Field(
-        None, validation_alias=AliasChoices("ADMIN_API_TOKEN", "ADMIN_RESET_TOKEN")
-    )
+    admin_api_token: Annotated[Secret | None, Env("ADMIN_API_TOKEN", "ADMIN_RESET_TOKEN")] = None
 
     # --- operations -------------------------------------------------------------------------
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
-        "INFO", validation_alias="LOG_LEVEL"
-    )
-    log_format: Literal["json", "text"] | None = Field(None, validation_alias="LOG_FORMAT")
-    memory_alert_mb: int = Field(400, validation_alias="MEMORY_ALERT_MB", ge=16)
-    render: bool = Field(False, validation_alias="RENDER")
-    inbox_concurrency: int = Field(16, validation_alias="INBOX_CONCURRENCY", ge=1, le=256)
-    inbox_max_attempts: int = Field(5, validation_alias="INBOX_MAX_ATTEMPTS", ge=1, le=50)
-    retry_base_seconds: float = Field(1.0, validation_alias="RETRY_BASE_SECONDS", gt=0, le=600)
-    private_chat_rate: float = Field(1.0, validation_alias="PRIVATE_CHAT_RATE", gt=0, le=30)
-    outbox_alert_after: int = Field(8, validation_alias="OUTBOX_ALERT_AFTER", ge=1)
-    housekeeping_seconds: int = Field(60, validation_alias="HOUSEKEEPING_SECONDS", ge=1)
-    keepalive_seconds: int = Field(540, validation_alias="KEEPALIVE_SECONDS", ge=10)
-    heartbeat_seconds: float = Field(5.0, validation_alias="HEARTBEAT_SECONDS", ge=0.2, le=60)
-
-    @field_validator("render", mode="before")
-    @classmethod
-    def _render_flag(cls, value: object) -> object:
-        # Render sets RENDER=true; any non-empty value means "running on Render".
-        if isinstance(value, str):
-            return value.strip().lower() not in ("", "0", "false", "no")
-        return value
-
-    @field_validator("webhook_secret")
-    @classmethod
-    def _valid_secret(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is None:
-            return None
-        raw = value.get_secret_value()
-        if not raw:
-            return None
-        if not (1 <= len(raw) <= 256) or not all(c.isalnum() or c in "_-" for c in raw):
-            raise ValueError("expected 1-256 characters of A-Z, a-z, 0-9, _ and -")
-        return value
+    log_level: Annotated[Literal["DEBUG", "INFO", "WARNING", "ERROR"], Env("LOG_LEVEL")] = "INFO"
+    log_format: Annotated[Literal["json", "text"] | None, Env("LOG_FORMAT")] = None
+    memory_alert_mb: Annotated[int, Env("MEMORY_ALERT_MB"), Meta(ge=16)] = 400
+    # Render sets RENDER=true; any non-empty value means "running on Render"
+    render: Annotated[Flag, Env("RENDER")] = False
+    inbox_concurrency: Annotated[int, Env("INBOX_CONCURRENCY"), Meta(ge=1, le=256)] = 16
+    inbox_max_attempts: Annotated[int, Env("INBOX_MAX_ATTEMPTS"), Meta(ge=1, le=50)] = 5
+    retry_base_seconds: Annotated[float, Env("RETRY_BASE_SECONDS"), Meta(gt=0, le=600)] = 1.0
+    private_chat_rate: Annotated[float, Env("PRIVATE_CHAT_RATE"), Meta(gt=0, le=30)] = 1.0
+    outbox_alert_after: Annotated[int, Env("OUTBOX_ALERT_AFTER"), Meta(ge=1)] = 8
+    housekeeping_seconds: Annotated[int, Env("HOUSEKEEPING_SECONDS"), Meta(ge=1)] = 60
+    keepalive_seconds: Annotated[int, Env("KEEPALIVE_SECONDS"), Meta(ge=10)] = 540
+    heartbeat_seconds: Annotated[float, Env("HEARTBEAT_SECONDS"), Meta(ge=0.2, le=60)] = 5.0
 
     # --- derived values ---------------------------------------------------------------------
     def bot_token(self, bot: str) -> str | None:
@@ -114,7 +100,7 @@ class PlatformSettings(BaseSettings):
             return hashlib.sha256(f"{base}:{bot}".encode()).hexdigest()
         return hashlib.sha256(f"webhook:{bot}:{token}".encode()).hexdigest()
 
-    @cached_property
+    @property
     def storage_kind(self) -> Literal["postgresql", "sqlite", "supabase"]:
         """Which storage backend the settings select (DATABASE_URL wins over Supabase)."""
         if self.database_url is not None and self.database_url.get_secret_value().strip():
@@ -138,8 +124,8 @@ class PlatformSettings(BaseSettings):
         """The configured group settings of every bot (its ``GROUP_VARIABLES``), by variable
         name (used by `check` and to follow a group's upgrade to a supergroup)."""
         found: dict[str, int] = {}
-        for cls in type(self).__mro__:
-            for variable, name in vars(cls).get("GROUP_VARIABLES", {}).items():
+        for cls in (type(self), *self.PARTS):
+            for variable, name in getattr(cls, "GROUP_VARIABLES", {}).items():
                 value = getattr(self, name)
                 if value is not None:
                     found[variable] = value
@@ -152,7 +138,7 @@ class PlatformSettings(BaseSettings):
         return "json" if self.render else "text"
 
 
-def _bot_settings() -> tuple[type[BaseSettings], ...]:
+def _bot_settings() -> tuple[type[SettingsBase], ...]:
     """Each registered bot's settings class (``BotPackage.SETTINGS``, "module:Class")."""
     classes = []
     for bot in registered_bots().values():
@@ -161,16 +147,10 @@ def _bot_settings() -> tuple[type[BaseSettings], ...]:
     return tuple(classes)
 
 
-class Settings(*_bot_settings(), PlatformSettings):  # type: ignore[misc]
+class Settings(PlatformSettings, parts=_bot_settings()):
     """Every setting of the service, read from the environment and ``.env``: the platform's and
-    each registered bot's."""
-
-    model_config = SettingsConfigDict(
-        env_file=".env",
-        env_file_encoding="utf-8",
-        extra="ignore",
-        populate_by_name=True,
-    )
+    each registered bot's (``Settings(_env_file=None, NAME=value)``: no ``.env``, and ``NAME``
+    given)."""
 
 
 def normalise_database_url(url: str) -> str:
@@ -184,33 +164,6 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
-class SettingsError(Exception):
-    """Invalid settings; the message names each variable and what it expects."""
-
-
-def _variable_name(loc: tuple) -> str:
-    field = str(loc[0]) if loc else "?"
-    info = Settings.model_fields.get(field)
-    alias = info.validation_alias if info else None
-    if isinstance(alias, AliasChoices):
-        return str(alias.choices[0])
-    if isinstance(alias, str):
-        return alias
-    return field.upper()
-
-
 def load_settings(**overrides: object) -> Settings:
     """Read the settings; raise SettingsError with one line per invalid variable."""
-    try:
-        return Settings(**overrides)  # type: ignore[arg-type]
-    except ValidationError as exc:
-        lines = []
-        for err in exc.errors():
-            name = _variable_name(tuple(err.get("loc", ())))
-            msg = err.get("msg", "invalid value")
-            if "int" in err.get("type", "") or "int_parsing" in msg:
-                msg = "expected a whole number (Telegram ids are numbers)"
-            msg = msg.removeprefix("Value error, ")
-            lines.append(f"{name}: {msg}")
-        raise SettingsError("\n".join(lines)) from None
-
+    return Settings(**overrides)  # type: ignore[arg-type]

@@ -1,8 +1,9 @@
 """The value types of settings, each with its parsing and its one-line error: used by the
 platform's ``Settings`` (``shared/config.py``) and by each bot's settings (``<bot>/settings.py``).
 
-This module imports nothing of the project: a bot's settings module can use it before the
-platform's settings are built from it.
+This module imports nothing of the project but the settings' machinery
+(``shared/settings_base.py``): a bot's settings module can use it before the platform's settings
+are built from it.
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ import re
 from datetime import timedelta
 from typing import Annotated
 
-from pydantic import BeforeValidator
-from pydantic_settings import NoDecode
+import msgspec
+
+from shared.settings_base import Parse
 
 
 def split_ids(value: object) -> object:
@@ -49,7 +51,7 @@ def time_zone(value: object) -> object:
 
         try:
             ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
+        except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # OSError: a name too long
             raise ValueError("expected an IANA time zone such as Europe/Paris") from exc
     return value
 
@@ -64,23 +66,43 @@ def time_of_day(value: object) -> object:
     return value
 
 
+DURATION = re.compile(r"(?:(\d+) days?, )?(\d+):(\d\d)(?::(\d\d(?:\.\d+)?))?")
+
+
 def duration(value: object) -> object:
-    """Seconds ("21600"), "6h" / "90m", or HH:MM:SS."""
-    if isinstance(value, str):
-        raw = value.strip().lower()
-        units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    """Seconds ("21600"), "6h" / "90m" / "1d", [D day(s), ]HH:MM[:SS[.ffffff]], or ISO 8601
+    ("PT6H")."""
+    if not isinstance(value, str):
+        return value
+    raw = value.strip().lower()
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    try:
         if raw.isdigit():
             return timedelta(seconds=int(raw))
         if raw[:-1].isdigit() and raw[-1:] in units:
             return timedelta(seconds=int(raw[:-1]) * units[raw[-1]])
-        if raw.count(":") == 2 and len(raw.split(":")[0]) == 1:
-            return "0" + raw
+        if m := DURATION.fullmatch(raw):
+            days, hours, minutes, seconds = m.groups()
+            return timedelta(days=int(days or 0), hours=int(hours), minutes=int(minutes),
+                             seconds=float(seconds or 0))
+        if raw.startswith("p"):
+            return msgspec.convert(raw.upper(), timedelta)
+    except (OverflowError, msgspec.ValidationError):
+        pass
+    raise ValueError("expected a duration such as 6h, 90m, 3600 (seconds) or 01:30:00")
+
+
+def flag(value: object) -> object:
+    """Any non-empty value but 0, false and no means yes (Render sets RENDER=true)."""
+    if isinstance(value, str):
+        return value.strip().lower() not in ("", "0", "false", "no")
     return value
 
 
-IdList = Annotated[list[int], NoDecode, BeforeValidator(split_ids)]
-HttpUrl = Annotated[str, BeforeValidator(http_url)]
-OptionalHttpUrl = Annotated[str | None, BeforeValidator(http_url)]
-TimeZoneName = Annotated[str, BeforeValidator(time_zone)]
-TimeOfDay = Annotated[str, BeforeValidator(time_of_day)]
-Duration = Annotated[timedelta, BeforeValidator(duration)]
+IdList = Annotated[list[int], Parse(split_ids)]
+HttpUrl = Annotated[str, Parse(http_url)]
+OptionalHttpUrl = Annotated[str | None, Parse(http_url)]
+TimeZoneName = Annotated[str, Parse(time_zone)]
+TimeOfDay = Annotated[str, Parse(time_of_day)]
+Duration = Annotated[timedelta, Parse(duration)]
+Flag = Annotated[bool, Parse(flag)]

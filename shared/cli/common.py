@@ -7,8 +7,6 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
-from pydantic import SecretStr
-
 from shared.bot_package import bot_names
 from shared.config import Settings, SettingsError, load_settings
 from shared.errors import first_line
@@ -43,9 +41,9 @@ def settings_secrets(settings: Settings) -> list[str]:
         token = settings.bot_token(name)
         if token:
             values += [token, token.split(":", 1)[-1], settings.secret_for(name)]
-    for field in type(settings).model_fields:  # every secret setting, the bots' included
-        secret = getattr(settings, field)
-        if isinstance(secret, SecretStr) and secret.get_secret_value().strip():
+    for field in settings.fields():  # every secret setting, the bots' included
+        secret = getattr(settings, field.name) if field.secret else None
+        if secret is not None and secret.get_secret_value().strip():
             values.append(secret.get_secret_value().strip())
     if settings.database_url is not None:
         values += url_passwords(settings.database_url.get_secret_value().strip())

@@ -6,12 +6,10 @@ fresh sandbox database."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, get_args
-
-from pydantic import SecretStr
+from typing import Any
 
 from shared.bot_package import optional, registered_bots
-from shared.config import Settings, load_settings
+from shared.config import Secret, Settings, load_settings
 from shared.emulator import Emulator
 from shared.sandbox.parts import Person, SandboxPart
 
@@ -47,15 +45,15 @@ def sandbox_settings(base: Settings, url: str | None = None) -> Settings:
     ``url``: where the sandbox is served (the channel's buttons go through its click counter)."""
     bots: dict[str, Any] = {}
     for name, part in PARTS.items():
-        bots[f"{name}_bot_token"] = SecretStr(TOKENS[name])
+        bots[f"{name}_bot_token"] = Secret(TOKENS[name])
         bots.update(part.settings)
     # every secret setting off (a bot's outside services, the admin tokens) but OpenAI's
-    secrets = {name: None for name, field in type(base).model_fields.items()
-               if SecretStr in get_args(field.annotation) and name != "openai_api_key"}
+    secrets = {field.name: None for field in base.fields()
+               if field.secret and field.name != "openai_api_key"}
     return load_settings(**{
         **secrets, **bots,
         "telegram_api_url": "http://emulator.sandbox", "public_url": url, "render": False,
-        "database_url": SecretStr(f"sqlite:///{database_path(base)}"), "supabase_url": None,
+        "database_url": Secret(f"sqlite:///{database_path(base)}"), "supabase_url": None,
         "data_dir": base.data_dir, "alert_chat_id": None,
         # the emulator has no per-chat pacing on: a step-by-step flow need not wait a second
         "private_chat_rate": 20.0,

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pydantic import AliasChoices
 
 from shared.cli import COMMANDS
 from shared.cli.set_webhooks import set_webhooks
@@ -56,11 +55,9 @@ def test_seed_start_command_is_the_same_program() -> None:
 
 @pytest.fixture
 def settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Settings:
-    for info in Settings.model_fields.values():
-        alias = info.validation_alias
-        for name in alias.choices if isinstance(alias, AliasChoices) else [alias]:
-            if isinstance(name, str):
-                monkeypatch.delenv(name, raising=False)
+    for field in Settings.fields():
+        for name in field.variables:
+            monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
     return Settings(_env_file=None, AVAP_BOT_TOKEN=AVAP_TOKEN, SHOPPING_BOT_TOKEN=SHOP_TOKEN,
                     PUBLIC_URL="https://bots.example.com", DATA_DIR=str(tmp_path / "data"),
@@ -90,7 +87,7 @@ def registration(fake: FakeTelegram) -> dict[str, Any]:
 async def test_the_server_registers_each_bot_as_set_webhooks_does(
         settings: Settings, fakes: tuple[FakeTelegram, FakeTelegram]) -> None:
     served, commanded = fakes
-    platform = Platform(settings.model_copy(update={"telegram_api_url": served.url}))
+    platform = Platform(settings.replace(telegram_api_url=served.url))
     await platform.start()
     try:
         async with asyncio.timeout(30):
@@ -98,7 +95,7 @@ async def test_the_server_registers_each_bot_as_set_webhooks_does(
                 await asyncio.sleep(0.05)
     finally:
         await platform.stop()
-    assert await set_webhooks(settings.model_copy(update={"telegram_api_url": commanded.url})) == 0
+    assert await set_webhooks(settings.replace(telegram_api_url=commanded.url)) == 0
     by_server, by_command = registration(served), registration(commanded)
     assert by_server == by_command
     params, menus = by_server[AVAP_TOKEN]

@@ -12,7 +12,6 @@ import httpx
 import pytest
 import responses
 import respx
-from pydantic import AliasChoices
 
 import avap_bot
 import shopping_bot
@@ -43,12 +42,9 @@ SERVICE_ACCOUNT = fake_service_account()
 @pytest.fixture(autouse=True)
 def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No variable of the developer's shell (or .env in the cwd) reaches the settings."""
-    for info in Settings.model_fields.values():
-        alias = info.validation_alias
-        names = alias.choices if isinstance(alias, AliasChoices) else [alias]
-        for name in names:
-            if isinstance(name, str):
-                monkeypatch.delenv(name, raising=False)
+    for field in Settings.fields():
+        for name in field.variables:
+            monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
 
 
@@ -164,7 +160,7 @@ async def test_set_webhooks_survives_a_chat_the_bot_cannot_reach(
 def google() -> Iterator[FakeGoogleSheets]:
     """Google's APIs (sign-in, Drive, Sheets) faked behind ``responses``; the default sheet."""
     fake = FakeGoogleSheets()
-    fake.add_spreadsheet(Settings.model_fields["google_sheet_name"].default)
+    fake.add_spreadsheet(Settings.field("google_sheet_name").default)
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         fake.install(mock)
         yield fake
@@ -199,7 +195,7 @@ async def test_check_reports_ok_for_a_healthy_setup(
                  "shopping SHOPPING_CHANNEL_ID", "openai", "systeme", "google"):
         assert line_about(out, name).startswith("OK    ")
     assert line_about(out, "google sheets") == (
-        f"OK    google sheets: {Settings.model_fields['google_sheet_name'].default!r} opens; "
+        f"OK    google sheets: {Settings.field('google_sheet_name').default!r} opens; "
         "worksheets created on first use: verified_users, submissions, wins, questions")
     assert google.calls("POST") == []  # read only
     ok = len(lines_of(out, "OK"))

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -75,12 +78,7 @@ def test_render_external_url_is_the_public_url_fallback() -> None:
 
 
 def _variables_in_settings() -> set[str]:
-    names = set()
-    for info in Settings.model_fields.values():
-        alias = info.validation_alias
-        choices = getattr(alias, "choices", None) or [alias]
-        names.add(str(choices[0]))
-    return names
+    return {field.variables[0] for field in Settings.fields()}
 
 
 def test_env_example_lists_every_setting_with_a_comment() -> None:
@@ -134,3 +132,85 @@ def test_an_invalid_value_under_either_name_of_a_renamed_setting_names_that_vari
     for variable in ("CHANNEL_TIMEZONE", "SCHEDULER_TIMEZONE"):
         with pytest.raises(SettingsError, match=f"^{variable}: "):
             settings(**{variable: "Mars/Olympus"})
+
+
+def test_every_invalid_variable_is_reported_at_once_one_line_each() -> None:
+    with pytest.raises(SettingsError) as info:
+        settings(PORT="0", ADMIN_USER_IDS="1,bob", LOG_LEVEL="loud", RETRY_BASE_SECONDS="soon",
+                 ALERT_CHAT_ID="-100.5", TIP_TIME="25:00", MISSED_POST_GRACE="soon",
+                 HEARTBEAT_SECONDS="0.1")
+    assert str(info.value).splitlines() == [
+        "PORT: Input should be greater than or equal to 1",
+        "ADMIN_USER_IDS: expected numeric Telegram ids separated by commas, e.g. 12345,67890",
+        "ALERT_CHAT_ID: expected a whole number (Telegram ids are numbers)",
+        "LOG_LEVEL: Input should be 'DEBUG', 'INFO', 'WARNING' or 'ERROR'",
+        "RETRY_BASE_SECONDS: Input should be a valid number, unable to parse string as a number",
+        "HEARTBEAT_SECONDS: Input should be greater than or equal to 0.2",
+        "TIP_TIME: expected a time of day as HH:MM, e.g. 09:00",
+        "MISSED_POST_GRACE: expected a duration such as 6h, 90m, 3600 (seconds) or 01:30:00",
+    ]
+
+
+def test_values_are_read_as_an_operator_writes_them() -> None:
+    s = settings(PORT=" 8080 ", INBOX_CONCURRENCY="+8", OPENAI_DAILY_TOKEN_BUDGET="1_000",
+                 PUBLISH_ATTEMPTS="5.0", PRIVATE_CHAT_RATE=" 2.5", MISSED_POST_GRACE="01:30:00",
+                 TIP_TIME="9:30", RENDER="yes", PHONE_REGION=" am ", AVAP_MODULES="a, b")
+    assert (s.port, s.inbox_concurrency, s.openai_daily_token_budget) == (8080, 8, 1000)
+    assert (s.publish_attempts, s.private_chat_rate) == (5, 2.5)
+    assert s.missed_post_grace.total_seconds() == 5400 and s.tip_time == "09:30"
+    assert s.render is True and s.phone_region == "AM" and s.avap_modules == ["a", "b"]
+    assert settings(MISSED_POST_GRACE="PT6H").missed_post_grace.total_seconds() == 6 * 3600
+    # values given in code, by field name, are taken as they are (when of the right type)
+    assert settings(port=9000, data_dir=Path("/srv/data")).data_dir == Path("/srv/data")
+
+
+def test_secrets_never_show_their_value() -> None:
+    s = settings(AVAP_BOT_TOKEN="1:very-secret", DATABASE_URL="postgres://u:hunter2@h/db")
+    assert s.bot_token("avap") == "1:very-secret"
+    for text in (repr(s), str(s), repr(s.avap_bot_token), str(s.database_url)):
+        assert "very-secret" not in text and "hunter2" not in text
+
+
+def test_each_setting_lists_its_variables_default_and_whether_it_is_secret() -> None:
+    public_url, port = Settings.field("public_url"), Settings.field("port")
+    assert public_url.variables == ("PUBLIC_URL", "RENDER_EXTERNAL_URL")
+    assert (port.variables, port.default, port.secret) == (("PORT",), 8000, False)
+    assert Settings.field("admin_user_ids").default == []
+    secrets = {field.name for field in Settings.fields() if field.secret}
+    assert {"avap_bot_token", "shopping_bot_token", "database_url", "webhook_secret",
+            "systeme_api_key", "admin_api_token"} <= secrets
+    assert not secrets & {"public_url", "port", "telegram_api_url", "admin_user_ids"}
+
+
+def test_dotenv_is_read_when_present_and_the_environment_wins(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for field in Settings.fields():
+        for name in field.variables:
+            monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    code = ("import sys; from shared.config import load_settings; s = load_settings(); "
+            "print(s.port, s.log_level, s.admin_user_ids, 'dotenv' in sys.modules)")
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    run = [sys.executable, "-c", code]
+    out = subprocess.run(run, env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["8000", "INFO", "[]", "False"]  # no .env: not even imported
+
+    (tmp_path / ".env").write_text("PORT=1234\nLOG_LEVEL=DEBUG\nADMIN_USER_ID=5\nOTHER=x\n")
+    env["PORT"], env["admin_user_ids"] = "4321", "8"  # names match whatever their case
+    out = subprocess.run(run, env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["4321", "DEBUG", "[8]", "True"]
+    assert settings().port == 8000  # _env_file=None: the file is not read
+
+
+def test_env_example_copied_as_is_is_valid_and_its_empty_variables_are_unset(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """README's local development starts with ``cp .env.example .env``."""
+    for field in Settings.fields():
+        for name in field.variables:
+            monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("ALERT_CHAT_ID", "")
+    s = load_settings(_env_file=REPO / ".env.example")
+    assert s.alert_chat_id is None and s.shopping_channel_id is None and s.log_format is None
+    assert s.bot_token("avap") is None and s.public_url is None and s.port == 8000
+    assert s.avap_modules == [str(i) for i in range(1, 13)]
+    assert s.missed_post_grace.total_seconds() == 6 * 3600 and s.channel_timezone == "Asia/Yerevan"

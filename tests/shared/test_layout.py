@@ -91,14 +91,18 @@ def test_each_bot_owns_its_settings() -> None:
     """The platform's settings class has no bot's field; the service's Settings has them all."""
     from avap_bot.settings import AvapSettings
     from shared.config import PlatformSettings, Settings
+    from shared.settings_base import SettingsBase
     from shopping_bot.settings import ShoppingSettings
 
-    platform = set(PlatformSettings.model_fields)
-    avap, shop = set(AvapSettings.model_fields), set(ShoppingSettings.model_fields)
+    def names(cls: type[SettingsBase]) -> set[str]:
+        return {field.name for field in cls.fields()}
+
+    platform = names(PlatformSettings)
+    avap, shop = names(AvapSettings), names(ShoppingSettings)
     assert {"avap_bot_token", "verification_group_id", "systeme_api_key"} <= avap
     assert {"shopping_bot_token", "shopping_channel_id", "authorized_users"} <= shop
     assert platform & (avap | shop) == set() and avap & shop == set()
-    assert set(Settings.model_fields) == platform | avap | shop
+    assert names(Settings) == platform | avap | shop
     settings = Settings(_env_file=None, AVAP_BOT_TOKEN="1:a", SUPPORT_GROUP_ID="-100")
     assert settings.bot_token("avap") == "1:a" and settings.bot_token("shopping") is None
     assert settings.group_settings() == {"SUPPORT_GROUP_ID": -100}

@@ -13,9 +13,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 
 # libraries a start must not import: each is loaded by the feature that needs it, on first use
-# (pydantic is not among them: the settings are pydantic-settings')
+# (pydantic with FastAPI, for the admin routes; the settings are msgspec's)
 HEAVY = ("openai", "gspread", "google.auth", "matplotlib", "supabase", "fastapi",
-         "sqlalchemy.orm", "cryptography", "websockets", "psutil", "click", "uvicorn.main")
+         "sqlalchemy.orm", "cryptography", "websockets", "psutil", "click", "uvicorn.main",
+         "pydantic", "pydantic_settings", "pydantic_core", "dotenv")
 
 START = textwrap.dedent("""
     import asyncio, sys

@@ -23,13 +23,12 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from pydantic import SecretStr
 from sqlalchemy import select
 from sqlalchemy.exc import NoResultFound
 from telegram import User
 
 from avap_bot.handlers.grading import _record_grade
-from shared.config import normalise_database_url
+from shared.config import Secret, normalise_database_url
 from shared.errors import StorageUnavailable
 from shared.storage import Storage, open_storage
 from shared.storage import schema as t
@@ -240,7 +239,7 @@ async def test_a_revocation_and_its_follow_ups_commit_together(
                              effective_message=SimpleNamespace(reply_text=reply_text))
     _, context = _handler_args(rest)
     context.args = [str(STUDENT)]
-    context.services.settings = SimpleNamespace(systeme_api_key=SecretStr("key"))
+    context.services.settings = SimpleNamespace(systeme_api_key=Secret("key"))
     supabase.clear()
     supabase.fail_next(503, code="PGRST000", path_contains="/rest/v1/flow_state")
     with pytest.raises(RestUnavailable):
