@@ -14,12 +14,16 @@ Importing this module first imports ``telegram`` (and with it httpx) with both h
 (``telegram._passport.credentials.CRYPTO_INSTALLED``), httpx defines its stub ``main``, and
 ``cryptography`` stays importable for whatever needs it later (Google's sign-in for Sheets).
 ``tests/shared/test_lean_start.py`` checks that a start loads neither.
+
+``telegram.ext`` imports APScheduler for PTB's job queue when it is installed, before the
+service's own scheduler does: ``shared.apscheduler_lib`` is imported here, ahead of it.
 """
 
 from __future__ import annotations
 
 import sys
 
+import shared.apscheduler_lib  # noqa: F401 - PTB's job queue imports APScheduler: the lean way first
 from shared.lean_import import hidden
 
 if "telegram" not in sys.modules:
