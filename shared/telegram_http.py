@@ -22,46 +22,25 @@ Not supported (not needed for the Bot API): proxies, HTTP/2, compressed answers
 from __future__ import annotations
 
 import asyncio
-import mimetypes
-import os
 import ssl
 from collections import deque
-from functools import cache, lru_cache
+from functools import cache
 from typing import Any
-from urllib.parse import quote, urlencode, urlsplit
 
 import httptools
 from telegram._utils.defaultvalue import DefaultValue
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
+from shared.telegram_wire import Key, encode
+
 POOL_TIMEOUT = ("Pool timeout: All connections in the connection pool are occupied. Request "
                 "was *not* sent to Telegram. Consider adjusting the connection pool size or the "
                 "pool timeout.")
-_FORM = "application/x-www-form-urlencoded"
 _NO_RESPONSE = "RemoteProtocolError: Server disconnected without sending a response."
 _CUT_SHORT = "RemoteProtocolError: peer closed connection without sending complete message body"
 
 _DEFAULT = BaseRequest.DEFAULT_NONE
-_HEADERS = f"User-Agent: {BaseRequest.USER_AGENT}\r\nAccept: */*\r\nAccept-Encoding: identity\r\n"
-Key = tuple[str, str, int]  # scheme, host, port
-
-
-@lru_cache(maxsize=512)
-def _split(url: str) -> tuple[Key, str, str]:
-    """``(scheme, host, port)``, the request target and the Host header of ``url``."""
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    if scheme not in ("http", "https") or not parts.hostname:
-        raise NetworkError(f"UnsupportedProtocol: {url[:40]!r}")
-    default = 443 if scheme == "https" else 80
-    host, port, target = parts.hostname, parts.port or default, parts.path or "/"
-    if not target.isascii():
-        target = quote(target, safe="/%:@!$&'()*+,;=~")
-    if parts.query:
-        target = f"{target}?{parts.query}"
-    header = (host if ":" not in host else f"[{host}]") + (f":{port}" if port != default else "")
-    return (scheme, host, port), target, header
 
 
 @cache
@@ -71,38 +50,6 @@ def default_tls() -> ssl.SSLContext:
     import certifi  # httpx's default too (a dependency of httpx)
 
     return ssl.create_default_context(cafile=certifi.where())
-
-
-def _form_param(name: str, value: str) -> bytes:
-    # as httpx writes a multipart parameter (HTML5 form encoding of '"', '\' and controls)
-    value = value.replace("\\", "\\\\").replace('"', "%22")
-    value = "".join(f"%{ord(c):02X}" if ord(c) < 0x20 and c != "\x1b" else c for c in value)
-    return f'{name}="{value}"'.encode()
-
-
-def _multipart(fields: dict[str, str], files: dict[str, Any]) -> tuple[str, bytes]:
-    """The ``multipart/form-data`` body of ``fields`` and ``files``, as httpx lays it out."""
-    boundary = os.urandom(16).hex()
-    sep = f"--{boundary}\r\n".encode()
-    parts: list[bytes] = []
-    for name, value in fields.items():
-        parts += [sep, b"Content-Disposition: form-data; ", _form_param("name", name),
-                  b"\r\n\r\n", value.encode(), b"\r\n"]
-    for name, field in files.items():
-        filename, content, mimetype = field  # PTB's InputFile.field_tuple
-        header = [b"Content-Disposition: form-data; ", _form_param("name", name)]
-        if filename:
-            header += [b"; ", _form_param("filename", filename)]
-            mimetype = mimetype or mimetypes.guess_type(filename)[0] or "application/octet-stream"
-        if mimetype:
-            header.append(f"\r\nContent-Type: {mimetype}".encode())
-        if not isinstance(content, bytes):  # a file handle (InputFile(read_file_handle=False))
-            if hasattr(content, "seek"):
-                content.seek(0)
-            content = content.read()
-        parts += [sep, *header, b"\r\n\r\n", content, b"\r\n"]
-    parts.append(f"--{boundary}--\r\n".encode())
-    return f"multipart/form-data; boundary={boundary}", b"".join(parts)
 
 
 class _Connection(asyncio.Protocol):
@@ -289,16 +236,7 @@ class TelegramHTTPRequest(BaseRequest):
         pool = self._pool_timeout if isinstance(pool_timeout, default) else pool_timeout
         write = write_timeout if not isinstance(write_timeout, default) else (
             self._media_write_timeout if files else self._write_timeout)
-        key, target, host = _split(url)
-        head = f"{method} {target} HTTP/1.1\r\nHost: {host}\r\n{_HEADERS}"
-        body = b""
-        if request_data is not None:
-            content_type, body = _multipart(request_data.json_parameters, files) if files else (
-                _FORM, urlencode(request_data.json_parameters).encode())
-            head += f"Content-Type: {content_type}\r\n"
-        if body or method != "GET":
-            head += f"Content-Length: {len(body)}\r\n"
-        data = (head + "\r\n").encode() + body
+        key, data = encode(method, url, request_data, files)
         loop = asyncio.get_running_loop()
         conn = await self._acquire(loop, key, pool, connect)
         try:
