@@ -296,25 +296,18 @@ def figures(raw: dict[str, Any]) -> dict[str, Any]:
 def limited(args: argparse.Namespace, python: str) -> int:
     """``--limited``: bench/lean.py's broadcast alone (its server, its 0.1-CPU cgroup, its
     ``broadcast_run``), ``--rounds`` times with a fresh server and fake each."""
-    import lean  # bench/lean.py imports this module: imported here, not at the top
+    # bench/lean.py and bench/servers.py import this module: imported here, not at the top
+    import lean
+    import servers
 
     for i in range(args.rounds):
-        with tempfile.TemporaryDirectory(prefix="bench-broadcast-") as tmp:
-            fake = common.Fake(Path(tmp), LIMIT)
-            limit = lean.CpuLimit(f"broadcast-bench-{os.getpid()}-{i}")
-            srv = None
-            try:
-                srv = lean.start_ours(python, fake, Path(tmp), limit)
-                load = os.getloadavg()[0]
-                b = lean.broadcast_run(srv, fake, args.students)
-                print(f"round {i + 1}: {b['ms_per_message']:.2f} ms CPU per message, "
-                      f"{b['rate_steady']:.1f} msg/s steady, {b['sent']} sent, "
-                      f"{b['refusals_429']} refused (load {load:.1f} at the start)", flush=True)
-            finally:
-                if srv is not None:
-                    srv.close()
-                limit.close()
-                fake.close()
+        with tempfile.TemporaryDirectory(prefix="bench-broadcast-") as tmp, servers.running(
+                "ours", python, Path(tmp), f"broadcast-bench-{os.getpid()}-{i}") as (srv, fake, _):
+            load = os.getloadavg()[0]
+            b = lean.broadcast_run(srv, fake, args.students)
+            print(f"round {i + 1}: {b['ms_per_message']:.2f} ms CPU per message, "
+                  f"{b['rate_steady']:.1f} msg/s steady, {b['sent']} sent, "
+                  f"{b['refusals_429']} refused (load {load:.1f} at the start)", flush=True)
     return 0
 
 

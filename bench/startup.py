@@ -3,8 +3,8 @@
     python bench/startup.py [--runs 5] [--students 10000] [--only ours|peer] [--python ...]
 
 Each side is started ``--runs`` times at full CPU and as many times in a cgroup limited to 0.1
-CPU from its first instruction (bench/lean.py's ``CpuLimit``), alternating ours and the peer so
-that both see the same load; each start is bench/lean.py's: ours is ``python -m shared`` as a new
+CPU from its first instruction (bench/servers.py's ``CpuLimit``), alternating ours and the peer so
+that both see the same load; each start is bench/servers.py's: ours is ``python -m shared`` as a new
 user runs it (SQLite in a fresh ``DATA_DIR``, both bots, PUBLIC_URL set, webhooks and command
 menus registered with the fake Bot API: ready is ``/ready`` answering 200), the peer is
 bench/ptb_peer.py (PTB's ``run_webhook``), ready when its webhook is registered and its port
@@ -33,7 +33,8 @@ from typing import Any
 
 import psutil
 from common import RESULTS, production_python
-from lean import broadcast_run, interpreter, running
+from lean import broadcast_run
+from servers import interpreter, running
 
 
 def high_water_mb(pid: int) -> float:

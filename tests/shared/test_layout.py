@@ -4,6 +4,7 @@ reached through ``shared.bot_package`` (the registry in pyproject.toml)."""
 from __future__ import annotations
 
 import ast
+import os
 from pathlib import Path
 
 import pytest
@@ -131,3 +132,19 @@ def test_nothing_under_shared_names_a_bot() -> None:
                  for line, value in _strings(path)
                  if any(word in value.lower() for word in words)]
     assert offenders == []
+
+
+MAX_LINES = 400  # issue 16: no file over 400 lines outside the tests and the SQL
+SKIPPED = {"tests", "node_modules", "venv"}
+
+
+def test_no_source_file_is_over_400_lines() -> None:
+    sources = []
+    for folder, dirs, files in os.walk(ROOT):
+        # not the tests, nor virtualenvs, caches or node_modules (bench/.venv...)
+        dirs[:] = [d for d in dirs if not d.startswith((".", "_")) and d not in SKIPPED]
+        sources += [Path(folder, f) for f in files if f.endswith(".py")]
+    assert len(sources) > 100  # the walk found the project
+    long = {str(p.relative_to(ROOT)): n for p in sources
+            if (n := len(p.read_text().splitlines())) > MAX_LINES}
+    assert not long, f"over {MAX_LINES} lines (split by what each part does): {long}"
