@@ -24,10 +24,10 @@ import asyncio
 import html
 import logging
 import time
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+import msgspec
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import Application
 
@@ -58,8 +58,7 @@ async def queue_suggestion(services: Services, question_id: int, conn: Any = Non
                                   dedupe_key=f"{AVAP_SUGGEST}:{int(question_id)}", conn=conn)
 
 
-@dataclass(frozen=True)
-class Draft:
+class Draft(msgspec.Struct, frozen=True):
     text: str
     source: str
     sendable: bool

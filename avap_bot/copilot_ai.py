@@ -9,8 +9,9 @@ text before it goes into a prompt. Tokens are counted from the API's ``usage``.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from shared.config import Settings
 from shared.openai_client import OpenAIClient
@@ -56,8 +57,7 @@ class AIFailed(Exception):
     """The API call failed (after the SDK's retry): the caller falls back to search only."""
 
 
-@dataclass(frozen=True)
-class Written:
+class Written(msgspec.Struct, frozen=True):
     text: str
     tokens: int
 

@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 TOKEN = re.compile(r"[^\W_]+")
 CANDIDATES = 20          # per source, from the database
@@ -141,8 +142,7 @@ def query_words(text: str | None, limit: int = 64) -> list[str]:
     return list(dict.fromkeys(found))[:limit]
 
 
-@dataclass(frozen=True)
-class Match:
+class Match(msgspec.Struct, frozen=True):
     """One candidate answer: where it comes from (``kind`` "question" or "faq" and its id),
     the question it answered, the answer, and how well it matches (0..1)."""
 

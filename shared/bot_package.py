@@ -14,9 +14,10 @@ import functools
 import importlib
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
+
+import msgspec
 
 if TYPE_CHECKING:
     from starlette.types import ASGIApp
@@ -33,8 +34,7 @@ PYPROJECT = Path(__file__).resolve().parents[1] / "pyproject.toml"
 CommandMenus = list[tuple["BotCommandScope", list["BotCommand"]]]
 
 
-@dataclass(frozen=True)
-class Repository:
+class Repository(msgspec.Struct, frozen=True):
     """One repository a bot adds to ``Storage`` (as the attribute named by its key).
 
     ``sql`` and ``rest`` are ``"module:Class"`` paths, imported when the storage opens: ``sql``

@@ -15,7 +15,6 @@ import functools
 import os
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal, Self, TypeVar, Union, get_args, get_origin
 
@@ -82,8 +81,7 @@ class Parse:
         return f"Parse({self.function.__name__})"
 
 
-@dataclass(frozen=True, slots=True)
-class SettingField:
+class SettingField(msgspec.Struct, frozen=True):
     """One setting as a settings class declares it."""
 
     name: str  # the attribute

@@ -16,9 +16,9 @@ import contextlib
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine
-from dataclasses import dataclass
 from typing import Any
 
+import msgspec
 from aiolimiter import AsyncLimiter
 from telegram import Message
 from telegram.constants import MessageLimit
@@ -43,8 +43,7 @@ class NotSent(Exception):
     """A bulk message dropped unsent: its sender stopped (``Bulk.going``) while it waited."""
 
 
-@dataclass(frozen=True)
-class Bulk:
+class Bulk(msgspec.Struct, frozen=True):
     """``rate_limit_args`` of a message of a bulk send (a broadcast): it leaves only when no
     other message is waiting, and is dropped unsent (``NotSent``) if ``going()`` is False when
     its turn comes."""

@@ -13,9 +13,9 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
+import msgspec
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
@@ -60,8 +60,7 @@ def keyboard(settings: Settings, links: Sequence[dict[str, Any]]) -> InlineKeybo
     return InlineKeyboardMarkup(rows) if rows else None
 
 
-@dataclass(frozen=True)
-class Part:
+class Part(msgspec.Struct, frozen=True):
     """One message of a post: ``kind`` is "media" or "text"."""
 
     kind: str

@@ -7,10 +7,10 @@ SQLAlchemy's execution layer (``Database.run_write``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+import msgspec
 from sqlalchemy import (
     Integer,
     bindparam,
@@ -30,8 +30,7 @@ from shared.storage.db import Database, Repository, statement, upsert, utcnow
 from shared.storage.leases import lease, release_failed, requeue
 
 
-@dataclass(frozen=True)
-class InboxRow:
+class InboxRow(msgspec.Struct, frozen=True):
     id: int
     bot: str
     update_id: int

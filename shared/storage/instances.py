@@ -7,18 +7,17 @@ repository serves the REST backend (translated into PostgREST requests) without 
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import msgspec
 from sqlalchemy import bindparam, delete, or_, select, update
 
 from shared.storage import schema as t
 from shared.storage.db import Repository, statement, upsert, utcnow
 
 
-@dataclass(frozen=True)
-class Instance:
+class Instance(msgspec.Struct, frozen=True):
     id: str
     host: str
     pid: int

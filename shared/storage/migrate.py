@@ -11,10 +11,10 @@ optional blocks that only one database runs::
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import msgspec
 from sqlalchemy import text
 
 from shared.errors import MigrationError
@@ -48,8 +48,7 @@ _VERSION_TABLE = """CREATE TABLE IF NOT EXISTS schema_migrations (
 _PG_LOCK_ID = 7_240_011
 
 
-@dataclass(frozen=True)
-class Migration:
+class Migration(msgspec.Struct, frozen=True):
     version: int
     name: str
     sql: str

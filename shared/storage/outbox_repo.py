@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+import msgspec
 from sqlalchemy import (
     and_,
     delete,
@@ -28,8 +28,7 @@ from shared.storage.db import Database, Repository, upsert, utcnow
 from shared.storage.leases import lease, release_failed, requeue
 
 
-@dataclass(frozen=True)
-class OutboxRow:
+class OutboxRow(msgspec.Struct, frozen=True):
     id: int
     kind: str
     payload: dict[str, Any]

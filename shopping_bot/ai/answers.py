@@ -12,9 +12,10 @@ import html
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
+
+import msgspec
 
 from shopping_bot.render import visible_length
 
@@ -27,8 +28,7 @@ T = TypeVar("T")
 Check = Callable[[str | None], tuple[T | None, str | None]]
 
 
-@dataclass(frozen=True)
-class Draft:
+class Draft(msgspec.Struct, frozen=True):
     """A post text for Telegram's HTML parse mode (may contain <b>, <i>), up to 3 suggested CTA
     buttons ``{"label", "url"}`` (labels are plain text), and where it came from: "ai" or
     "template"."""
@@ -38,8 +38,7 @@ class Draft:
     source: str
 
 
-@dataclass(frozen=True)
-class Review:
+class Review(msgspec.Struct, frozen=True):
     """A quality review: ``score`` 1..10 and at most 5 concrete suggestions in Armenian.
     The suggestions are plain text: escape them (``html.escape``) to show them in HTML."""
 

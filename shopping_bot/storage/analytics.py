@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import msgspec
 from sqlalchemy import delete, func, insert, literal_column, select
 
 from shared.storage.db import Repository, upsert
@@ -28,8 +28,7 @@ analytics, analytics_daily, posts, post_links = (t.analytics, t.analytics_daily,
 CLICK = "click"
 
 
-@dataclass(frozen=True)
-class Click:
+class Click(msgspec.Struct, frozen=True):
     """One click on a CTA button, as the redirect route saw it."""
 
     post_id: int
