@@ -16,14 +16,14 @@ import sys
 from typing import Any
 
 if "apscheduler.schedulers.base" not in sys.modules:
-    _scan = importlib.metadata.entry_points
-    _all = importlib.metadata.distribution("APScheduler").entry_points
+    _every_distribution = importlib.metadata.entry_points
+    _own = importlib.metadata.distribution("APScheduler").entry_points
 
     def _entry_points(**params: Any) -> Any:
-        return _all.select(**params) if params else _all
+        return _own.select(**params) if params else _own
 
     importlib.metadata.entry_points = _entry_points  # type: ignore[assignment]
     try:
         import apscheduler.schedulers.base  # noqa: F401
     finally:
-        importlib.metadata.entry_points = _scan
+        importlib.metadata.entry_points = _every_distribution

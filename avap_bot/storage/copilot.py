@@ -18,7 +18,7 @@ from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from avap_bot.storage import tables as t
-from shared.storage.db import Database, Repository, upsert, utcnow
+from shared.storage.db import Database, Repo, upsert, utcnow
 
 Row = dict[str, Any]
 WORD = re.compile(r"^[^\W_]+$")
@@ -54,7 +54,7 @@ def median(values: list[float]) -> float | None:
     return values[mid] if len(values) % 2 else (values[mid - 1] + values[mid]) / 2
 
 
-class CopilotRepo(Repository):
+class CopilotRepo(Repo):
     """FAQ, search, suggestions and token use (SQLite and PostgreSQL)."""
 
     def __init__(self, db: Database) -> None:

@@ -6,10 +6,10 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from avap_bot.storage.tables import systeme_webhook_messages
-from shared.storage.db import Repository, upsert, utcnow
+from shared.storage.db import Repo, upsert, utcnow
 
 
-class CrmRepo(Repository):
+class CrmRepo(Repo):
     """Deduplication of Systeme.io's webhook messages."""
 
     async def claim_message(self, message_id: str, event: str,

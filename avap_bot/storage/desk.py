@@ -16,7 +16,7 @@ from avap_bot.storage.common import Row
 from avap_bot.storage.common import one as _one
 from avap_bot.storage.coursework import CourseworkQueries
 from shared.storage import schema
-from shared.storage.db import Database, Repository, statement, upsert, utcnow
+from shared.storage.db import Database, Repo, statement, upsert, utcnow
 from shared.storage.outbox_repo import OutboxRepo
 
 # tables mirrored to Google Sheets: each write queues "sheets.upsert" {table, id} in its own
@@ -25,7 +25,7 @@ REPORTED_TABLES = ("verified_users", "submissions", "wins", "questions")
 SHEETS_UPSERT = "sheets.upsert"
 
 
-class AvapRepo(CourseworkQueries, BroadcastQueries, Repository):
+class AvapRepo(CourseworkQueries, BroadcastQueries, Repo):
     """Every query of the support bot. Check-and-change operations are single statements."""
 
     def __init__(self, db: Database, outbox: OutboxRepo | None = None) -> None:

@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from avap_bot.storage import tables as t
 from shared.storage import schema
-from shared.storage.db import Repository, upsert, utcnow
+from shared.storage.db import Repo, upsert, utcnow
 
 Row = dict[str, Any]
 
@@ -48,7 +48,7 @@ def compatible(a: str | None, b: str | None) -> bool:
     return a is None or b is None or a == b
 
 
-class EngagementRepo(Repository):
+class EngagementRepo(Repo):
     """Tips, tip opt-outs, the partner pool and pairs, the digest's queries."""
 
     # --- tips -----------------------------------------------------------------------------------

@@ -282,9 +282,10 @@ class Database:
         await self.engine.dispose()
 
 
-class Repository:
-    """The queries of one part of the data, over ``db`` (a ``Database``; on the REST backend a
-    ``RestDatabase``)."""
+class Repo:
+    """The base of a repository: the queries of one part of the data, over ``db`` (a
+    ``Database``; on the REST backend a ``RestDatabase``). A bot declares its repositories with
+    ``shared.bot_package.Repository``."""
 
     def __init__(self, db: Database) -> None:
         self.db = db

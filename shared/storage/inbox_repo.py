@@ -26,7 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.storage import schema as t
-from shared.storage.db import Database, Repository, statement, upsert, utcnow
+from shared.storage.db import Database, Repo, statement, upsert, utcnow
 from shared.storage.leases import lease, release_failed, requeue
 
 
@@ -49,7 +49,7 @@ _PENDING = literal_column("'pending'")
 ClaimSpec = tuple[str, int, float, list[str] | None]
 
 
-class InboxRepo(Repository):
+class InboxRepo(Repo):
     """The durable queue of incoming updates."""
 
     claims_on_add = True  # ``add_many`` can claim in its own transaction

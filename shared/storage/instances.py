@@ -14,7 +14,7 @@ import msgspec
 from sqlalchemy import bindparam, delete, or_, select, update
 
 from shared.storage import schema as t
-from shared.storage.db import Repository, statement, upsert, utcnow
+from shared.storage.db import Repo, statement, upsert, utcnow
 
 
 class Instance(msgspec.Struct, frozen=True):
@@ -24,7 +24,7 @@ class Instance(msgspec.Struct, frozen=True):
     beat_at: datetime
 
 
-class InstanceRepo(Repository):
+class InstanceRepo(Repo):
     """The ``instances`` table: who runs, and since when we last heard of them."""
 
     async def beat(self, instance: str, host: str, pid: int, started_at: datetime,

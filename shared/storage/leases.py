@@ -30,7 +30,7 @@ def lease(db: Database, table: Table, candidates: Select[Any], *where: Any, owne
 
 
 async def release_failed(db: Database, table: Table, row_id: int, owner: str, error: str,
-                      retry_at: datetime | None, final_status: str) -> None:
+                         retry_at: datetime | None, final_status: str) -> None:
     """Release ``owner``'s lease of a row that failed, keeping the error: due again at
     ``retry_at``, or ``final_status`` (never retried) when it is None."""
     values: dict[str, Any] = {"last_error": error[:2000], "lease_owner": None,

@@ -185,8 +185,7 @@ def fold_added_columns(statements: list[str]) -> list[str]:
             items.insert(first, "\n    " + add.group(2).strip())
             out[at] = f"{head}({','.join(items)}{close}{tail}"
             continue
-        create = _CREATE_TABLE.match(stmt)
-        if create and not stmt.rstrip().upper().endswith(" AS"):
+        if create := _CREATE_TABLE.match(stmt):  # a column list: not CREATE TABLE ... AS
             created[create.group(1).lower()] = len(out)
         out.append(stmt)
     return out

@@ -24,7 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.storage import schema as t
-from shared.storage.db import Database, Repository, upsert, utcnow
+from shared.storage.db import Database, Repo, upsert, utcnow
 from shared.storage.leases import lease, release_failed, requeue
 
 
@@ -36,7 +36,7 @@ class OutboxRow(msgspec.Struct, frozen=True):
     dedupe_key: str | None
 
 
-class OutboxRepo(Repository):
+class OutboxRepo(Repo):
     """Side effects on other systems, delivered at least once by the outbox worker."""
 
     def __init__(self, db: Database) -> None:

@@ -17,7 +17,7 @@ from sqlalchemy import BigInteger, bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.storage import schema as t
-from shared.storage.db import Database, Repository, statement, upsert, utcnow
+from shared.storage.db import Database, Repo, statement, upsert, utcnow
 
 
 def _flow_key() -> tuple[Any, ...]:
@@ -28,7 +28,7 @@ def _flow_key() -> tuple[Any, ...]:
             f.c.user_id == bindparam("user_id", type_=BigInteger))
 
 
-class FlowRepo(Repository):
+class FlowRepo(Repo):
     """Which step of a multi-step flow each user is on, and what they entered so far."""
 
     # each update loads a flow and saves it
@@ -70,7 +70,7 @@ class FlowRepo(Repository):
                             "step": step, "data": data, "updated_at": utcnow()}
 
 
-class JobRunRepo(Repository):
+class JobRunRepo(Repo):
     """Claims of (job, scheduled fire time): the first instance to insert one runs the job."""
 
     # every run of every job claims and finishes (on SQLite: most of an idle server's CPU)
@@ -111,7 +111,7 @@ class JobRunRepo(Repository):
         return res.rowcount or 0
 
 
-class LockRepo(Repository):
+class LockRepo(Repo):
     """Named locks with an owner token and an expiry (acquire, renew, release).
 
     A token starts with the holding instance's id (``owner``, set by the running process), so
@@ -165,7 +165,7 @@ class LockRepo(Repository):
         return res.rowcount or 0
 
 
-class CooldownRepo(Repository):
+class CooldownRepo(Repo):
     """Cooldowns: "do not do X again before T" (alerts, rate limits, retries)."""
 
     async def is_active(self, key: str) -> bool:
@@ -209,7 +209,7 @@ class CooldownRepo(Repository):
         return res.rowcount or 0
 
 
-class ChatRepo(Repository):
+class ChatRepo(Repo):
     """Chats each bot talks to (active or blocked) and groups that changed id."""
 
     async def set_active(self, bot: str, chat_id: int, active: bool) -> None:

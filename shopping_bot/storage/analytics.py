@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import msgspec
 from sqlalchemy import delete, func, insert, literal_column, select
 
-from shared.storage.db import Repository, upsert
+from shared.storage.db import Repo, upsert
 from shopping_bot.storage import tables as t
 
 Row = dict[str, Any]
@@ -48,7 +48,7 @@ def day_bounds(first: date, last: date, tz: ZoneInfo) -> tuple[datetime, datetim
     return start, end
 
 
-class AnalyticsRepo(Repository):
+class AnalyticsRepo(Repo):
     """Clicks in, figures out."""
 
     # --- clicks -------------------------------------------------------------------------------

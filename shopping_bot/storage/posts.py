@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import delete, func, insert, or_, select, update
 
-from shared.storage.db import Repository, upsert, utcnow
+from shared.storage.db import Repo, upsert, utcnow
 from shopping_bot.storage import tables as t
 from shopping_bot.storage.status import PostAction, PostStatus
 
@@ -46,7 +46,7 @@ def _lock_row(db: Any, query: Any) -> Any:
     """SELECT ... FOR UPDATE on PostgreSQL (SQLite's write transaction already excludes others)."""
     return query.with_for_update() if db.dialect == "postgresql" else query
 
-class ShoppingRepo(Repository):
+class ShoppingRepo(Repo):
     """Editors, posts, CTA links and the analytics log of the shopping bot."""
 
     # --- users and editors --------------------------------------------------------------------
