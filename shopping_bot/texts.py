@@ -341,12 +341,18 @@ POST_CTA_HEADER = "👆 <b>Կոճակների սեղմումներ</b>"
 POST_CTA_LINE = "• {label} — <b>{clicks}</b>"
 POST_CTA_NONE = "Կոճակներ չկան։"
 # the life cycle's actions as /post shows them (one for each; other actions show as logged)
-HISTORY_ACTIONS: dict[str, str] = {
-    PostAction.CREATED: "ստեղծվել է", PostAction.EDITED: "խմբագրվել է",
-    PostAction.SCHEDULED: "պլանավորվել է", PostAction.UNSCHEDULED: "հանվել է պլանից",
-    PostAction.PUBLISHED: "հրապարակվել է", PostAction.PUBLISH_RETRY: "հրապարակման նոր փորձ",
-    PostAction.FAILED: "ձախողվել է", PostAction.MISSED: "բաց է թողնվել",
-    PostAction.DELETED: "ջնջվել է ալիքից", PostAction.CLEANED_UP: "վերադարձվել է սևագրերին"}
+HISTORY_ACTIONS = {
+    PostAction.CREATED: "ստեղծվել է",
+    PostAction.EDITED: "խմբագրվել է",
+    PostAction.SCHEDULED: "պլանավորվել է",
+    PostAction.UNSCHEDULED: "հանվել է պլանից",
+    PostAction.PUBLISHED: "հրապարակվել է",
+    PostAction.PUBLISH_RETRY: "հրապարակման նոր փորձ",
+    PostAction.FAILED: "ձախողվել է",
+    PostAction.MISSED: "բաց է թողնվել",
+    PostAction.DELETED: "ջնջվել է ալիքից",
+    PostAction.CLEANED_UP: "վերադարձվել է սևագրերին",
+}
 EXPORT_CHOOSE_KIND = "📤 Ի՞նչ արտահանել"
 EXPORT_KINDS = {"posts": "📰 Գրառումներ և վիճակագրություն", "events": "🧾 Իրադարձություններ",
                 "summary": "📋 Ամփոփ հաշվետվություն"}
