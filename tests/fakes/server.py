@@ -82,8 +82,11 @@ class ThreadedServer:
     _thread: threading.Thread | None = None
 
     def start(self) -> Self:
+        # a request the test scripted to hang (``Action(delay=60)``) is cancelled 1 s into the
+        # stop: waiting for it kept the server's thread alive for a minute after its test, its
+        # loop ticking through whatever the next test on this worker patched (test_pacer)
         config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning",
-                                access_log=False, lifespan="off")
+                                access_log=False, lifespan="off", timeout_graceful_shutdown=1)
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, daemon=True)
         self._thread.start()
