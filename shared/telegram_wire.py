@@ -51,7 +51,6 @@ def _split(url: str) -> tuple[Key, str, str]:
     return (scheme, host, port), target, header
 
 
-
 def _form_param(name: str, value: str) -> bytes:
     # as httpx writes a multipart parameter (HTML5 form encoding of '"', '\' and controls)
     value = value.replace("\\", "\\\\").replace('"', "%22")

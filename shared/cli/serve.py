@@ -37,11 +37,11 @@ def main(args: argparse.Namespace) -> int:
     log.info("starting", extra={"mode": mode, "port": port, "storage": settings.storage_kind})
     app = create_app(settings, mode=mode, force=args.force)
     config = Config(app, host=args.host or "0.0.0.0", port=port, log_config=None,
-                            access_log=False,
-                            proxy_headers=True, forwarded_allow_ips="*",
-                            timeout_graceful_shutdown=15, lifespan="on",
-                            ws="none",  # no websocket route; "auto" imports websockets
-                            date_header=False)  # shared.server adds it
+                    access_log=False,
+                    proxy_headers=True, forwarded_allow_ips="*",
+                    timeout_graceful_shutdown=15, lifespan="on",
+                    ws="none",  # no websocket route; "auto" imports websockets
+                    date_header=False)  # shared.server adds it
     server = LeanServer(config)
     server.run()
     # uvicorn swallows a failed start-up into its own exit; make it a non-zero status

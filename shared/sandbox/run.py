@@ -40,8 +40,8 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int | None = None) 
     routes = _OnFirstRequest(sandbox)
     sandbox.service.mounts = [("/sandbox", routes), ("/", routes)]
     config = Config(sandbox.service, host=host, port=port, log_config=None,
-                            access_log=False, timeout_graceful_shutdown=3, lifespan="on",
-                            date_header=False)
+                    access_log=False, timeout_graceful_shutdown=3, lifespan="on",
+                    date_header=False)
     server = LeanServer(config)
     server.run()
     return 0 if server.started else 1

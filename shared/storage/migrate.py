@@ -143,6 +143,11 @@ _ADD_COLUMN = re.compile(r"\s*ALTER\s+TABLE\s+(\w+)\s+ADD\s+COLUMN\s+(.+)",
                          re.IGNORECASE | re.DOTALL)
 _TABLE_CONSTRAINT = re.compile(r"\s*(PRIMARY\s+KEY|UNIQUE|CHECK|FOREIGN\s+KEY|CONSTRAINT)\b",
                                re.IGNORECASE)
+# a statement that reads or writes rows, or drops or renames a table: the tables before it have
+# the columns they had at that point (an INSERT ... VALUES counts them, a copy selects them)
+_DATA_OR_RENAME = re.compile(
+    r"\s*(INSERT|REPLACE|UPDATE|DELETE|DROP\s+TABLE|ALTER\s+TABLE\s+\w+\s+RENAME)\b",
+    re.IGNORECASE)
 
 
 def _top_level_items(body: str) -> list[str]:
@@ -170,7 +175,8 @@ def fold_added_columns(statements: list[str]) -> list[str]:
     For a new SQLite database, where all the migrations run at once: SQLite checks its whole
     schema again after each ADD COLUMN, which made 42 of them most of a new database's
     migration CPU. The schema is the same (``tests/shared/test_migrate.py`` compares it column
-    by column with the one the statements give in turn)."""
+    by column with the one the statements give in turn). A statement that touches rows, or drops
+    or renames a table, ends the folding into the tables created before it."""
     out: list[str] = []
     created: dict[str, int] = {}  # table -> its CREATE TABLE's index in ``out``
     for stmt in statements:
@@ -185,7 +191,9 @@ def fold_added_columns(statements: list[str]) -> list[str]:
             items.insert(first, "\n    " + add.group(2).strip())
             out[at] = f"{head}({','.join(items)}{close}{tail}"
             continue
-        if create := _CREATE_TABLE.match(stmt):  # a column list: not CREATE TABLE ... AS
+        if _DATA_OR_RENAME.match(stmt):
+            created.clear()  # a column added after it is added after it
+        elif create := _CREATE_TABLE.match(stmt):  # a column list: not CREATE TABLE ... AS
             created[create.group(1).lower()] = len(out)
         out.append(stmt)
     return out

@@ -61,6 +61,27 @@ def test_a_column_is_folded_before_the_table_constraints_in_its_order() -> None:
     assert columns == ["id", "note", "kind", "at"]
 
 
+def test_no_column_is_folded_past_a_statement_on_rows_or_a_renamed_table() -> None:
+    """An INSERT ... VALUES counts the columns of its time, a rebuilt table (copy, drop, rename)
+    is not the one first created: what is added after them stays an ALTER TABLE."""
+    statements = [
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, note TEXT)",
+        "INSERT INTO t VALUES (1, 'seed')",
+        "ALTER TABLE t ADD COLUMN kind TEXT",
+        "CREATE TABLE u (id INTEGER PRIMARY KEY)",
+        "CREATE TABLE u_new (id INTEGER PRIMARY KEY, at TEXT)",
+        "DROP TABLE u",
+        "ALTER TABLE u_new RENAME TO u",
+        "ALTER TABLE u ADD COLUMN by TEXT",
+    ]
+    folded = fold_added_columns(statements)
+    assert folded == statements
+    conn = sqlite3.connect(":memory:")
+    for stmt in folded:
+        conn.execute(stmt)
+    assert [r[1] for r in conn.execute("PRAGMA table_info('u')")] == ["id", "at", "by"]
+
+
 def test_an_older_database_is_upgraded_by_altering_it(tmp_path: Path) -> None:
     """A database made by the first migrations only gets the later ones as they are written:
     their ADD COLUMNs on its existing tables run as ALTER TABLEs."""
